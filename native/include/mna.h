@@ -1,0 +1,238 @@
+/*
+ * mna.h — the public C interface of the MobileNetAccel native library.
+ *
+ * Conventions
+ *  - Activations are NHWC float32 (or uint8/int8 for the quantized kernels).
+ *  - Every entry point validates its arguments and returns an mna_status.
+ *    On failure, mna_last_error() returns a thread-local message saying what
+ *    was wrong. No entry point aborts, and none reads or writes outside the
+ *    buffers it was given: every buffer is passed with its length in
+ *    ELEMENTS (not bytes), and the length must be at least what the shape
+ *    parameters require.
+ *  - A NULL thread pool means "run on the calling thread".
+ */
+#ifndef MNA_H
+#define MNA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  ifdef MNA_BUILDING
+#    define MNA_API __declspec(dllexport)
+#  else
+#    define MNA_API __declspec(dllimport)
+#  endif
+#else
+#  define MNA_API __attribute__((visibility("default")))
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum mna_status {
+  MNA_OK = 0,
+  MNA_ERR_NULL_POINTER = 1,     /* a required pointer was NULL */
+  MNA_ERR_INVALID_ARGUMENT = 2, /* a size, stride, padding or enum value is invalid */
+  MNA_ERR_BUFFER_TOO_SMALL = 3, /* a buffer length is smaller than the shape requires */
+  MNA_ERR_UNSUPPORTED = 4,      /* valid request this build/CPU cannot do */
+  MNA_ERR_OUT_OF_MEMORY = 5,
+  MNA_ERR_INTERNAL = 6
+} mna_status;
+
+/* Thread-local description of the last error on this thread ("" if none). Never NULL. */
+MNA_API const char* mna_last_error(void);
+/* Library version, e.g. "0.1.0". */
+MNA_API const char* mna_version(void);
+
+/* ---------------------------------------------------------- cpu features */
+
+enum {
+  /* x86-64 */
+  MNA_CPU_SSE41 = 1u << 0,
+  MNA_CPU_AVX = 1u << 1,
+  MNA_CPU_AVX2 = 1u << 2,
+  MNA_CPU_FMA3 = 1u << 3,
+  MNA_CPU_AVX512F = 1u << 4,
+  MNA_CPU_AVX512BW = 1u << 5,
+  MNA_CPU_AVX512VL = 1u << 6,
+  MNA_CPU_AVX512VNNI = 1u << 7,
+  MNA_CPU_AVXVNNI = 1u << 8,
+  MNA_CPU_AVX512DQ = 1u << 9,
+  /* aarch64 */
+  MNA_CPU_ASIMD = 1u << 16,
+  MNA_CPU_DOTPROD = 1u << 17,
+  MNA_CPU_FP16ARITH = 1u << 18
+};
+
+/* Features of the running CPU (probed once, OS support for the register state included). */
+MNA_API mna_status mna_cpu_features(uint64_t* features);
+/* Human-readable list of features, e.g. "sse4.1 avx avx2 fma3". Never NULL. */
+MNA_API const char* mna_cpu_features_string(void);
+
+/* Kernel tables. MNA_ISA_AUTO picks the best the CPU supports. Every table falls back to
+ * the reference kernel for an op it has no variant of. Selecting an ISA the CPU lacks
+ * returns MNA_ERR_UNSUPPORTED and leaves the selection unchanged. Process-wide. */
+typedef enum mna_isa {
+  MNA_ISA_AUTO = 0,
+  MNA_ISA_REFERENCE = 1,
+  MNA_ISA_SCALAR = 2,
+  MNA_ISA_AVX2 = 3,   /* AVX2 + FMA3 */
+  MNA_ISA_AVX512 = 4, /* AVX-512F */
+  MNA_ISA_NEON = 5
+} mna_isa;
+
+MNA_API mna_status mna_select_isa(mna_isa isa);
+MNA_API mna_isa mna_current_isa(void);
+/* 1 if the running CPU can execute that table, else 0. */
+MNA_API int mna_isa_supported(mna_isa isa);
+
+/* ----------------------------------------------------------- thread pool */
+
+typedef struct mna_threadpool mna_threadpool;
+
+/* threads >= 1. The calling thread takes part in every parallel region, so a pool of
+ * N threads starts N-1 workers. Idle workers block on a condition variable. */
+MNA_API mna_status mna_threadpool_create(int32_t threads, mna_threadpool** pool);
+MNA_API mna_status mna_threadpool_destroy(mna_threadpool* pool); /* NULL is fine */
+MNA_API int32_t mna_threadpool_threads(const mna_threadpool* pool); /* 1 for NULL */
+
+/* ----------------------------------------------------------- activations */
+
+typedef enum mna_activation {
+  MNA_ACT_NONE = 0,
+  MNA_ACT_RELU = 1,
+  MNA_ACT_RELU6 = 2
+} mna_activation;
+
+/* ------------------------------------------------------ float32 kernels */
+
+/* Full convolution, NHWC input [n][in_h][in_w][in_c],
+ * weights OHWI [out_c][kernel_h][kernel_w][in_c], bias [out_c] (may be NULL: zero),
+ * output [n][out_h][out_w][out_c] with
+ *   out_h = (in_h + pad_top + pad_bottom - kernel_h) / stride_h + 1   (must be >= 1)
+ *   out_w = (in_w + pad_left + pad_right - kernel_w) / stride_w + 1.
+ * Padding is zero. */
+typedef struct mna_conv2d_params {
+  int32_t batch, in_h, in_w, in_c, out_c;
+  int32_t kernel_h, kernel_w, stride_h, stride_w;
+  int32_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t activation; /* mna_activation */
+} mna_conv2d_params;
+
+/* Output size for a conv/depthwise/pool window; MNA_ERR_INVALID_ARGUMENT if the params are invalid. */
+MNA_API mna_status mna_conv2d_output_shape(const mna_conv2d_params* p, int32_t* out_h, int32_t* out_w);
+
+MNA_API mna_status mna_f32_conv2d(const mna_conv2d_params* p,
+                                  const float* input, size_t input_len,
+                                  const float* weights, size_t weights_len,
+                                  const float* bias, size_t bias_len,
+                                  float* output, size_t output_len,
+                                  mna_threadpool* pool);
+
+/* Depthwise convolution, depth multiplier 1: out_c must equal in_c.
+ * weights [kernel_h][kernel_w][c] (TFLite's [1,KH,KW,C]), bias [c] (may be NULL). */
+MNA_API mna_status mna_f32_dwconv2d(const mna_conv2d_params* p,
+                                    const float* input, size_t input_len,
+                                    const float* weights, size_t weights_len,
+                                    const float* bias, size_t bias_len,
+                                    float* output, size_t output_len,
+                                    mna_threadpool* pool);
+
+/* Pointwise (1x1, stride 1, no padding) convolution over `pixels` = n*h*w positions:
+ * input [pixels][in_c], weights [out_c][in_c], bias [out_c] (may be NULL), output [pixels][out_c]. */
+MNA_API mna_status mna_f32_pwconv(int64_t pixels, int32_t in_c, int32_t out_c,
+                                  const float* input, size_t input_len,
+                                  const float* weights, size_t weights_len,
+                                  const float* bias, size_t bias_len,
+                                  int32_t activation,
+                                  float* output, size_t output_len,
+                                  mna_threadpool* pool);
+
+/* Fused inverted-residual block:
+ *   t = act(expand 1x1: in_c -> hidden_c)      (skipped when hidden_c == 0: t = input, hidden_c := in_c)
+ *   d = act(depthwise 3x3 over t, stride, pads)
+ *   y = project 1x1: hidden_c -> out_c (+ project_activation)
+ *   y += input    when residual != 0 (requires stride 1, in_c == out_c, same spatial size)
+ * weights: expand [hidden_c][in_c], depthwise [3][3][hidden_c], project [out_c][hidden_c];
+ * biases may be NULL. Output [n][out_h][out_w][out_c] as for mna_f32_dwconv2d with a 3x3 window. */
+typedef struct mna_irb_params {
+  int32_t batch, in_h, in_w, in_c;
+  int32_t hidden_c; /* 0 = no expand layer (expansion factor 1) */
+  int32_t out_c;
+  int32_t stride;   /* 1 or 2 */
+  int32_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t expand_activation;  /* usually MNA_ACT_RELU6 */
+  int32_t dw_activation;      /* usually MNA_ACT_RELU6 */
+  int32_t project_activation; /* usually MNA_ACT_NONE */
+  int32_t residual;           /* 0 or 1 */
+} mna_irb_params;
+
+MNA_API mna_status mna_irb_output_shape(const mna_irb_params* p, int32_t* out_h, int32_t* out_w);
+
+MNA_API mna_status mna_f32_irb(const mna_irb_params* p,
+                               const float* input, size_t input_len,
+                               const float* expand_w, size_t expand_w_len,
+                               const float* expand_b, size_t expand_b_len,
+                               const float* dw_w, size_t dw_w_len,
+                               const float* dw_b, size_t dw_b_len,
+                               const float* project_w, size_t project_w_len,
+                               const float* project_b, size_t project_b_len,
+                               float* output, size_t output_len,
+                               mna_threadpool* pool);
+
+/* Average pooling with a kernel window (kernel_h/kernel_w, strides, pads from p; in_c == out_c).
+ * Padded positions are excluded from the average (TFLite / ONNX count_include_pad=0). */
+MNA_API mna_status mna_f32_avgpool2d(const mna_conv2d_params* p,
+                                     const float* input, size_t input_len,
+                                     float* output, size_t output_len,
+                                     mna_threadpool* pool);
+
+/* Global average pooling: input [n][h][w][c] -> output [n][c]. */
+MNA_API mna_status mna_f32_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
+                                          const float* input, size_t input_len,
+                                          float* output, size_t output_len,
+                                          mna_threadpool* pool);
+
+/* Fully connected: input [batch][in_n], weights [out_n][in_n], bias [out_n] (may be NULL),
+ * output [batch][out_n]. */
+MNA_API mna_status mna_f32_fully_connected(int32_t batch, int32_t in_n, int32_t out_n,
+                                           const float* input, size_t input_len,
+                                           const float* weights, size_t weights_len,
+                                           const float* bias, size_t bias_len,
+                                           int32_t activation,
+                                           float* output, size_t output_len,
+                                           mna_threadpool* pool);
+
+/* Softmax over the last axis: input/output [batch][n], output = exp(beta*(x-max)) / sum. In-place allowed. */
+MNA_API mna_status mna_f32_softmax(int32_t batch, int32_t n, float beta,
+                                   const float* input, size_t input_len,
+                                   float* output, size_t output_len);
+
+/* Element-wise add of two same-length tensors with a fused activation. In-place allowed. */
+MNA_API mna_status mna_f32_add(int64_t count,
+                               const float* a, size_t a_len,
+                               const float* b, size_t b_len,
+                               int32_t activation,
+                               float* output, size_t output_len);
+
+/* Activation alone (in-place allowed). */
+MNA_API mna_status mna_f32_activation(int64_t count, int32_t activation,
+                                      const float* input, size_t input_len,
+                                      float* output, size_t output_len);
+
+/* Zero (or `value`) padding of an NHWC tensor in H and W. */
+MNA_API mna_status mna_f32_pad2d(int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                                 int32_t pad_top, int32_t pad_left, int32_t pad_bottom, int32_t pad_right,
+                                 float value,
+                                 const float* input, size_t input_len,
+                                 float* output, size_t output_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MNA_H */

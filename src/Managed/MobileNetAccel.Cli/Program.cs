@@ -1,0 +1,1 @@
+return MobileNetAccel.Cli.CliMain.Run(args);

@@ -1,0 +1,495 @@
+using MobileNetAccel.Interop;
+
+namespace MobileNetAccel.Graph;
+
+/// <summary>Shared logic of windowed NHWC ops (conv, depthwise, pooling).</summary>
+public abstract class WindowNode : Node
+{
+    protected WindowNode(string name, IEnumerable<Value?> inputs, IEnumerable<Value> outputs) : base(name, inputs, outputs) { }
+
+    public int StrideH { get; set; } = 1;
+    public int StrideW { get; set; } = 1;
+    public Padding Padding { get; set; } = Padding.Zero;
+    public Activation Activation { get; set; } = Activation.None;
+
+    protected (int OutH, int OutW) Window(int inH, int inW, int kernelH, int kernelW)
+    {
+        if (StrideH <= 0 || StrideW <= 0)
+            throw Error($"stride {StrideH}x{StrideW} must be positive");
+        if (Padding.Top < 0 || Padding.Left < 0 || Padding.Bottom < 0 || Padding.Right < 0)
+            throw Error($"padding {Padding} must not be negative");
+        if (kernelH <= 0 || kernelW <= 0)
+            throw Error($"kernel {kernelH}x{kernelW} must be positive");
+        long ph = (long)inH + Padding.Top + Padding.Bottom, pw = (long)inW + Padding.Left + Padding.Right;
+        if (ph < kernelH || pw < kernelW)
+            throw Error($"the {kernelH}x{kernelW} window does not fit the padded {ph}x{pw} input");
+        return ((int)((ph - kernelH) / StrideH + 1), (int)((pw - kernelW) / StrideW + 1));
+    }
+
+    /// <summary>The native params for this node given its current input/output shapes.</summary>
+    public Conv2DParams ToParams(int kernelH, int kernelW)
+    {
+        var x = Input.Shape;
+        return new Conv2DParams
+        {
+            Batch = x[0], InH = x[1], InW = x[2], InC = x[3], OutC = Output.Shape[3],
+            KernelH = kernelH, KernelW = kernelW, StrideH = StrideH, StrideW = StrideW,
+            PadTop = Padding.Top, PadLeft = Padding.Left, PadBottom = Padding.Bottom, PadRight = Padding.Right,
+            Activation = Activation,
+        };
+    }
+}
+
+/// <summary>Full convolution. Inputs: [x NHWC, weights OHWI [Cout,KH,KW,Cin], bias [Cout] (optional)].</summary>
+public sealed class Conv2DNode : WindowNode
+{
+    public Conv2DNode(string name, Value input, Value weights, Value? bias, Value output) : base(name, new[] { input, weights, bias }, new[] { output }) { }
+
+    public override OpType Op => OpType.Conv2D;
+    public Value Weights => Require(1, "weights");
+    public Value? Bias => Inputs.Count > 2 ? Inputs[2] : null;
+    /// <summary>Whether the bias counts as a trainable parameter (TF-slim: only for the classifier conv, the others have batch norm).</summary>
+    public bool BiasIsParameter { get; set; }
+    public int KernelH => Weights.Shape[1];
+    public int KernelW => Weights.Shape[2];
+
+    public override void InferShapes()
+    {
+        var x = RequireRank(Input, 4, "input");
+        var w = RequireRank(Weights, 4, "weights");
+        if (w[3] != x[3])
+            throw Error($"weights {Value.FormatShape(w)} expect {w[3]} input channels; input {Value.FormatShape(x)} has {x[3]}");
+        if (Bias is { } b && (b.Rank != 1 || b.Shape[0] != w[0]))
+            throw Error($"bias {Value.FormatShape(b.Shape)} does not match {w[0]} output channels");
+        var (oh, ow) = Window(x[1], x[2], w[1], w[2]);
+        Output.Shape = new[] { x[0], oh, ow, w[0] };
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+
+    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
+
+    public override long Macs
+    {
+        get
+        {
+            var o = Output.Shape;
+            var w = Weights.Shape;
+            return (long)o[1] * o[2] * w[0] * w[1] * w[2] * w[3];
+        }
+    }
+
+    public override long Parameters => Weights.ElementCount + (BiasIsParameter && Bias is { } b ? b.ElementCount : 0);
+}
+
+/// <summary>Depthwise convolution, multiplier 1. Inputs: [x NHWC, weights [1,KH,KW,C], bias [C] (optional)].</summary>
+public sealed class DepthwiseConv2DNode : WindowNode
+{
+    public DepthwiseConv2DNode(string name, Value input, Value weights, Value? bias, Value output) : base(name, new[] { input, weights, bias }, new[] { output }) { }
+
+    public override OpType Op => OpType.DepthwiseConv2D;
+    public Value Weights => Require(1, "weights");
+    public Value? Bias => Inputs.Count > 2 ? Inputs[2] : null;
+    public int KernelH => Weights.Shape[1];
+    public int KernelW => Weights.Shape[2];
+
+    public override void InferShapes()
+    {
+        var x = RequireRank(Input, 4, "input");
+        var w = RequireRank(Weights, 4, "weights");
+        if (w[0] != 1 || w[3] != x[3])
+            throw Error($"weights {Value.FormatShape(w)} must be [1,KH,KW,{x[3]}] (depth multiplier 1) for input {Value.FormatShape(x)}");
+        if (Bias is { } b && (b.Rank != 1 || b.Shape[0] != x[3]))
+            throw Error($"bias {Value.FormatShape(b.Shape)} does not match {x[3]} channels");
+        var (oh, ow) = Window(x[1], x[2], w[1], w[2]);
+        Output.Shape = new[] { x[0], oh, ow, x[3] };
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+
+    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
+
+    public override long Macs
+    {
+        get
+        {
+            var o = Output.Shape;
+            var w = Weights.Shape;
+            return (long)o[1] * o[2] * o[3] * w[1] * w[2];
+        }
+    }
+
+    public override long Parameters => Weights.ElementCount;
+}
+
+/// <summary>Fully connected. Inputs: [x (flattened to [N,K]), weights [M,K], bias [M] (optional)]. Output [N,M].</summary>
+public sealed class FullyConnectedNode : Node
+{
+    public FullyConnectedNode(string name, Value input, Value weights, Value? bias, Value output) : base(name, new[] { input, weights, bias }, new[] { output }) { }
+
+    public override OpType Op => OpType.FullyConnected;
+    public Value Weights => Require(1, "weights");
+    public Value? Bias => Inputs.Count > 2 ? Inputs[2] : null;
+    public Activation Activation { get; set; }
+
+    public override void InferShapes()
+    {
+        var w = RequireRank(Weights, 2, "weights");
+        long n = Input.ElementCount;
+        if (w[1] <= 0 || n % w[1] != 0)
+            throw Error($"input {Value.FormatShape(Input.Shape)} cannot be flattened to rows of {w[1]} (weights {Value.FormatShape(w)})");
+        if (Bias is { } b && (b.Rank != 1 || b.Shape[0] != w[0]))
+            throw Error($"bias {Value.FormatShape(b.Shape)} does not match {w[0]} outputs");
+        Output.Shape = new[] { (int)(n / w[1]), w[0] };
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+
+    /// <summary>Per image (one row per image).</summary>
+    public override long Macs => (long)Weights.Shape[0] * Weights.Shape[1];
+
+    public override long Parameters => Weights.ElementCount + (Bias?.ElementCount ?? 0);
+}
+
+/// <summary>Numpy-broadcasting binary element-wise op.</summary>
+public abstract class BinaryNode : Node
+{
+    protected BinaryNode(string name, Value a, Value b, Value output) : base(name, new[] { a, b }, new[] { output }) { }
+
+    public Activation Activation { get; set; }
+
+    public override void InferShapes()
+    {
+        var a = Require(0, "a").Shape;
+        var b = Require(1, "b").Shape;
+        int rank = Math.Max(a.Length, b.Length);
+        var o = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i - (rank - a.Length) >= 0 ? a[i - (rank - a.Length)] : 1;
+            int db = i - (rank - b.Length) >= 0 ? b[i - (rank - b.Length)] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw Error($"shapes {Value.FormatShape(a)} and {Value.FormatShape(b)} do not broadcast");
+            o[i] = da == 1 ? db : da;
+        }
+        Output.Shape = o;
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Inputs[0]!.DataType;
+    }
+}
+
+/// <summary>a + b (broadcasting), fused activation.</summary>
+public sealed class AddNode : BinaryNode
+{
+    public AddNode(string name, Value a, Value b, Value output) : base(name, a, b, output) { }
+    public override OpType Op => OpType.Add;
+}
+
+/// <summary>a * b (broadcasting), fused activation.</summary>
+public sealed class MulNode : BinaryNode
+{
+    public MulNode(string name, Value a, Value b, Value output) : base(name, a, b, output) { }
+    public override OpType Op => OpType.Mul;
+}
+
+/// <summary>Shape-preserving unary op base.</summary>
+public abstract class UnaryNode : Node
+{
+    protected UnaryNode(string name, Value input, Value output) : base(name, new[] { input }, new[] { output }) { }
+
+    public override void InferShapes()
+    {
+        Output.Shape = (int[])Input.Shape.Clone();
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+}
+
+/// <summary>ReLU / ReLU6 as a standalone node (fused into its producer by a pass).</summary>
+public sealed class ActivationNode : UnaryNode
+{
+    public ActivationNode(string name, Value input, Value output, Activation kind) : base(name, input, output) => Kind = kind;
+    public override OpType Op => OpType.Activation;
+    public Activation Kind { get; set; }
+}
+
+/// <summary>Clamp to [Min, Max] (ONNX Clip). Clip(0,6) is rewritten to ReLU6 and Clip(0,inf) to ReLU by the activation pass.</summary>
+public sealed class ClipNode : UnaryNode
+{
+    public ClipNode(string name, Value input, Value output, float min, float max) : base(name, input, output)
+    {
+        Min = min;
+        Max = max;
+    }
+
+    public override OpType Op => OpType.Clip;
+    public float Min { get; set; }
+    public float Max { get; set; }
+}
+
+/// <summary>Average pooling over a KernelH x KernelW window (padded positions not counted).</summary>
+public sealed class AveragePool2DNode : WindowNode
+{
+    public AveragePool2DNode(string name, Value input, Value output, int kernelH, int kernelW) : base(name, new[] { input }, new[] { output })
+    {
+        KernelH = kernelH;
+        KernelW = kernelW;
+    }
+
+    public override OpType Op => OpType.AveragePool2D;
+    public int KernelH { get; set; }
+    public int KernelW { get; set; }
+
+    public override void InferShapes()
+    {
+        var x = RequireRank(Input, 4, "input");
+        var (oh, ow) = Window(x[1], x[2], KernelH, KernelW);
+        Output.Shape = new[] { x[0], oh, ow, x[3] };
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+
+    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
+}
+
+/// <summary>Mean over H and W: [N,H,W,C] → [N,1,1,C].</summary>
+public sealed class GlobalAveragePoolNode : Node
+{
+    public GlobalAveragePoolNode(string name, Value input, Value output) : base(name, new[] { input }, new[] { output }) { }
+    public override OpType Op => OpType.GlobalAveragePool;
+
+    public override void InferShapes()
+    {
+        var x = RequireRank(Input, 4, "input");
+        Output.Shape = new[] { x[0], 1, 1, x[3] };
+        if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
+            Output.DataType = Input.DataType;
+    }
+}
+
+/// <summary>Reshape to <see cref="NewShape"/> (one -1 allowed, inferred).</summary>
+public sealed class ReshapeNode : Node
+{
+    public ReshapeNode(string name, Value input, Value output, int[] newShape) : base(name, new[] { input }, new[] { output }) => NewShape = newShape;
+    public override OpType Op => OpType.Reshape;
+    public int[] NewShape { get; set; }
+
+    public override void InferShapes()
+    {
+        long n = Input.ElementCount;
+        var s = (int[])NewShape.Clone();
+        int unknown = -1;
+        long known = 1;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == -1)
+            {
+                if (unknown >= 0)
+                    throw Error($"new shape {Value.FormatShape(NewShape)} has more than one -1");
+                unknown = i;
+            }
+            else if (s[i] < 0)
+                throw Error($"new shape {Value.FormatShape(NewShape)} has a negative dimension");
+            else
+                known *= s[i];
+        }
+        if (unknown >= 0)
+        {
+            if (known == 0 || n % known != 0)
+                throw Error($"cannot reshape {Value.FormatShape(Input.Shape)} ({n} elements) to {Value.FormatShape(NewShape)}");
+            s[unknown] = (int)(n / known);
+        }
+        else if (known != n)
+            throw Error($"cannot reshape {Value.FormatShape(Input.Shape)} ({n} elements) to {Value.FormatShape(NewShape)}");
+        Output.Shape = s;
+        Output.DataType = Input.DataType;
+        Output.Quantization ??= Input.Quantization;
+    }
+}
+
+/// <summary>Softmax over the last axis: exp(Beta*(x-max)) / sum.</summary>
+public sealed class SoftmaxNode : UnaryNode
+{
+    public SoftmaxNode(string name, Value input, Value output, float beta = 1f) : base(name, input, output) => Beta = beta;
+    public override OpType Op => OpType.Softmax;
+    public float Beta { get; set; }
+}
+
+/// <summary>Constant padding: <see cref="Before"/>[i] and <see cref="After"/>[i] elements on axis i.</summary>
+public sealed class PadNode : Node
+{
+    public PadNode(string name, Value input, Value output, int[] before, int[] after, float value = 0f) : base(name, new[] { input }, new[] { output })
+    {
+        Before = before;
+        After = after;
+        PadValue = value;
+    }
+
+    public override OpType Op => OpType.Pad;
+    public int[] Before { get; set; }
+    public int[] After { get; set; }
+    public float PadValue { get; set; }
+
+    public override void InferShapes()
+    {
+        var x = Input.Shape;
+        if (Before.Length != x.Length || After.Length != x.Length)
+            throw Error($"{Before.Length}/{After.Length} pads for a rank-{x.Length} input");
+        var o = new int[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            long d = (long)x[i] + Before[i] + After[i];
+            if (d <= 0 || d > int.MaxValue)
+                throw Error($"padding axis {i} of {Value.FormatShape(x)} by {Before[i]}/{After[i]} gives size {d}");
+            o[i] = (int)d;
+        }
+        Output.Shape = o;
+        Output.DataType = Input.DataType;
+        Output.Quantization ??= Input.Quantization;
+    }
+}
+
+/// <summary>Inference batch normalisation over the last (channel) axis. Inputs: [x, scale, offset, mean, variance].</summary>
+public sealed class BatchNormNode : UnaryNode
+{
+    public BatchNormNode(string name, Value input, Value scale, Value offset, Value mean, Value variance, Value output, float epsilon)
+        : base(name, input, output)
+    {
+        Inputs.AddRange(new[] { scale, offset, mean, variance });
+        Epsilon = epsilon;
+    }
+
+    public override OpType Op => OpType.BatchNorm;
+    public float Epsilon { get; set; }
+    public Value Scale => Require(1, "scale");
+    public Value Offset => Require(2, "offset");
+    public Value Mean => Require(3, "mean");
+    public Value Variance => Require(4, "variance");
+
+    public override void InferShapes()
+    {
+        int c = Input.Shape[^1];
+        for (int i = 1; i <= 4; i++)
+        {
+            var v = Require(i, "batch-norm parameter");
+            if (v.ElementCount != c)
+                throw Error($"parameter '{v.Name}' {Value.FormatShape(v.Shape)} does not match {c} channels");
+        }
+        base.InferShapes();
+    }
+}
+
+/// <summary>
+/// The fused inverted-residual block: [expand 1x1 + act] → depthwise 3x3 + act → project 1x1 (+ act) (+ input).
+/// Inputs: [x, expandW [H,Cin] or null, expandB [H] or null, dwW [1,3,3,H], dwB [H] or null, projectW [Cout,H], projectB [Cout] or null].
+/// </summary>
+public sealed class InvertedResidualNode : Node
+{
+    public InvertedResidualNode(string name, Value input, Value? expandW, Value? expandB, Value dwW, Value? dwB, Value projectW, Value? projectB, Value output)
+        : base(name, new[] { input, expandW, expandB, dwW, dwB, projectW, projectB }, new[] { output }) { }
+
+    public override OpType Op => OpType.InvertedResidual;
+    public Value? ExpandWeights => Inputs[1];
+    public Value? ExpandBias => Inputs[2];
+    public Value DepthwiseWeights => Require(3, "depthwise weights");
+    public Value? DepthwiseBias => Inputs[4];
+    public Value ProjectWeights => Require(5, "project weights");
+    public Value? ProjectBias => Inputs[6];
+    public int Stride { get; set; } = 1;
+    public Padding Padding { get; set; } = new(1, 1, 1, 1);
+    public Activation ExpandActivation { get; set; } = Activation.Relu6;
+    public Activation DepthwiseActivation { get; set; } = Activation.Relu6;
+    public Activation ProjectActivation { get; set; } = Activation.None;
+    public bool Residual { get; set; }
+    public int HiddenChannels => ExpandWeights?.Shape[0] ?? Input.Shape[3];
+
+    public InvertedResidualParams ToParams()
+    {
+        var x = Input.Shape;
+        return new InvertedResidualParams
+        {
+            Batch = x[0], InH = x[1], InW = x[2], InC = x[3],
+            HiddenC = ExpandWeights is null ? 0 : ExpandWeights.Shape[0],
+            OutC = ProjectWeights.Shape[0], Stride = Stride,
+            PadTop = Padding.Top, PadLeft = Padding.Left, PadBottom = Padding.Bottom, PadRight = Padding.Right,
+            ExpandActivation = ExpandActivation, DepthwiseActivation = DepthwiseActivation, ProjectActivation = ProjectActivation,
+            Residual = Residual ? 1 : 0,
+        };
+    }
+
+    public override void InferShapes()
+    {
+        var x = RequireRank(Input, 4, "input");
+        int hidden = HiddenChannels;
+        if (ExpandWeights is { } ew && (ew.Rank != 2 || ew.Shape[1] != x[3]))
+            throw Error($"expand weights {Value.FormatShape(ew.Shape)} do not fit input {Value.FormatShape(x)}");
+        var dw = DepthwiseWeights.Shape;
+        if (dw.Length != 4 || dw[0] != 1 || dw[1] != 3 || dw[2] != 3 || dw[3] != hidden)
+            throw Error($"depthwise weights {Value.FormatShape(dw)} must be [1,3,3,{hidden}]");
+        var pw = ProjectWeights.Shape;
+        if (pw.Length != 2 || pw[1] != hidden)
+            throw Error($"project weights {Value.FormatShape(pw)} must be [Cout,{hidden}]");
+        if (Stride is not (1 or 2))
+            throw Error($"stride {Stride} must be 1 or 2");
+        long ph = (long)x[1] + Padding.Top + Padding.Bottom, pwid = (long)x[2] + Padding.Left + Padding.Right;
+        if (ph < 3 || pwid < 3)
+            throw Error($"the 3x3 window does not fit the padded {ph}x{pwid} input");
+        int oh = (int)((ph - 3) / Stride + 1), ow = (int)((pwid - 3) / Stride + 1);
+        if (Residual && (Stride != 1 || x[3] != pw[0] || oh != x[1] || ow != x[2]))
+            throw Error($"a residual connection needs stride 1 and equal shapes; input {Value.FormatShape(x)}, output [{x[0]},{oh},{ow},{pw[0]}]");
+        Output.Shape = new[] { x[0], oh, ow, pw[0] };
+        Output.DataType = Input.DataType;
+    }
+
+    public override long Macs
+    {
+        get
+        {
+            var x = Input.Shape;
+            var o = Output.Shape;
+            int h = HiddenChannels;
+            long expand = ExpandWeights is null ? 0 : (long)x[1] * x[2] * h * x[3];
+            return expand + (long)o[1] * o[2] * h * 9 + (long)o[1] * o[2] * o[3] * h;
+        }
+    }
+
+    public override long Parameters => (ExpandWeights?.ElementCount ?? 0) + DepthwiseWeights.ElementCount + ProjectWeights.ElementCount;
+}
+
+/// <summary>float → quantized (output carries the quantization parameters).</summary>
+public sealed class QuantizeNode : UnaryNode
+{
+    public QuantizeNode(string name, Value input, Value output) : base(name, input, output) { }
+    public override OpType Op => OpType.Quantize;
+    public override void InferShapes() => Output.Shape = (int[])Input.Shape.Clone();
+}
+
+/// <summary>quantized → float32.</summary>
+public sealed class DequantizeNode : UnaryNode
+{
+    public DequantizeNode(string name, Value input, Value output) : base(name, input, output) { }
+    public override OpType Op => OpType.Dequantize;
+
+    public override void InferShapes()
+    {
+        Output.Shape = (int[])Input.Shape.Clone();
+        Output.DataType = DataType.Float32;
+    }
+}
+
+/// <summary>General axis permutation: output dim i = input dim Perm[i].</summary>
+public sealed class TransposeNode : Node
+{
+    public TransposeNode(string name, Value input, Value output, int[] perm) : base(name, new[] { input }, new[] { output }) => Perm = perm;
+    public override OpType Op => OpType.Transpose;
+    public int[] Perm { get; set; }
+
+    public override void InferShapes()
+    {
+        var x = Input.Shape;
+        if (Perm.Length != x.Length || Perm.Distinct().Count() != Perm.Length || Perm.Any(p => p < 0 || p >= x.Length))
+            throw Error($"perm {Value.FormatShape(Perm)} is not a permutation of rank {x.Length}");
+        Output.Shape = Perm.Select(p => x[p]).ToArray();
+        Output.DataType = Input.DataType;
+    }
+}
