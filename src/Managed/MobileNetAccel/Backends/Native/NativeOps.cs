@@ -26,6 +26,7 @@ internal static class NativeOps
         ReshapeNode n => ReshapeStep.Plan(n, out reason),
         SoftmaxNode n => SoftmaxStep.Plan(n, out reason),
         PadNode n => PadStep.Plan(n, out reason),
+        TransposeNode n => TransposeStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 
