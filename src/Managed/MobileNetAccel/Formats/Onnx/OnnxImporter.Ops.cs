@@ -219,8 +219,8 @@ public static partial class OnnxImporter
         private void ConvertBinary(bool isAdd)
         {
             RequireInputs(2, 2);
-            if (_opset < 7)
-                throw Err("opset < 7 broadcasting attributes are not supported");
+            if (_opset < 7 && (AttrInt("broadcast", 0) != 0 || _node.Attribute("axis") is not null))
+                throw Err("the legacy (opset < 7) broadcast/axis attributes are not supported");
             var a = In(0, "A");
             var b = In(1, "B");
             if (a.Const is not null && b.Const is not null)

@@ -23,8 +23,9 @@ public sealed class OnnxImportOptions
 /// </summary>
 public static partial class OnnxImporter
 {
-    /// <summary>Lowest and highest default-domain opset accepted.</summary>
-    public const int MinOpset = 7, MaxOpset = 21;
+    /// <summary>Lowest and highest default-domain opset accepted. The operators' forms of opsets 7–21 are supported;
+    /// older models load when their nodes use no legacy-only form (such forms are rejected per node).</summary>
+    public const int MinOpset = 1, MaxOpset = 21;
 
     /// <summary>Operators the importer converts.</summary>
     public static readonly IReadOnlyList<string> SupportedOperators = new[]
@@ -218,7 +219,7 @@ public static partial class OnnxImporter
         private Sym DefineInput(OnnxValueInfo vi)
         {
             if (vi.IsNonTensor)
-                throw new ModelFormatException($"{Source}: graph input '{vi.Name}' is not a tensor");
+                throw new ModelFormatException($"{Source}: graph input '{vi.Name}' is not a tensor (sequence, map and optional types are not supported)");
             if (vi.ElementType != OnnxDataType.Float)
                 throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has element type {vi.ElementType}; only float32 inputs are supported");
             if (!vi.HasShape)
@@ -228,7 +229,9 @@ public static partial class OnnxImporter
             {
                 if (vi.Dims[i] is long d)
                 {
-                    if (d <= 0 || d > int.MaxValue)
+                    if (d == 0)
+                        throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has size 0 at axis {i}; zero-size tensors are not supported");
+                    if (d < 0 || d > int.MaxValue)
                         throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has dimension {d} at axis {i}");
                     shape[i] = (int)d;
                 }
