@@ -19,7 +19,7 @@ internal static class NativeOps
         FullyConnectedNode n => FullyConnectedStep.Plan(n, out reason),
         AddNode n => AddStep.Plan(n, out reason),
         ActivationNode n => ActivationStep.Plan(n, out reason),
-        ClipNode n => ActivationStep.Plan(n, out reason),
+        ClipNode n => ActivationStep.Plan(n, out reason) ?? ClipStep.Plan(n, out reason),
         BatchNormNode n => BatchNormStep.Plan(n, out reason),
         AveragePool2DNode n => AveragePool2DStep.Plan(n, out reason),
         GlobalAveragePoolNode n => GlobalAveragePoolStep.Plan(n, out reason),

@@ -55,29 +55,36 @@ internal sealed class OnnxConstant
 
     public OnnxConstant WithShape(int[] shape) => IsFloat ? new OnnxConstant(shape, Floats!) : new OnnxConstant(shape, Ints!);
 
-    /// <summary>out[i0..] = in[perm-mapped]: output dim i is input dim perm[i].</summary>
+    /// <summary>Permuted copy: output dim i is input dim perm[i].</summary>
     public OnnxConstant Transpose(int[] perm)
     {
         var outShape = perm.Select(p => Shape[p]).ToArray();
         var inStrides = Strides(Shape);
-        int n = Count;
+        var src = perm.Select(p => inStrides[p]).ToArray();
+        int n = Count, rank = outShape.Length;
         var map = new int[n];
-        var idx = new int[outShape.Length];
+        var idx = new int[rank];
+        int offset = 0;
         for (int o = 0; o < n; o++)
         {
-            int src = 0;
-            for (int d = 0; d < idx.Length; d++)
-                src += idx[d] * inStrides[perm[d]];
-            map[o] = src;
-            for (int d = idx.Length - 1; d >= 0; d--)
+            map[o] = offset;
+            for (int d = rank - 1; d >= 0; d--)
             {
+                offset += src[d];
                 if (++idx[d] < outShape[d]) break;
+                offset -= src[d] * outShape[d];
                 idx[d] = 0;
             }
         }
-        return IsFloat
-            ? new OnnxConstant(outShape, map.Select(i => Floats![i]).ToArray())
-            : new OnnxConstant(outShape, map.Select(i => Ints![i]).ToArray());
+        if (IsFloat)
+        {
+            var f = new float[n];
+            for (int o = 0; o < n; o++) f[o] = Floats![map[o]];
+            return new OnnxConstant(outShape, f);
+        }
+        var l = new long[n];
+        for (int o = 0; o < n; o++) l[o] = Ints![map[o]];
+        return new OnnxConstant(outShape, l);
     }
 
     public static int[] Strides(int[] shape)
