@@ -195,6 +195,7 @@ public static partial class OnnxImporter
                     throw new ModelFormatException($"{Source}: graph output '{vo.Name}' has element type {vo.ElementType}; only float32 outputs are supported");
                 _graph.Outputs.Add(v);
             }
+            RemoveDeadNodes();
             try
             {
                 _graph.Validate();
@@ -204,6 +205,22 @@ public static partial class OnnxImporter
                 throw new ModelFormatException($"{Source}: {e.Message}", e);
             }
             return _graph;
+        }
+
+        /// <summary>Drops nodes whose outputs nothing reads (e.g. a file's NHWC→NCHW transpose that cancelled against
+        /// the importer's NCHW→NHWC conversion).</summary>
+        private void RemoveDeadNodes()
+        {
+            bool changed = true;
+            while (changed)
+            {
+                var used = new HashSet<Value>(_graph.Outputs, ReferenceEqualityComparer.Instance);
+                foreach (var n in _graph.Nodes)
+                    foreach (var i in n.Inputs)
+                        if (i is not null)
+                            used.Add(i);
+                changed = _graph.Nodes.RemoveAll(n => !n.Outputs.Any(used.Contains)) > 0;
+            }
         }
 
         private void DefineConstant(OnnxTensor t, string role)
