@@ -145,7 +145,7 @@ public class OnnxFuzzTests
     private static int[] StructuralPositions(byte[] bytes)
     {
         var payloads = new List<(int Start, int Length)>();
-        var model = new ProtoReader(bytes, 0, bytes.Length, "model");
+        var model = new ProtoReader(bytes, 0, bytes.Length, "model", "ModelProto");
         while (model.Next(out int f, out var w))
         {
             if (f != 7 || w != WireType.LengthDelimited)

@@ -3,6 +3,13 @@ using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Formats.Onnx;
 
+/// <summary>A problem found while converting a node; the importer turns it into a <see cref="ModelFormatException"/>
+/// naming the node.</summary>
+internal sealed class OnnxImportProblem : Exception
+{
+    public OnnxImportProblem(string message) : base(message) { }
+}
+
 /// <summary>A constant known at import time, in ONNX layout: float32 or integer (int64/int32/…, held as long).</summary>
 internal sealed class OnnxConstant
 {
@@ -46,12 +53,12 @@ internal sealed class OnnxConstant
             case OnnxDataType.UInt8 or OnnxDataType.Bool:
                 return new OnnxConstant(shape, span.ToArray().Select(v => (long)v).ToArray());
             default:
-                throw new ModelFormatException($"{what}: tensor '{t.Name}' has data type {t.DataType} ({n} elements), which is not supported");
+                throw new OnnxImportProblem($"{what}: tensor '{t.Name}' has data type {t.DataType} ({n} elements), which is not supported");
         }
     }
 
-    public float[] RequireFloats(string what) => Floats ?? throw new ModelFormatException($"{what} must be a float tensor");
-    public long[] RequireInts(string what) => Ints ?? throw new ModelFormatException($"{what} must be an integer tensor");
+    public float[] RequireFloats(string what) => Floats ?? throw new OnnxImportProblem($"{what} must be a float tensor; it is an integer tensor");
+    public long[] RequireInts(string what) => Ints ?? throw new OnnxImportProblem($"{what} must be an integer tensor; it is a float tensor");
 
     public OnnxConstant WithShape(int[] shape) => IsFloat ? new OnnxConstant(shape, Floats!) : new OnnxConstant(shape, Ints!);
 
@@ -102,7 +109,7 @@ internal sealed class OnnxConstant
     public Value ToValue(string name)
     {
         if (Floats is null)
-            throw new ModelFormatException($"constant '{name}' is an integer tensor where a float tensor is needed");
+            throw new OnnxImportProblem($"constant '{name}' is an integer tensor where a float tensor is needed");
         return Value.Constant(name, (int[])Shape.Clone(), Floats);
     }
 }

@@ -625,7 +625,7 @@ public static partial class OnnxImporter
             var a = _node.Attributes[0];
             OnnxConstant c = a.Name switch
             {
-                "value" when a.Type == OnnxAttributeType.Tensor && a.T is not null => OnnxConstant.From(a.T, $"{Source}: {_node.Describe()}"),
+                "value" when a.Type == OnnxAttributeType.Tensor && a.T is not null => OnnxConstant.From(a.T, "value"),
                 "value_float" when a.Type == OnnxAttributeType.Float => new OnnxConstant(Array.Empty<int>(), new[] { a.F }),
                 "value_floats" when a.Type == OnnxAttributeType.Floats => new OnnxConstant(new[] { a.Floats.Count }, a.Floats.ToArray()),
                 "value_int" when a.Type == OnnxAttributeType.Int => new OnnxConstant(Array.Empty<int>(), new[] { a.I }),

@@ -94,17 +94,17 @@ public static partial class OnnxImporter
 
         private string Source => _model.Source;
 
-        private ModelFormatException Err(string problem) => new($"{Source}: {_node.Describe()}: {problem}");
+        private ModelFormatException Err(string problem) => new(Source, _node.Describe(), problem);
 
         public ModelGraph Build()
         {
             long opset = _model.DefaultOpset;
             if (opset < MinOpset || opset > MaxOpset)
-                throw new ModelFormatException($"{Source}: default-domain opset {opset} is outside the supported range {MinOpset}–{MaxOpset}");
+                throw new ModelFormatException(Source, "", $"default-domain opset {opset} is outside the supported range {MinOpset}–{MaxOpset}");
             _opset = (int)opset;
             var g = _model.Graph;
             if (g.HasSparseInitializers)
-                throw new ModelFormatException($"{Source}: sparse initializers are not supported");
+                throw new ModelFormatException(Source, "", $"sparse initializers are not supported");
 
             foreach (var t in g.Initializers)
                 DefineConstant(t, "initializer");
@@ -112,7 +112,7 @@ public static partial class OnnxImporter
                 foreach (var (name, t) in frozen)
                 {
                     if (!g.Inputs.Any(i => i.Name == name))
-                        throw new ModelFormatException($"{Source}: frozen input '{name}' is not a graph input");
+                        throw new ModelFormatException(Source, "", $"frozen input '{name}' is not a graph input");
                     t.Name = name;
                     _syms.Remove(name);
                     DefineConstant(t, "frozen input");
@@ -121,15 +121,15 @@ public static partial class OnnxImporter
             foreach (var vi in g.Inputs)
             {
                 if (vi.Name.Length == 0)
-                    throw new ModelFormatException($"{Source}: a graph input has no name");
+                    throw new ModelFormatException(Source, "", $"a graph input has no name");
                 if (!inputNames.Add(vi.Name))
-                    throw new ModelFormatException($"{Source}: graph input '{vi.Name}' is declared twice");
+                    throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' is declared twice");
                 if (_syms.ContainsKey(vi.Name))
                     continue; // has an initializer (or was frozen): a constant
                 _syms[vi.Name] = DefineInput(vi);
             }
             if (g.Outputs.Count == 0)
-                throw new ModelFormatException($"{Source}: the graph has no outputs");
+                throw new ModelFormatException(Source, "", $"the graph has no outputs");
 
             foreach (var node in TopologicalOrder(g))
             {
@@ -149,6 +149,10 @@ public static partial class OnnxImporter
                 {
                     throw Err(e.Message);
                 }
+                catch (OnnxImportProblem e)
+                {
+                    throw Err(e.Message);
+                }
                 catch (OverflowException e)
                 {
                     throw Err($"a size overflows: {e.Message}");
@@ -162,9 +166,9 @@ public static partial class OnnxImporter
             foreach (var vo in g.Outputs)
             {
                 if (!outputNames.Add(vo.Name))
-                    throw new ModelFormatException($"{Source}: graph output '{vo.Name}' is declared twice");
+                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is declared twice");
                 if (!_syms.TryGetValue(vo.Name, out var sym))
-                    throw new ModelFormatException($"{Source}: graph output '{vo.Name}' is not produced by any node");
+                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is not produced by any node");
                 _node = new OnnxNode { Name = vo.Name, OpType = "graph output", Index = g.Nodes.Count };
                 _nodeName = "output/" + vo.Name;
                 Value v;
@@ -186,13 +190,13 @@ public static partial class OnnxImporter
                 if (vo.HasShape)
                 {
                     if (vo.Dims.Count != v.Rank)
-                        throw new ModelFormatException($"{Source}: graph output '{vo.Name}' is declared with rank {vo.Dims.Count} but computes to {Value.FormatShape(v.Shape)}");
+                        throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is declared with rank {vo.Dims.Count} but computes to {Value.FormatShape(v.Shape)}");
                     for (int i = 0; i < v.Rank; i++)
                         if (vo.Dims[i] is long d && d != v.Shape[i] && !(i == 0 && vo.DimParams[i] is not null))
-                            throw new ModelFormatException($"{Source}: graph output '{vo.Name}' is declared as [{string.Join(",", vo.Dims.Select(x => x?.ToString() ?? "?"))}] but computes to {Value.FormatShape(v.Shape)}");
+                            throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is declared as [{string.Join(",", vo.Dims.Select(x => x?.ToString() ?? "?"))}] but computes to {Value.FormatShape(v.Shape)}");
                 }
                 if (vo.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined))
-                    throw new ModelFormatException($"{Source}: graph output '{vo.Name}' has element type {vo.ElementType}; only float32 outputs are supported");
+                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32 outputs are supported");
                 _graph.Outputs.Add(v);
             }
             RemoveDeadNodes();
@@ -202,7 +206,7 @@ public static partial class OnnxImporter
             }
             catch (GraphException e)
             {
-                throw new ModelFormatException($"{Source}: {e.Message}", e);
+                throw new ModelFormatException(Source, "", $"{e.Message}", e);
             }
             return _graph;
         }
@@ -226,41 +230,49 @@ public static partial class OnnxImporter
         private void DefineConstant(OnnxTensor t, string role)
         {
             if (t.Name.Length == 0)
-                throw new ModelFormatException($"{Source}: an {role} has no name");
+                throw new ModelFormatException(Source, "", $"an {role} has no name");
             if (_syms.ContainsKey(t.Name))
-                throw new ModelFormatException($"{Source}: {role} '{t.Name}' is defined twice");
-            var c = OnnxConstant.From(t, $"{Source}: {role} '{t.Name}'");
+                throw new ModelFormatException(Source, "", $"{role} '{t.Name}' is defined twice");
+            OnnxConstant c;
+            try
+            {
+                c = OnnxConstant.From(t, $"{role} '{t.Name}'");
+            }
+            catch (OnnxImportProblem e)
+            {
+                throw new ModelFormatException(Source, $"{role} '{t.Name}'", e.Message);
+            }
             _syms[t.Name] = new Sym { Const = c, Shape = c.Shape };
         }
 
         private Sym DefineInput(OnnxValueInfo vi)
         {
             if (vi.IsNonTensor)
-                throw new ModelFormatException($"{Source}: graph input '{vi.Name}' is not a tensor (sequence, map and optional types are not supported)");
+                throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' is not a tensor (sequence, map and optional types are not supported)");
             if (vi.ElementType != OnnxDataType.Float)
-                throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has element type {vi.ElementType}; only float32 inputs are supported");
+                throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has element type {vi.ElementType}; only float32 inputs are supported");
             if (!vi.HasShape)
-                throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has no shape");
+                throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has no shape");
             var shape = new int[vi.Dims.Count];
             for (int i = 0; i < shape.Length; i++)
             {
                 if (vi.Dims[i] is long d)
                 {
                     if (d == 0)
-                        throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has size 0 at axis {i}; zero-size tensors are not supported");
+                        throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has size 0 at axis {i}; zero-size tensors are not supported");
                     if (d < 0 || d > int.MaxValue)
-                        throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has dimension {d} at axis {i}");
+                        throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has dimension {d} at axis {i}");
                     shape[i] = (int)d;
                 }
                 else if (i == 0)
                     shape[i] = 1; // symbolic batch: run with batch 1
                 else
-                    throw new ModelFormatException($"{Source}: graph input '{vi.Name}' has a symbolic dimension '{vi.DimParams[i]}' at axis {i}; only the batch axis may be symbolic");
+                    throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has a symbolic dimension '{vi.DimParams[i]}' at axis {i}; only the batch axis may be symbolic");
             }
             long n = 1;
             foreach (int d in shape)
                 if ((n *= d) > int.MaxValue / 4)
-                    throw new ModelFormatException($"{Source}: graph input '{vi.Name}' {Value.FormatShape(shape)} is too large");
+                    throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' {Value.FormatShape(shape)} is too large");
             var v = new Value(vi.Name, shape);
             _graph.Inputs.Add(v);
             return new Sym { Value = v, Shape = shape };
@@ -277,9 +289,9 @@ public static partial class OnnxImporter
                     if (o.Length == 0)
                         continue;
                     if (producer.TryGetValue(o, out var other))
-                        throw new ModelFormatException($"{Source}: {n.Describe()}: output '{o}' is also produced by {other.Describe()}");
+                        throw new ModelFormatException(Source, n.Describe(), $"output '{o}' is also produced by {other.Describe()}");
                     if (_syms.ContainsKey(o))
-                        throw new ModelFormatException($"{Source}: {n.Describe()}: output '{o}' has the name of a graph input or initializer");
+                        throw new ModelFormatException(Source, n.Describe(), $"output '{o}' has the name of a graph input or initializer");
                     producer[o] = n;
                 }
             var pending = new Dictionary<OnnxNode, int>(ReferenceEqualityComparer.Instance);
@@ -299,7 +311,7 @@ public static partial class OnnxImporter
                         list.Add(n);
                     }
                     else if (!_syms.ContainsKey(i))
-                        throw new ModelFormatException($"{Source}: {n.Describe()}: input '{i}' is neither a graph input, an initializer nor the output of a node");
+                        throw new ModelFormatException(Source, n.Describe(), $"input '{i}' is neither a graph input, an initializer nor the output of a node");
                 }
                 pending[n] = count;
             }
@@ -318,7 +330,7 @@ public static partial class OnnxImporter
             if (ordered.Count != g.Nodes.Count)
             {
                 var stuck = g.Nodes.First(n => pending[n] > 0);
-                throw new ModelFormatException($"{Source}: {stuck.Describe()}: is part of a cycle");
+                throw new ModelFormatException(Source, stuck.Describe(), $"is part of a cycle");
             }
             return ordered;
         }

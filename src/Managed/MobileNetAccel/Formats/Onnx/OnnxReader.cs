@@ -24,7 +24,7 @@ public static class OnnxReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelFormatException($"{path}: cannot read the file: {e.Message}", e);
+            throw new ModelFormatException(path, "", $"cannot read the file: {e.Message}", e);
         }
         return Read(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), Path.GetFileName(path));
     }
@@ -35,7 +35,7 @@ public static class OnnxReader
         ArgumentNullException.ThrowIfNull(bytes);
         var model = new OnnxModel { Directory = directory, Source = source };
         var ctx = new Context(source, directory);
-        var r = new ProtoReader(bytes, 0, bytes.Length, $"{source}: ModelProto");
+        var r = new ProtoReader(bytes, 0, bytes.Length, source, "ModelProto");
         bool sawGraph = false;
         while (r.Next(out int field, out var wire))
         {
@@ -47,26 +47,26 @@ public static class OnnxReader
                 case 7:
                     Expect(ref r, wire);
                     if (sawGraph)
-                        throw new ModelFormatException($"{source}: ModelProto has more than one graph");
-                    model.Graph = ReadGraph(r.ReadMessage($"{source}: graph"), ctx, 0);
+                        throw new ModelFormatException(source, "", $"ModelProto has more than one graph");
+                    model.Graph = ReadGraph(r.ReadMessage($"graph"), ctx, 0);
                     sawGraph = true;
                     break;
                 case 8:
                     Expect(ref r, wire);
-                    model.Opsets.Add(ReadOpset(r.ReadMessage($"{source}: opset_import")));
+                    model.Opsets.Add(ReadOpset(r.ReadMessage($"opset_import")));
                     break;
                 default: r.Skip(wire); break;
             }
         }
         if (!sawGraph)
-            throw new ModelFormatException($"{source}: the model has no graph (not an ONNX ModelProto?)");
+            throw new ModelFormatException(source, "", $"the model has no graph (not an ONNX ModelProto?)");
         if (model.IrVersion <= 0)
-            throw new ModelFormatException($"{source}: ir_version {model.IrVersion} is missing or invalid");
+            throw new ModelFormatException(source, "", $"ir_version {model.IrVersion} is missing or invalid");
         if (model.IrVersion >= 3 && model.Opsets.Count == 0)
-            throw new ModelFormatException($"{source}: the model has no opset_import (required from IR version 3)");
+            throw new ModelFormatException(source, "", $"the model has no opset_import (required from IR version 3)");
         foreach (var g in model.Opsets.GroupBy(o => o.Domain == "ai.onnx" ? "" : o.Domain))
             if (g.Count() > 1)
-                throw new ModelFormatException($"{source}: opset_import lists domain '{g.Key}' {g.Count()} times");
+                throw new ModelFormatException(source, "", $"opset_import lists domain '{g.Key}' {g.Count()} times");
         if (model.Opsets.Count == 0)
             model.Opsets.Add(new OnnxOpset("", 1)); // IR < 3: opset 1 implied
         return model;
@@ -76,7 +76,7 @@ public static class OnnxReader
     public static OnnxTensor ReadTensor(byte[] bytes, string source = "<memory>", string? directory = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        return ReadTensor(new ProtoReader(bytes, 0, bytes.Length, $"{source}: TensorProto"), new Context(source, directory));
+        return ReadTensor(new ProtoReader(bytes, 0, bytes.Length, source, "TensorProto"), new Context(source, directory));
     }
 
     private sealed record Context(string Source, string? Directory);
@@ -102,7 +102,7 @@ public static class OnnxReader
     private static OnnxGraph ReadGraph(ProtoReader r, Context ctx, int depth)
     {
         if (depth > MaxGraphDepth)
-            throw new ModelFormatException($"{ctx.Source}: subgraphs nested more than {MaxGraphDepth} deep");
+            throw new ModelFormatException(ctx.Source, "", $"subgraphs nested more than {MaxGraphDepth} deep");
         var g = new OnnxGraph();
         while (r.Next(out int field, out var wire))
         {
@@ -110,17 +110,17 @@ public static class OnnxReader
             {
                 case 1:
                     Expect(ref r, wire);
-                    var node = ReadNode(r.ReadMessage($"{ctx.Source}: node #{g.Nodes.Count}"), ctx, depth, g.Nodes.Count);
+                    var node = ReadNode(r.ReadMessage($"node #{g.Nodes.Count}"), ctx, depth, g.Nodes.Count);
                     g.Nodes.Add(node);
                     break;
                 case 2: Expect(ref r, wire); g.Name = r.ReadString(); break;
                 case 5:
                     Expect(ref r, wire);
-                    g.Initializers.Add(ReadTensor(r.ReadMessage($"{ctx.Source}: initializer #{g.Initializers.Count}"), ctx));
+                    g.Initializers.Add(ReadTensor(r.ReadMessage($"initializer #{g.Initializers.Count}"), ctx));
                     break;
-                case 11: Expect(ref r, wire); g.Inputs.Add(ReadValueInfo(r.ReadMessage($"{ctx.Source}: graph input #{g.Inputs.Count}"))); break;
-                case 12: Expect(ref r, wire); g.Outputs.Add(ReadValueInfo(r.ReadMessage($"{ctx.Source}: graph output #{g.Outputs.Count}"))); break;
-                case 13: Expect(ref r, wire); g.ValueInfo.Add(ReadValueInfo(r.ReadMessage($"{ctx.Source}: value_info #{g.ValueInfo.Count}"))); break;
+                case 11: Expect(ref r, wire); g.Inputs.Add(ReadValueInfo(r.ReadMessage($"graph input #{g.Inputs.Count}"))); break;
+                case 12: Expect(ref r, wire); g.Outputs.Add(ReadValueInfo(r.ReadMessage($"graph output #{g.Outputs.Count}"))); break;
+                case 13: Expect(ref r, wire); g.ValueInfo.Add(ReadValueInfo(r.ReadMessage($"value_info #{g.ValueInfo.Count}"))); break;
                 case 15: r.Skip(wire); g.HasSparseInitializers = true; break;
                 default: r.Skip(wire); break;
             }
@@ -141,21 +141,21 @@ public static class OnnxReader
                 case 4: Expect(ref r, wire); n.OpType = r.ReadString(); break;
                 case 5:
                     Expect(ref r, wire);
-                    n.Attributes.Add(ReadAttribute(r.ReadMessage($"{ctx.Source}: node #{index} attribute #{n.Attributes.Count}"), ctx, depth));
+                    n.Attributes.Add(ReadAttribute(r.ReadMessage($"node #{index} attribute #{n.Attributes.Count}"), ctx, depth));
                     break;
                 case 7: Expect(ref r, wire); n.Domain = r.ReadString(); break;
                 default: r.Skip(wire); break;
             }
         }
         if (n.OpType.Length == 0)
-            throw new ModelFormatException($"{ctx.Source}: {n.Describe()} has no op_type");
+            throw new ModelFormatException(ctx.Source, "", $"{n.Describe()} has no op_type");
         var names = new HashSet<string>();
         foreach (var a in n.Attributes)
         {
             if (a.Name.Length == 0)
-                throw new ModelFormatException($"{ctx.Source}: {n.Describe()} has an attribute without a name");
+                throw new ModelFormatException(ctx.Source, "", $"{n.Describe()} has an attribute without a name");
             if (!names.Add(a.Name))
-                throw new ModelFormatException($"{ctx.Source}: {n.Describe()} has attribute '{a.Name}' twice");
+                throw new ModelFormatException(ctx.Source, "", $"{n.Describe()} has attribute '{a.Name}' twice");
         }
         return n;
     }
@@ -172,17 +172,17 @@ public static class OnnxReader
                 case 2: a.F = r.ReadFloat(wire); hasF = true; break;
                 case 3: a.I = r.ReadInt64(wire); hasI = true; break;
                 case 4: Expect(ref r, wire); a.S = r.ReadBytes(); hasS = true; break;
-                case 5: Expect(ref r, wire); a.T = ReadTensor(r.ReadMessage($"{ctx.Source}: attribute tensor"), ctx); break;
-                case 6: Expect(ref r, wire); a.G = ReadGraph(r.ReadMessage($"{ctx.Source}: attribute graph"), ctx, depth + 1); break;
+                case 5: Expect(ref r, wire); a.T = ReadTensor(r.ReadMessage($"attribute tensor"), ctx); break;
+                case 6: Expect(ref r, wire); a.G = ReadGraph(r.ReadMessage($"attribute graph"), ctx, depth + 1); break;
                 case 7: r.ReadRepeatedFloat(wire, a.Floats); break;
                 case 8: r.ReadRepeatedVarint(wire, a.Ints); break;
                 case 9: Expect(ref r, wire); a.Strings.Add(r.ReadBytes()); break;
-                case 10: Expect(ref r, wire); a.Tensors.Add(ReadTensor(r.ReadMessage($"{ctx.Source}: attribute tensors"), ctx)); break;
+                case 10: Expect(ref r, wire); a.Tensors.Add(ReadTensor(r.ReadMessage($"attribute tensors"), ctx)); break;
                 case 11: r.Skip(wire); a.Graphs++; break;
                 case 20:
                     int t = r.ReadInt32(wire);
                     if (t < 0 || t > (int)OnnxAttributeType.TypeProtos)
-                        throw new ModelFormatException($"{ctx.Source}: attribute '{a.Name}' has unknown type {t}");
+                        throw new ModelFormatException(ctx.Source, "", $"attribute '{a.Name}' has unknown type {t}");
                     a.Type = (OnnxAttributeType)t;
                     break;
                 case 21: Expect(ref r, wire); a.RefAttrName = r.ReadString(); break;
@@ -327,36 +327,36 @@ public static class OnnxReader
                 default: r.Skip(wire); break;
             }
         }
-        string what = $"{ctx.Source}: tensor '{t.Name}'";
+        string what = $"tensor '{t.Name}'";
         if (hasSegment)
-            throw new ModelFormatException($"{what}: segmented tensors are not supported");
+            throw new ModelFormatException(ctx.Source, what, $"segmented tensors are not supported");
         foreach (long d in dims)
             if (d < 0 || d > int.MaxValue)
-                throw new ModelFormatException($"{what}: dimension {d} is out of range");
+                throw new ModelFormatException(ctx.Source, what, $"dimension {d} is out of range");
         t.Dims = dims.ToArray();
         if (t.DataType == OnnxDataType.String || hasStrings)
         {
             if (t.DataType != OnnxDataType.String)
-                throw new ModelFormatException($"{what}: string_data in a tensor of type {t.DataType}");
+                throw new ModelFormatException(ctx.Source, what, $"string_data in a tensor of type {t.DataType}");
             t.Data = Array.Empty<byte>();
             return t;
         }
         int size = ElementSize(t.DataType);
         if (size == 0)
-            throw new ModelFormatException($"{what}: unknown or unsupported data type {(int)t.DataType}");
+            throw new ModelFormatException(ctx.Source, what, $"unknown or unsupported data type {(int)t.DataType}");
         long count = 1;
         foreach (long d in dims)
         {
             count *= d;
             if (count * size > MaxTensorBytes)
-                throw new ModelFormatException($"{what}: shape [{string.Join(",", dims)}] is larger than {MaxTensorBytes} bytes");
+                throw new ModelFormatException(ctx.Source, what, $"shape [{string.Join(",", dims)}] is larger than {MaxTensorBytes} bytes");
         }
         long bytes = count * size;
 
         int sources = (raw is not null ? 1 : 0) + (external ? 1 : 0) + (floats is not null ? 1 : 0) + (int32s is not null ? 1 : 0)
             + (int64s is not null ? 1 : 0) + (doubles is not null ? 1 : 0) + (uint64s is not null ? 1 : 0);
         if (sources > 1)
-            throw new ModelFormatException($"{what}: data is given in more than one field");
+            throw new ModelFormatException(ctx.Source, what, $"data is given in more than one field");
         if (external)
         {
             t.Data = ReadExternal(externalInfo, ctx, what, bytes);
@@ -365,7 +365,7 @@ public static class OnnxReader
         if (raw is not null)
         {
             if (raw.LongLength != bytes)
-                throw new ModelFormatException($"{what}: raw_data has {raw.Length} bytes; shape [{string.Join(",", dims)}] {t.DataType} needs {bytes}");
+                throw new ModelFormatException(ctx.Source, what, $"raw_data has {raw.Length} bytes; shape [{string.Join(",", dims)}] {t.DataType} needs {bytes}");
             t.Data = raw;
             return t;
         }
@@ -375,14 +375,14 @@ public static class OnnxReader
         {
             case OnnxDataType.Float or OnnxDataType.Complex64:
                 have = floats?.Count ?? 0;
-                Check(have, count * (t.DataType == OnnxDataType.Complex64 ? 2 : 1), "float_data", what, int32s, int64s, doubles, uint64s);
+                Check(have, count * (t.DataType == OnnxDataType.Complex64 ? 2 : 1), "float_data", ctx, what, int32s, int64s, doubles, uint64s);
                 for (int i = 0; i < have; i++)
                     BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(i * 4), floats![i]);
                 break;
             case OnnxDataType.Int32 or OnnxDataType.Int16 or OnnxDataType.Int8 or OnnxDataType.UInt16 or OnnxDataType.UInt8
                 or OnnxDataType.Bool or OnnxDataType.Float16 or OnnxDataType.BFloat16:
                 have = int32s?.Count ?? 0;
-                Check(have, count, "int32_data", what, floats, int64s, doubles, uint64s);
+                Check(have, count, "int32_data", ctx, what, floats, int64s, doubles, uint64s);
                 for (int i = 0; i < have; i++)
                 {
                     long v = int32s![i];
@@ -396,19 +396,19 @@ public static class OnnxReader
                 break;
             case OnnxDataType.Int64:
                 have = int64s?.Count ?? 0;
-                Check(have, count, "int64_data", what, floats, int32s, doubles, uint64s);
+                Check(have, count, "int64_data", ctx, what, floats, int32s, doubles, uint64s);
                 for (int i = 0; i < have; i++)
                     BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(i * 8), int64s![i]);
                 break;
             case OnnxDataType.Double or OnnxDataType.Complex128:
                 have = doubles?.Count ?? 0;
-                Check(have, count * (t.DataType == OnnxDataType.Complex128 ? 2 : 1), "double_data", what, floats, int32s, int64s, uint64s);
+                Check(have, count * (t.DataType == OnnxDataType.Complex128 ? 2 : 1), "double_data", ctx, what, floats, int32s, int64s, uint64s);
                 for (int i = 0; i < have; i++)
                     BinaryPrimitives.WriteDoubleLittleEndian(data.AsSpan(i * 8), doubles![i]);
                 break;
             case OnnxDataType.UInt32 or OnnxDataType.UInt64:
                 have = uint64s?.Count ?? 0;
-                Check(have, count, "uint64_data", what, floats, int32s, int64s, doubles);
+                Check(have, count, "uint64_data", ctx, what, floats, int32s, int64s, doubles);
                 for (int i = 0; i < have; i++)
                 {
                     if (size == 4) BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(i * 4), (uint)uint64s![i]);
@@ -416,54 +416,54 @@ public static class OnnxReader
                 }
                 break;
             default:
-                throw new ModelFormatException($"{what}: unsupported data type {t.DataType}");
+                throw new ModelFormatException(ctx.Source, what, $"unsupported data type {t.DataType}");
         }
         t.Data = data;
         return t;
     }
 
-    private static void Check(long have, long need, string field, string what, params object?[] others)
+    private static void Check(long have, long need, string field, Context ctx, string what, params object?[] others)
     {
         if (others.Any(o => o is not null))
-            throw new ModelFormatException($"{what}: data is stored in a field that does not match its data type (expected {field})");
+            throw new ModelFormatException(ctx.Source, what, $"data is stored in a field that does not match its data type (expected {field})");
         if (have != need)
-            throw new ModelFormatException($"{what}: {field} has {have} elements; the shape needs {need}");
+            throw new ModelFormatException(ctx.Source, what, $"{field} has {have} elements; the shape needs {need}");
     }
 
     private static byte[] ReadExternal(Dictionary<string, string> info, Context ctx, string what, long bytes)
     {
         if (ctx.Directory is null)
-            throw new ModelFormatException($"{what}: external data needs the model's folder (load the model from a file)");
+            throw new ModelFormatException(ctx.Source, what, $"external data needs the model's folder (load the model from a file)");
         if (!info.TryGetValue("location", out string? location) || location.Length == 0)
-            throw new ModelFormatException($"{what}: external data without a 'location'");
+            throw new ModelFormatException(ctx.Source, what, $"external data without a 'location'");
         long offset = 0, length = -1;
         if (info.TryGetValue("offset", out string? o) && (!long.TryParse(o, out offset) || offset < 0))
-            throw new ModelFormatException($"{what}: external data offset '{o}' is invalid");
+            throw new ModelFormatException(ctx.Source, what, $"external data offset '{o}' is invalid");
         if (info.TryGetValue("length", out string? l) && (!long.TryParse(l, out length) || length < 0))
-            throw new ModelFormatException($"{what}: external data length '{l}' is invalid");
+            throw new ModelFormatException(ctx.Source, what, $"external data length '{l}' is invalid");
         if (length >= 0 && length != bytes)
-            throw new ModelFormatException($"{what}: external data length {length} does not match the {bytes} bytes its shape needs");
+            throw new ModelFormatException(ctx.Source, what, $"external data length {length} does not match the {bytes} bytes its shape needs");
         if (Path.IsPathRooted(location) || location.Contains('\0'))
-            throw new ModelFormatException($"{what}: external data location '{location}' must be a relative path inside the model's folder");
+            throw new ModelFormatException(ctx.Source, what, $"external data location '{location}' must be a relative path inside the model's folder");
         string root = Path.GetFullPath(ctx.Directory);
         string rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         string full = Path.GetFullPath(Path.Combine(root, location));
         if (!full.StartsWith(rootWithSep, StringComparison.Ordinal))
-            throw new ModelFormatException($"{what}: external data location '{location}' leaves the model's folder");
+            throw new ModelFormatException(ctx.Source, what, $"external data location '{location}' leaves the model's folder");
         try
         {
             var file = new FileInfo(full);
             if (!file.Exists)
-                throw new ModelFormatException($"{what}: external data file '{location}' does not exist");
+                throw new ModelFormatException(ctx.Source, what, $"external data file '{location}' does not exist");
             // A symbolic link must not lead outside the folder either.
             if (file.LinkTarget is not null)
             {
                 var target = file.ResolveLinkTarget(returnFinalTarget: true);
                 if (target is null || !Path.GetFullPath(target.FullName).StartsWith(rootWithSep, StringComparison.Ordinal))
-                    throw new ModelFormatException($"{what}: external data file '{location}' is a link that leaves the model's folder");
+                    throw new ModelFormatException(ctx.Source, what, $"external data file '{location}' is a link that leaves the model's folder");
             }
             if (offset > file.Length || bytes > file.Length - offset)
-                throw new ModelFormatException($"{what}: external data '{location}' has {file.Length} bytes; {bytes} needed at offset {offset}");
+                throw new ModelFormatException(ctx.Source, what, $"external data '{location}' has {file.Length} bytes; {bytes} needed at offset {offset}");
             var data = new byte[bytes];
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
             stream.Seek(offset, SeekOrigin.Begin);
@@ -472,7 +472,7 @@ public static class OnnxReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelFormatException($"{what}: cannot read external data '{location}': {e.Message}", e);
+            throw new ModelFormatException(ctx.Source, what, $"cannot read external data '{location}': {e.Message}", e);
         }
     }
 }

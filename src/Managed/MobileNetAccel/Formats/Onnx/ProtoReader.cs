@@ -23,20 +23,24 @@ internal struct ProtoReader
     private readonly byte[] _buffer;
     private int _position;
     private readonly int _end;
+    private readonly string _file;
     private readonly string _context;
 
-    public ProtoReader(byte[] buffer, int start, int length, string context)
+    /// <summary>A reader over buffer[start, start+length); <paramref name="file"/> and <paramref name="context"/>
+    /// (which message is being read, e.g. "node #3") name the place in error messages.</summary>
+    public ProtoReader(byte[] buffer, int start, int length, string file, string context)
     {
         _buffer = buffer;
         _position = start;
         _end = start + length;
+        _file = file;
         _context = context;
     }
 
     public readonly bool AtEnd => _position >= _end;
     public readonly int Position => _position;
 
-    private readonly ModelFormatException Fail(string problem) => new($"{_context}: {problem} (at byte {_position})");
+    private readonly ModelFormatException Fail(string problem) => new(_file, _context, $"{problem} (at byte {_position})");
 
     /// <summary>Reads the next tag; false at the end of the message.</summary>
     public bool Next(out int field, out WireType wire)
@@ -106,7 +110,7 @@ internal struct ProtoReader
     public ProtoReader ReadMessage(string context)
     {
         var (start, length) = ReadLengthDelimited();
-        return new ProtoReader(_buffer, start, length, context);
+        return new ProtoReader(_buffer, start, length, _file, context);
     }
 
     public string ReadString()
@@ -118,7 +122,7 @@ internal struct ProtoReader
         }
         catch (DecoderFallbackException e)
         {
-            throw new ModelFormatException($"{_context}: string is not valid UTF-8 (at byte {start})", e);
+            throw new ModelFormatException(_file, _context, $"string is not valid UTF-8 (at byte {start})", e);
         }
     }
 
@@ -156,7 +160,7 @@ internal struct ProtoReader
         }
         Expect(wire, WireType.LengthDelimited);
         var (start, length) = ReadLengthDelimited();
-        var inner = new ProtoReader(_buffer, start, length, _context);
+        var inner = new ProtoReader(_buffer, start, length, _file, _context);
         while (!inner.AtEnd)
             into.Add((long)inner.ReadVarint());
     }
