@@ -169,6 +169,10 @@ public sealed class ArgumentValidationTests
             new("conv2d unknown activation", Conv(cp with { Activation = (Activation)3 }), "p.Activation"),
             new("conv2d negative activation", Conv(cp with { Activation = (Activation)(-1) }), "p.Activation"),
             new("conv2d size overflow", Conv(cp with { Batch = int.MaxValue, InH = int.MaxValue, InW = int.MaxValue, InC = int.MaxValue }), "input"),
+            // A huge pad makes the output height overflow int32: rejected by the managed checks, not left to the native layer.
+            new("conv2d output height beyond int32", Conv(cp with { PadBottom = int.MaxValue }), "p"),
+            new("conv2d output width beyond int32 with stride 2", Conv(cp with { PadRight = int.MaxValue - 1, StrideW = 2 }), "output"),
+            new("avgpool2d output height beyond int32", AvgPool(ConvP(c: 5, outC: 5) with { PadTop = int.MaxValue, PadBottom = int.MaxValue }), "p"),
             // depthwise
             new("dwconv2d input short", Depthwise(dx: -1), "input"),
             new("dwconv2d weights short", Depthwise(dw: -1), "weights"),
@@ -214,6 +218,8 @@ public sealed class ArgumentValidationTests
             new("irb residual with InC != OutC", Irb(ip with { OutC = 2 }), "p"),
             new("irb residual with output smaller than input", Irb(ip with { PadTop = 0, PadBottom = 0 }), "p"),
             new("irb residual flag 2", Irb(ip with { Residual = 2 }), "p.Residual"),
+            new("irb output height beyond int32", Irb(ip with { PadBottom = int.MaxValue, Residual = 0 }), "p"),
+            new("irb output width large with stride 2", Irb(ip with { PadRight = int.MaxValue, Stride = 2, Residual = 0 }), "output"),
             new("irb window larger than padded input", Irb(ip with { InH = 1, PadTop = 0, PadBottom = 0, Residual = 0 }), "p"),
             new("irb unknown expand activation", Irb(ip with { ExpandActivation = (Activation)3 }), "p.ExpandActivation"),
             new("irb unknown depthwise activation", Irb(ip with { DepthwiseActivation = (Activation)4 }), "p.DepthwiseActivation"),
