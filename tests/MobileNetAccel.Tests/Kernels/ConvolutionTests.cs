@@ -86,9 +86,9 @@ public sealed class ConvolutionTests
         public override string ToString() => $"#{Id} pixels={Batch}x{PixelsPerImage} InC={InC} OutC={OutC} act={Act} bias={Bias} pool={Pool}";
     }
 
-    public static IEnumerable<TestCaseData> Conv2DCases() => Conv2DTable.TestCases();
-    public static IEnumerable<TestCaseData> DepthwiseCases() => DepthwiseTable.TestCases();
-    public static IEnumerable<TestCaseData> PointwiseCases() => PointwiseTable.TestCases();
+    public static IEnumerable<TestCaseData> Conv2DCases() => Conv2DTable.TestCases().Concat(MobileNet.Cases(MobileNet.Conv2D));
+    public static IEnumerable<TestCaseData> DepthwiseCases() => DepthwiseTable.TestCases().Concat(MobileNet.Cases(MobileNet.Depthwise));
+    public static IEnumerable<TestCaseData> PointwiseCases() => PointwiseTable.TestCases().Concat(MobileNet.Cases(MobileNet.Pointwise));
 
     [TestCaseSource(nameof(Conv2DCases))]
     public void Conv2D_MatchesNaive(WindowCase c)

@@ -39,8 +39,8 @@ public sealed class DenseTests
         (r, id) => new SoftmaxCase(id, Values.Batches[r[0]], SoftmaxN[r[1]], Betas[r[2]], Ranges[r[3]], Values.Bools[r[4]]),
         seed: 808);
 
-    public static IEnumerable<TestCaseData> FcCases() => FcTable.TestCases();
-    public static IEnumerable<TestCaseData> SoftmaxCases() => SoftmaxTable.TestCases();
+    public static IEnumerable<TestCaseData> FcCases() => FcTable.TestCases().Concat(MobileNet.Cases(MobileNet.FullyConnected));
+    public static IEnumerable<TestCaseData> SoftmaxCases() => SoftmaxTable.TestCases().Concat(MobileNet.Cases(MobileNet.Softmax));
 
     [TestCaseSource(nameof(FcCases))]
     public void FullyConnected_MatchesNaive(FcCase c)

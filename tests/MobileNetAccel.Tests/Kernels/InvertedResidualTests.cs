@@ -58,7 +58,7 @@ public sealed class InvertedResidualTests
             return macs > Values.MacBudget ? null : c;
         }, seed: 404);
 
-    public static IEnumerable<TestCaseData> Cases() => Table.TestCases();
+    public static IEnumerable<TestCaseData> Cases() => Table.TestCases().Concat(MobileNet.Cases(MobileNet.InvertedResidual));
 
     [TestCaseSource(nameof(Cases))]
     public void InvertedResidual_MatchesNaive(IrbCase c)

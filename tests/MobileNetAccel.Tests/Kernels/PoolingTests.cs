@@ -37,8 +37,8 @@ public sealed class PoolingTests
         (r, id) => new GlobalPoolCase(id, Values.Batches[r[0]], Values.Heights[r[1]], Values.Widths[r[2]], Values.Channels[r[3]], Values.Pools[r[4]]),
         seed: 606);
 
-    public static IEnumerable<TestCaseData> AvgPoolCases() => AvgPoolTable.TestCases();
-    public static IEnumerable<TestCaseData> GlobalCases() => GlobalTable.TestCases();
+    public static IEnumerable<TestCaseData> AvgPoolCases() => AvgPoolTable.TestCases().Concat(MobileNet.Cases(MobileNet.AvgPool));
+    public static IEnumerable<TestCaseData> GlobalCases() => GlobalTable.TestCases().Concat(MobileNet.Cases(MobileNet.GlobalPool));
 
     [TestCaseSource(nameof(AvgPoolCases))]
     public void AveragePool2D_MatchesNaive(WindowCase c)
