@@ -106,7 +106,7 @@ public sealed class ConvolutionTests
             string context = $"conv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.Conv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "conv2d");
+            AssertClose(output, expected, rtol, context, "conv2d", [g.N, g.OutH, g.OutW, g.OutC]);
             CheckUnchanged(x0, x, "input", context);
             CheckUnchanged(w0, w, "weights", context);
         });
@@ -128,7 +128,7 @@ public sealed class ConvolutionTests
             string context = $"dwconv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.DepthwiseConv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "dwconv2d");
+            AssertClose(output, expected, rtol, context, "dwconv2d", [g.N, g.OutH, g.OutW, g.C]);
             CheckUnchanged(x0, x, "input", context);
         });
     }
@@ -148,7 +148,7 @@ public sealed class ConvolutionTests
             string context = $"pwconv {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.PointwiseConv(c.Pixels, c.InC, c.OutC, x, w, b, c.Act, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "pwconv");
+            AssertClose(output, expected, rtol, context, "pwconv", [c.Pixels, c.OutC]);
             CheckUnchanged(x0, x, "input", context);
         });
     }
