@@ -91,7 +91,9 @@ public static unsafe class NativeKernels
         if (p.Batch > 0 && p.InH > 0 && p.InW > 0 && p.InC > 0 && p.OutC > 0 && p.KernelH > 0 && p.KernelW > 0
             && p.StrideH > 0 && p.StrideW > 0 && p.PadTop >= 0 && p.PadLeft >= 0 && p.PadBottom >= 0 && p.PadRight >= 0
             && (p.Activation is Activation.None or Activation.Relu or Activation.Relu6)
-            && (long)p.InH + p.PadTop + p.PadBottom >= p.KernelH && (long)p.InW + p.PadLeft + p.PadRight >= p.KernelW)
+            && (long)p.InH + p.PadTop + p.PadBottom >= p.KernelH && (long)p.InW + p.PadLeft + p.PadRight >= p.KernelW
+            && WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH) <= int.MaxValue
+            && WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW) <= int.MaxValue)
             return;
         Positive(p.Batch, $"{name}.{nameof(p.Batch)}");
         Positive(p.InH, $"{name}.{nameof(p.InH)}");
