@@ -29,14 +29,14 @@ public sealed class InferenceSession : IDisposable
             PassLog = GraphOptimizer.Optimize(graph);
         else
             PassLog = Array.Empty<(string, int)>();
-        var backend = BackendCatalog.Get(Options.Backend);
-        Threads = Options.EffectiveThreads;
-        _executor = new GraphExecutor(graph, backend, new CompileOptions { Threads = Threads });
         Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
         Outputs = graph.Outputs.Select(TensorInfo.From).ToList();
         foreach (var t in Inputs.Concat(Outputs))
             if (t.DataType != DataType.Float32)
                 throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; this session API runs float32 inputs and outputs");
+        var backend = BackendCatalog.Get(Options.Backend);
+        Threads = Options.EffectiveThreads;
+        _executor = new GraphExecutor(graph, backend, new CompileOptions { Threads = Threads });
     }
 
     public SessionOptions Options { get; }

@@ -27,7 +27,7 @@ public static class MobileNetV1
     public static ModelGraph Build(double alpha = 1.0, int resolution = 224, ulong seed = 1)
     {
         ModelZoo.CheckArguments(alpha, resolution);
-        var b = new ZooBuilder($"MobileNetV1 {alpha:0.###}/{resolution}", resolution, seed);
+        var b = new ZooBuilder($"MobileNetV1 {alpha.ToString("0.0##", System.Globalization.CultureInfo.InvariantCulture)}/{resolution}", resolution, seed);
         var x = b.Conv("MobilenetV1/Conv2d_0", b.Input, Depth(32, alpha), 3, 2);
         for (int i = 0; i < Blocks.Length; i++)
         {

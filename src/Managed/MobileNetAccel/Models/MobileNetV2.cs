@@ -34,7 +34,7 @@ public static class MobileNetV2
     public static ModelGraph Build(double alpha = 1.0, int resolution = 224, ulong seed = 1)
     {
         ModelZoo.CheckArguments(alpha, resolution);
-        var b = new ZooBuilder($"MobileNetV2 {alpha:0.###}/{resolution}", resolution, seed);
+        var b = new ZooBuilder($"MobileNetV2 {alpha.ToString("0.0##", System.Globalization.CultureInfo.InvariantCulture)}/{resolution}", resolution, seed);
         var x = b.Conv("MobilenetV2/Conv", b.Input, MakeDivisible(32 * alpha), 3, 2);
         int block = 0;
         foreach (var (t, c, n, s) in Stages)
