@@ -49,6 +49,24 @@ public class OnnxModelTests
         Assert.That(max, Is.LessThanOrEqualTo(Tolerance), $"logit {at}: ours {(at >= 0 ? output[at] : 0)}, pytorch {(at >= 0 ? expected[at] : 0)}");
     }
 
+    /// <summary>Model.Load dispatches on the extension; the imported graph keeps the batch axis free, so a batch of two
+    /// copies of PyTorch's input gives PyTorch's output twice.</summary>
+    [Test]
+    public void LoadByExtensionAndRunABatch()
+    {
+        const string name = "mobilenet_v2_0.35_96";
+        var model = Model.Load(OnnxModels.Path(name)).WithBatch(2);
+        var input = OnnxModels.ReadF32(name, "input");
+        var expected = OnnxModels.ReadF32(name, "output");
+        using var session = new InferenceSession(model, new SessionOptions { Backend = "cpu", Threads = 2 });
+        Assert.That(session.Inputs[0].Shape, Is.EqualTo(new[] { 2, 3, 96, 96 }));
+        var output = session.Run(input.Concat(input).ToArray());
+        Assert.That(OnnxModels.MaxAbsDiff(output.AsSpan(0, 1000), expected).MaxAbs, Is.LessThanOrEqualTo(Tolerance));
+        Assert.That(OnnxModels.MaxAbsDiff(output.AsSpan(1000, 1000), expected).MaxAbs, Is.LessThanOrEqualTo(Tolerance));
+        var e = Assert.Throws<MobileNetAccel.Formats.ModelFormatException>(() => Model.Load("weights.bin"))!;
+        Assert.That(e.Message, Does.Contain("weights.bin").And.Contain("extension"));
+    }
+
     /// <summary>Random inputs per case. The native backend runs the 10 on every model. The managed reference
     /// (single-threaded, double accumulation) needs 1.5–2.3 s per 224×224 inference on this machine (measured in MatchesPytorchOutput), so on the two 224
     /// models it runs 2 inputs per thread setting (4 in all) and 10 on the small models — this keeps the whole ONNX

@@ -28,7 +28,7 @@ internal static class BenchCommand
         warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
         batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
 
-        var command = new Command("bench", "Benchmark a built-in model (random weights) like TFLite's benchmark_model");
+        var command = new Command("bench", "Benchmark a built-in model (random weights) or a model file (--model) like TFLite's benchmark_model");
         model.AddTo(command);
         foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json })
             command.Options.Add(o);
@@ -36,12 +36,12 @@ internal static class BenchCommand
         {
             var (arch, alpha, resolution) = model.Read(result);
             var settings = new Settings(result.GetValue(threads), result.GetValue(runs), result.GetValue(warmup),
-                result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json));
+                result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json), result.GetValue(model.File));
             try
             {
                 return Bench(arch, alpha, resolution, settings);
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException or MobileNetAccel.Formats.ModelFormatException)
             {
                 Console.Error.WriteLine($"mobilenet bench: {e.Message}");
                 return 2;
@@ -50,13 +50,13 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record Settings(int Threads, int Runs, int Warmup, string Backend, int Batch, bool Optimize, bool Json);
+    private sealed record Settings(int Threads, int Runs, int Warmup, string Backend, int Batch, bool Optimize, bool Json, string? File = null);
 
     private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
     {
         var inv = CultureInfo.InvariantCulture;
         var sw = Stopwatch.StartNew();
-        var model = Model.Zoo.Build(arch, alpha, resolution);
+        var model = s.File is null ? Model.Zoo.Build(arch, alpha, resolution) : Model.Load(s.File);
         if (s.Batch != 1)
             model = model.WithBatch(s.Batch);
         double buildMs = sw.Elapsed.TotalMilliseconds;
@@ -107,9 +107,14 @@ internal static class BenchCommand
             {
                 w.WriteStartObject();
                 w.WriteString("model", name);
-                w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
-                w.WriteNumber("alpha", alpha);
-                w.WriteNumber("resolution", resolution);
+                if (s.File is not null)
+                    w.WriteString("file", s.File);
+                else
+                {
+                    w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
+                    w.WriteNumber("alpha", alpha);
+                    w.WriteNumber("resolution", resolution);
+                }
                 w.WriteString("backend", s.Backend);
                 w.WriteString("device", session.Placement.Count > 0 ? session.Placement[0].Device : "");
                 w.WriteString("kernels", NativeKernels.CurrentIsa.ToString());
@@ -146,7 +151,9 @@ internal static class BenchCommand
 
         static string Mb(long bytes) => (bytes / 1e6).ToString("F3", CultureInfo.InvariantCulture);
         Console.WriteLine("STARTING!");
-        Console.WriteLine($"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)");
+        Console.WriteLine(s.File is null
+            ? $"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)"
+            : $"Model: [{s.File}] (loaded in {buildMs.ToString("F1", inv)} ms)");
         Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
         Console.WriteLine($"Num threads: [{session.Threads}]  Batch: [{s.Batch}]  Optimize: [{s.Optimize}]  Num runs: [{s.Runs}]  Warm-up runs: [{s.Warmup}]");
         Console.WriteLine($"Graph: {session.Graph.Nodes.Count} nodes after passes ({string.Join(", ", session.PassLog.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} {p.Rewrites}"))})");

@@ -391,7 +391,8 @@ public static partial class OnnxImporter
             for (int i = 0; i < x.Rank; i++)
                 if (i < axis) outer *= x.Shape[i];
                 else inner *= x.Shape[i];
-            SetReshaped(x, new[] { checked((int)outer), checked((int)inner) });
+            // Flatten keeps the batch axis free (-1) when it is the leading factor, so Model.WithBatch can change it.
+            SetReshaped(x, new[] { axis >= 1 && x.Const is null && inner > 0 ? -1 : checked((int)outer), checked((int)inner) });
         }
 
         private void ConvertReshape()

@@ -375,7 +375,13 @@ public static partial class OnnxImporter
                 bool trivial = moved.Zip(moved.Skip(1)).All(t => t.First < t.Second);
                 var o = NewValue($"{v.Name}/perm{key.Replace(",", "")}");
                 if (trivial)
-                    AddNode(new ReshapeNode(AuxName("layout"), v, o, outShape));
+                {
+                    // Keep the batch axis free (-1) so Model.WithBatch can change it.
+                    var newShape = (int[])outShape.Clone();
+                    if (perm[0] == 0 && newShape.Length > 0 && newShape.Skip(1).All(d => d > 0))
+                        newShape[0] = -1;
+                    AddNode(new ReshapeNode(AuxName("layout"), v, o, newShape));
+                }
                 else
                     AddNode(new TransposeNode(AuxName("layout"), v, o, (int[])perm.Clone()));
                 _transposedFrom[o] = (v, perm);
