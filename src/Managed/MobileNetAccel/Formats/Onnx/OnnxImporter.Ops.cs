@@ -178,10 +178,15 @@ public static partial class OnnxImporter
         {
             RequireInputs(1, 1);
             var x = In(0, "X");
-            var input = x.Const is not null ? Onnx(x) : x.Value!;
+            if (x.Const is not null)
+            {
+                SetConst(new OnnxConstant(x.Shape, x.Const.RequireFloats("Relu input").Select(v => v > 0 ? v : v < 0 ? 0f : v).ToArray()));
+                return;
+            }
+            var input = x.Value!;
             var output = OutValue();
             AddNode(new ActivationNode(_nodeName, input, output, kind()));
-            SetRuntime(output, x.Nhwc && x.Const is null);
+            SetRuntime(output, x.Nhwc);
         }
 
         private void ConvertClip()
@@ -200,7 +205,12 @@ public static partial class OnnxImporter
                 max = ScalarIn(2, "max", float.PositiveInfinity);
             }
             var x = In(0, "input");
-            var input = x.Const is not null ? Onnx(x) : x.Value!;
+            if (x.Const is not null)
+            {
+                SetConst(new OnnxConstant(x.Shape, x.Const.RequireFloats("Clip input").Select(v => v < min ? min : v > max ? max : v).ToArray()));
+                return;
+            }
+            var input = x.Value!;
             var output = OutValue();
             AddNode(new ClipNode(_nodeName, input, output, min, max));
             SetRuntime(output, x.Nhwc && x.Const is null);

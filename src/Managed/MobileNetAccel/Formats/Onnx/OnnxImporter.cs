@@ -339,6 +339,8 @@ public static partial class OnnxImporter
 
         private T AddNode<T>(T node) where T : Node
         {
+            if (node.Inputs.All(i => i is null || i.IsConstant) && _node.OpType != "graph output")
+                throw Err($"every input is a constant; folding {_node.OpType} at import is not supported");
             _graph.Add(node);
             node.InferShapes();
             return node;
