@@ -158,6 +158,9 @@ static mna_status q8_conv(const char* fn, int sgn, int depthwise, const mna_conv
   if (depthwise && p->out_c != p->in_c)
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: out_c %d must equal in_c %d", fn, (int)p->out_c, (int)p->in_c);
   TRY(q_conv_quant(fn, q, scales, scales_len, p->out_c, sgn));
+  if (!depthwise && p->in_c > 32768)
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: in_c %d > 32768 (a tap's int32 partial sum could overflow)", fn,
+                         (int)p->in_c);
   int64_t in_n = 0, w_n = 0, out_n = 0;
   TRY(q_product(fn, "input", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
   TRY(q_product(fn, "weights", depthwise ? 1 : p->out_c, p->kernel_h, p->kernel_w, p->in_c, &w_n));

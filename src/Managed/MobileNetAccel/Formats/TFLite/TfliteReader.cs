@@ -41,6 +41,19 @@ public static class TfliteReader
         return new Reader(new FlatBufferView(data, fileName)).Run();
     }
 
+    /// <summary>Byte ranges of the buffers' data vectors in a valid file (for tests that mutate only the structure).</summary>
+    internal static List<(int Start, int Length)> BufferDataRanges(byte[] data)
+    {
+        var v = new FlatBufferView(data, "file");
+        var model = v.Root(FileIdentifier);
+        var r = new List<(int, int)>();
+        int n = model.TableCount(ModelBuffers, "buffers");
+        for (int i = 0; i < n; i++)
+            if (model.TableAt(ModelBuffers, "buffers", i, "buffer").Bytes(BufferData, "data") is { Count: > 0 } seg)
+                r.Add((seg.Offset, seg.Count));
+        return r;
+    }
+
     private sealed class Reader
     {
         private readonly FlatBufferView _v;
