@@ -1,4 +1,5 @@
 using MobileNetAccel.Backends.Native.Quantized;
+using MobileNetAccel.Graph;
 using MobileNetAccel.Imaging;
 using NUnit.Framework;
 
@@ -65,14 +66,14 @@ public class ImagingTests
     {
         var img = new RgbImage(1, 1, new byte[] { 0, 255, 128 });
         var f = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(
-            ImagePreprocessor.ToTensor(img, new[] { 1, 1, 1, 3 }, Graph.DataType.Float32, null)).ToArray();
+            ImagePreprocessor.ToTensor(img, new[] { 1, 1, 1, 3 }, DataType.Float32, null)).ToArray();
         Assert.That(f, Is.EqualTo(new[] { -1f, 1f, 0.5f / 127.5f }).Within(1e-6f));
         var t = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(
-            ImagePreprocessor.ToTensor(img, new[] { 1, 3, 1, 1 }, Graph.DataType.Float32, null,
+            ImagePreprocessor.ToTensor(img, new[] { 1, 3, 1, 1 }, DataType.Float32, null,
                 new PreprocessOptions { Normalization = NormalizationPreset.Torchvision })).ToArray();
         Assert.That(t[0], Is.EqualTo((0f - 0.485f) / 0.229f).Within(1e-5f));
         Assert.That(t[1], Is.EqualTo((1f - 0.456f) / 0.224f).Within(1e-5f));
-        var u = ImagePreprocessor.ToTensor(img, new[] { 1, 1, 1, 3 }, Graph.DataType.UInt8, null);
+        var u = ImagePreprocessor.ToTensor(img, new[] { 1, 1, 1, 3 }, DataType.UInt8, null);
         Assert.That(u, Is.EqualTo(new byte[] { 0, 255, 128 }));
         Assert.Throws<ImageFormatException>(() => RgbImage.Decode(new byte[] { 1, 2, 3, 4 }, "junk.png"));
     }
