@@ -148,6 +148,7 @@ public static class TfliteReader
                 throw new ModelFormatException(_v.File, "subgraph 0", e.Message, e);
             }
             CheckInferred(graph);
+            MarkClassifierBias(graph);
             return graph;
         }
 
@@ -476,6 +477,24 @@ public static class TfliteReader
                 PaddingValid => Padding.Zero,
                 _ => throw Fail(where, $"padding {padding} is not SAME (0) or VALID (1)"),
             };
+        }
+
+        /// <summary>TF-slim's parameter rule counts the bias of the classifier convolution only (the other biases come
+        /// from folded batch norms): the Conv2D reached from the graph output through reshapes/squeezes/softmax.</summary>
+        private static void MarkClassifierBias(ModelGraph graph)
+        {
+            var v = graph.Outputs[0];
+            for (int guard = 0; guard < graph.Nodes.Count && v.Producer is { } p; guard++)
+            {
+                if (p is Conv2DNode conv)
+                {
+                    conv.BiasIsParameter = true;
+                    return;
+                }
+                if (p is not (ReshapeNode or SoftmaxNode or QuantizeNode or DequantizeNode))
+                    return;
+                v = p.Input;
+            }
         }
 
         // ------------------------------------------------------ checks after inference
