@@ -10,6 +10,7 @@ internal static class CliMain
     [
         InfoCommand.Create(),
         BenchCommand.Create(),
+        ClassifyCommand.Create(),
         RunCommand.Create(),
     ];
 

@@ -25,6 +25,11 @@ public sealed class InferenceSession : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be 0 (default) or positive");
         var graph = model.GraphNoCopy.Clone();
         graph.Validate();
+        if (Options.ForceFloat && QuantizedGraphConverter.IsQuantized(graph))
+        {
+            graph = QuantizedGraphConverter.ToFloat(graph);
+            graph.Validate();
+        }
         if (Options.Optimize)
             PassLog = GraphOptimizer.Optimize(graph);
         else
@@ -32,8 +37,9 @@ public sealed class InferenceSession : IDisposable
         Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
         Outputs = graph.Outputs.Select(TensorInfo.From).ToList();
         foreach (var t in Inputs.Concat(Outputs))
-            if (t.DataType != DataType.Float32)
-                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; this session API runs float32 inputs and outputs");
+            if (t.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8)
+                || (t.DataType != DataType.Float32 && (t.Quantization is null || t.Quantization.IsPerChannel)))
+                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; sessions run float32 or per-tensor quantized uint8/int8 inputs and outputs");
         var backend = BackendCatalog.Get(Options.Backend);
         Threads = Options.EffectiveThreads;
         _executor = new GraphExecutor(graph, backend, new CompileOptions { Threads = Threads });
@@ -62,7 +68,40 @@ public sealed class InferenceSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _executor.Run(input, output);
+            if (Inputs[0].DataType == DataType.Float32 && Outputs[0].DataType == DataType.Float32)
+            {
+                _executor.Run(input, output);
+                return;
+            }
+            // Quantized inputs/outputs: real values are quantized in and dequantized out with the tensors' parameters.
+            if (input.Length != Inputs[0].ElementCount)
+                throw new ArgumentException($"input '{Inputs[0].Name}' needs {Inputs[0].ElementCount} values; got {input.Length}", nameof(input));
+            if (output.Length != Outputs[0].ElementCount)
+                throw new ArgumentException($"output '{Outputs[0].Name}' needs {Outputs[0].ElementCount} values; got {output.Length}", nameof(output));
+            var inBytes = new byte[Inputs[0].ElementCount * Inputs[0].DataType.SizeInBytes()];
+            var outBytes = new byte[Outputs[0].ElementCount * Outputs[0].DataType.SizeInBytes()];
+            if (Inputs[0].DataType == DataType.Float32)
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(input).CopyTo(inBytes);
+            else
+                Interop.NativeQuantKernels.Quantize(QType(Inputs[0].DataType), Inputs[0].Quantization!.Scale, (int)Inputs[0].Quantization!.ZeroPoint, input, inBytes);
+            _executor.RunRaw(inBytes, outBytes);
+            if (Outputs[0].DataType == DataType.Float32)
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(outBytes).CopyTo(output);
+            else
+                Interop.NativeQuantKernels.Dequantize(QType(Outputs[0].DataType), Outputs[0].Quantization!.Scale, (int)Outputs[0].Quantization!.ZeroPoint, outBytes, output);
+        }
+    }
+
+    private static Interop.QuantizedType QType(DataType t) => t == DataType.Int8 ? Interop.QuantizedType.Int8 : Interop.QuantizedType.UInt8;
+
+    /// <summary>Runs one inference on raw little-endian bytes in the model's own input/output types and layouts
+    /// (e.g. uint8 NHWC in, uint8 [1,1001] out for a quantized TFLite MobileNet). Allocates nothing.</summary>
+    public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _executor.RunRaw(input, output);
         }
     }
 

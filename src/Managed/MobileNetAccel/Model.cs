@@ -56,7 +56,7 @@ public sealed class Model
     }
 
     /// <summary>Loads a model file, choosing the reader by extension: <c>.onnx</c> (ONNX, see
-    /// <see cref="Formats.Onnx.OnnxImporter"/>). A file that is malformed or uses something unsupported raises
+    /// <see cref="Formats.Onnx.OnnxImporter"/>) or <c>.tflite</c> (<see cref="Formats.TFLite.TfliteReader"/>). A file that is malformed or uses something unsupported raises
     /// <see cref="Formats.ModelFormatException"/> naming the file and where in it the problem is.</summary>
     public static Model Load(string path)
     {
@@ -65,7 +65,8 @@ public sealed class Model
         return extension switch
         {
             ".onnx" => new Model(Formats.Onnx.OnnxImporter.Load(path)),
-            _ => throw new Formats.ModelFormatException(path, "", $"unknown model file extension '{extension}' (supported: .onnx)"),
+            ".tflite" => new Model(Formats.TFLite.TfliteReader.Load(path)),
+            _ => throw new Formats.ModelFormatException(path, "", $"unknown model file extension '{extension}' (supported: .onnx, .tflite)"),
         };
     }
 

@@ -13,19 +13,21 @@ internal static class InfoCommand
     {
         var model = new ModelOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
+        var modelFile = new Option<string?>("--model") { Description = "Show a model file (.onnx, .tflite) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
         var command = new Command("info", "Layer table (name, op, input and output shape, parameters, MACs) and totals of a built-in model or a model file (--model)");
         model.AddTo(command);
         command.Options.Add(json);
+        command.Options.Add(modelFile);
         command.SetAction(result =>
         {
             var (arch, alpha, resolution) = model.Read(result);
-            string? file = result.GetValue(model.File);
+            string? file = result.GetValue(modelFile);
             ModelGraph graph;
             try
             {
-                graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : Model.Load(file).Graph;
+                graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : ModelFile.Load(file).Graph;
             }
-            catch (Exception e) when (e is MobileNetAccel.Formats.ModelFormatException or GraphException)
+            catch (Exception e) when (e is MobileNetAccel.Formats.ModelFormatException or GraphException or NotSupportedException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet info: {e.Message}");
                 return 2;

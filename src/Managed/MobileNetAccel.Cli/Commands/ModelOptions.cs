@@ -25,12 +25,6 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => 224,
     };
 
-    /// <summary>A model file (.onnx) to use instead of a built-in architecture.</summary>
-    public Option<string?> File { get; } = new("--model")
-    {
-        Description = "Model file (.onnx); when given, --arch/--alpha/--resolution are ignored",
-    };
-
     public ModelOptions()
     {
         Arch.AcceptOnlyFromAmong("v1", "v2");
@@ -53,7 +47,6 @@ internal sealed class ModelOptions
         command.Options.Add(Arch);
         command.Options.Add(Alpha);
         command.Options.Add(Resolution);
-        command.Options.Add(File);
     }
 
     public (Architecture Arch, double Alpha, int Resolution) Read(ParseResult result) =>
