@@ -60,10 +60,17 @@ public class SessionTests
     {
         var session = Session(c.Model, true);
         Assert.That(session.Graph.Nodes.Count(n => n is DequantizeNode), Is.EqualTo(1), "the float graph dequantizes the input once");
-        var output = new byte[1001];
-        session.RunRaw(c.Input, output);
-        float[] p = Probabilities(output), a = Probabilities(c.Armnn), l = Probabilities(c.Litert);
-        int top = ReferenceCase.ArgMax(output), topA = ReferenceCase.ArgMax(c.Armnn), topL = ReferenceCase.ArgMax(c.Litert);
+        Assert.That(session.Graph.Outputs[0].DataType, Is.EqualTo(DataType.Float32), "the float path's output is not quantized back");
+        var q = session.Inputs[0].Quantization!;
+        var real = c.Input.Select(v => (v - q.ZeroPoint) * q.Scale).ToArray(); // quantized back to exactly these bytes
+        var p = new float[1001];
+        session.Run(real, p);
+        float[] a = Probabilities(c.Armnn), l = Probabilities(c.Litert);
+        int top = Classifier.TopK(p, 1)[0].Index, topA = ReferenceCase.ArgMax(c.Armnn), topL = ReferenceCase.ArgMax(c.Litert);
+        // RunRaw gives the model's own uint8 output: the float probabilities quantized (1/256, round to nearest).
+        var raw = new byte[1001];
+        session.RunRaw(c.Input, raw);
+        Assert.That(raw[top], Is.EqualTo((byte)Math.Clamp(MathF.Round(p[top] * 256, MidpointRounding.ToEven), 0, 255)));
         static float Margin(float[] x, int top) => x[top] - x.Where((_, i) => i != top).Max();
         TestContext.Out.WriteLine($"{c}: float top-1 {top} p={p[top]:F4}; ArmNN {topA} p={a[topA]:F4} margin {Margin(a, topA):F3}; LiteRT {topL} p={l[topL]:F4} margin {Margin(l, topL):F3}");
         if (topA == topL && Margin(a, topA) >= 0.1f && Margin(l, topL) >= 0.1f)

@@ -6,9 +6,10 @@ namespace MobileNetAccel.Graph;
 /// Turns a quantized graph into a float32 one that computes the same function on dequantized values — the "float"
 /// way of running a quantized model: weights are dequantized once (real = scale·(q − zero point), per channel where
 /// the weights are), int32 biases become bias·scale (the bias tensor's own scale, else input·weight scale), every
-/// run-time tensor becomes float32. The graph's inputs and outputs keep their dtype: a quantized input is followed by
-/// a <see cref="DequantizeNode"/>, a quantized output is produced by a <see cref="QuantizeNode"/>, so callers feed and
-/// read the model's own types. Quantize/dequantize nodes inside the graph become identities.
+/// run-time tensor becomes float32. A quantized graph input keeps its type and is followed by a
+/// <see cref="DequantizeNode"/> (callers feed the model's own bytes); graph outputs become float32 (the real values,
+/// e.g. probabilities at full precision) unless <c>quantizeOutputs</c> asks for a final <see cref="QuantizeNode"/> back
+/// to the model's own type. Quantize/dequantize nodes inside the graph become identities.
 /// </summary>
 public static class QuantizedGraphConverter
 {
@@ -20,7 +21,7 @@ public static class QuantizedGraphConverter
     }
 
     /// <summary>A new float graph (the source is not modified). Call <see cref="ModelGraph.Validate"/> on it.</summary>
-    public static ModelGraph ToFloat(ModelGraph source)
+    public static ModelGraph ToFloat(ModelGraph source, bool quantizeOutputs = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         var g = new ModelGraph(source.Name);
@@ -87,7 +88,7 @@ public static class QuantizedGraphConverter
         foreach (var y in source.Outputs)
         {
             var f = Map(y);
-            if (IsQ(y))
+            if (IsQ(y) && quantizeOutputs)
             {
                 var io = new Value(y.Name, (int[])y.Shape.Clone(), y.DataType, y.Quantization);
                 f.Name = y.Name + "/float";
