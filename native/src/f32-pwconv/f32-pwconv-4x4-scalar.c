@@ -1,0 +1,13 @@
+/* f32 GEMM microkernels for 1x1 convolution, scalar: 4x4 (MR x NR) and 1x4. */
+#include "common/ukernels.h"
+#include "simd/simd-scalar.h"
+
+#define GEMM_MR 4
+#define GEMM_NV 4
+#define GEMM_FN mna_f32_gemm_ukernel_4x4__scalar
+#include "f32-pwconv/gemm-template.h"
+
+#define GEMM_MR 1
+#define GEMM_NV 4
+#define GEMM_FN mna_f32_gemm_ukernel_1x4__scalar
+#include "f32-pwconv/gemm-template.h"

@@ -1,0 +1,13 @@
+/* f32 GEMM microkernels for 1x1 convolution, neon: 6x16 (MR x NR) and 1x16. */
+#include "common/ukernels.h"
+#include "simd/simd-neon.h"
+
+#define GEMM_MR 6
+#define GEMM_NV 4
+#define GEMM_FN mna_f32_gemm_ukernel_6x16__neon
+#include "f32-pwconv/gemm-template.h"
+
+#define GEMM_MR 1
+#define GEMM_NV 4
+#define GEMM_FN mna_f32_gemm_ukernel_1x16__neon
+#include "f32-pwconv/gemm-template.h"
