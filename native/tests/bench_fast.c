@@ -14,6 +14,8 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double mna_peak_fma_flops(size_t iters);
+
 static int cmp_d(const void* a, const void* b) {
   const double x = *(const double*)a, y = *(const double*)b;
   return x < y ? -1 : x > y;
@@ -238,6 +240,17 @@ int main(int argc, char** argv) {
   const int per_layer = argc > 3 ? atoi(argv[3]) : 0;
   CHECK_OK(mna_select_isa(isa));
   printf("isa %s, cpu: %s\n", isa_name(mna_current_isa()), mna_cpu_features_string());
+  if (mna_isa_supported(MNA_ISA_AVX512) || mna_isa_supported(MNA_ISA_NEON)) {
+    double best = 0;
+    for (int i = 0; i < 20; i++) {
+      const double t0 = now_s();
+      const double f = mna_peak_fma_flops(2000000);
+      const double g = f / (now_s() - t0) * 1e-9;
+      if (g > best) best = g;
+    }
+    printf("peak probe (1 thread, %s FMA): %.1f GFLOP/s (best of 20)\n",
+           mna_isa_supported(MNA_ISA_AVX512) ? "avx512" : "neon", best);
+  }
   const size_t big = (size_t)112 * 112 * 96 * 2;
   bufA = rand_buf(big), bufB = rand_buf(big), bufC = rand_buf(big);
   mna_threadpool* pools[2] = {NULL, NULL};
