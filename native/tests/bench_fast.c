@@ -8,9 +8,13 @@
 
 #include "test_util.h"
 
+/* MNA_BENCH_CPUTIME=1: thread CPU time instead of wall time (only meaningful at 1 thread; a
+ * loaded machine then still shows each run's cost, without the time spent preempted). */
 static double now_s(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  static int cpu = -1;
+  if (cpu < 0) cpu = getenv("MNA_BENCH_CPUTIME") && atoi(getenv("MNA_BENCH_CPUTIME")) == 1;
+  clock_gettime(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -216,8 +220,9 @@ static void run_net(const char* name, mna_threadpool* pool, int reps, int per_la
   if (per_layer)
     for (int i = 0; i < nl; i++) {
       qsort(lt + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_d);
-      const double m = lt[(size_t)i * reps + reps / 2];
-      printf("   %-36s %8.4f ms  %7.1f GFLOP/s\n", L[i].name, m * 1e3, m > 0 ? 2 * L[i].macs / m * 1e-9 : 0);
+      const double m = lt[(size_t)i * reps + reps / 2], mn = lt[(size_t)i * reps];
+      printf("   %-36s median %8.4f ms %7.1f GFLOP/s | min %8.4f ms %7.1f GFLOP/s\n", L[i].name, m * 1e3,
+             m > 0 ? 2 * L[i].macs / m * 1e-9 : 0, mn * 1e3, mn > 0 ? 2 * L[i].macs / mn * 1e-9 : 0);
     }
   free(t), free(lt);
 }

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,50 @@ void* mna_aligned_alloc(size_t bytes) {
 }
 
 void mna_aligned_free(void* p) { free(p); }
+
+/* Per-thread scratch buffers, grown on demand and kept until the thread exits, so a run does
+ * not pay for malloc/mmap page faults of its temporaries every time. */
+typedef struct {
+  void* p[MNA_SCRATCH_SLOTS];
+  size_t n[MNA_SCRATCH_SLOTS];
+} scratch_set;
+
+static pthread_key_t g_scratch_key;
+static pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
+static int g_scratch_ok;
+
+static void scratch_free(void* v) {
+  scratch_set* s = (scratch_set*)v;
+  for (int i = 0; i < MNA_SCRATCH_SLOTS; i++) free(s->p[i]);
+  free(s);
+}
+
+static void scratch_key(void) { g_scratch_ok = pthread_key_create(&g_scratch_key, scratch_free) == 0; }
+
+void* mna_scratch(int slot, size_t bytes) {
+  pthread_once(&g_scratch_once, scratch_key);
+  if (!g_scratch_ok || slot < 0 || slot >= MNA_SCRATCH_SLOTS) return NULL;
+  scratch_set* s = (scratch_set*)pthread_getspecific(g_scratch_key);
+  if (!s) {
+    s = (scratch_set*)calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (pthread_setspecific(g_scratch_key, s) != 0) {
+      free(s);
+      return NULL;
+    }
+  }
+  if (s->n[slot] < bytes) {
+    free(s->p[slot]);
+    s->p[slot] = NULL;
+    s->n[slot] = 0;
+    void* p = mna_aligned_alloc(bytes);
+    if (!p) return NULL;
+    if (slot == MNA_SCRATCH_ZERO) memset(p, 0, bytes);
+    s->p[slot] = p;
+    s->n[slot] = bytes;
+  }
+  return s->p[slot];
+}
 
 size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k) {
   const size_t panels = (n + uk->nr - 1) / uk->nr;
@@ -142,19 +187,31 @@ static void conv_rows(void* vctx, size_t begin, size_t end) {
     const size_t n = row / cc->out_h, oy = row % cc->out_h;
     for (size_t ox0 = 0; ox0 < cc->out_w; ox0 += uk->mr) {
       const size_t mr = cc->out_w - ox0 < uk->mr ? cc->out_w - ox0 : uk->mr;
+      const ptrdiff_t iy0 = (ptrdiff_t)(oy * (size_t)p->stride_h) - p->pad_top;
+      const size_t kwc = (size_t)p->kernel_w * ic;
       for (size_t i = 0; i < mr; i++) {
         float* dst = tile + i * K;
         const ptrdiff_t ix0 = (ptrdiff_t)((ox0 + i) * (size_t)p->stride_w) - p->pad_left;
-        const ptrdiff_t iy0 = (ptrdiff_t)(oy * (size_t)p->stride_h) - p->pad_top;
-        for (ptrdiff_t ky = 0; ky < p->kernel_h; ky++) {
+        const int cols_inside = ix0 >= 0 && ix0 + p->kernel_w <= p->in_w;
+        for (ptrdiff_t ky = 0; ky < p->kernel_h; ky++, dst += kwc) {
           const ptrdiff_t iy = iy0 + ky;
-          for (ptrdiff_t kx = 0; kx < p->kernel_w; kx++, dst += ic) {
+          if (iy < 0 || iy >= p->in_h) {
+            memset(dst, 0, kwc * sizeof(float));
+            continue;
+          }
+          const float* src = cc->input + ((n * (size_t)p->in_h) + (size_t)iy) * (size_t)p->in_w * ic;
+          if (cols_inside) { /* the window's columns are contiguous in NHWC */
+            const float* s0 = src + (size_t)ix0 * ic;
+            for (size_t j = 0; j < kwc; j++) dst[j] = s0[j];
+            continue;
+          }
+          for (ptrdiff_t kx = 0; kx < p->kernel_w; kx++) {
             const ptrdiff_t ix = ix0 + kx;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-              memset(dst, 0, ic * sizeof(float));
+            float* d = dst + (size_t)kx * ic;
+            if (ix < 0 || ix >= p->in_w)
+              memset(d, 0, ic * sizeof(float));
             else
-              memcpy(dst, cc->input + (((n * (size_t)p->in_h) + (size_t)iy) * (size_t)p->in_w + (size_t)ix) * ic,
-                     ic * sizeof(float));
+              memcpy(d, src + (size_t)ix * ic, ic * sizeof(float));
           }
         }
       }
@@ -232,12 +289,11 @@ mna_status mna_fast_f32_dwconv2d(const mna_f32_ukernels* uk, const mna_conv2d_pa
   if (p->kernel_h != 3 || p->kernel_w != 3 || p->stride_h != p->stride_w || (p->stride_h != 1 && p->stride_h != 2))
     return MNA_ERR_UNSUPPORTED;
   /* the right padding is implied by out_w: columns past in_w are skipped as zeros */
-  float* zero = (float*)calloc((size_t)p->in_w * (size_t)p->in_c, sizeof(float));
+  const float* zero = (const float*)mna_scratch(MNA_SCRATCH_ZERO, (size_t)p->in_w * (size_t)p->in_c * sizeof(float));
   if (!zero) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_dwconv2d: cannot allocate a zero row");
   dw_ctx d = {uk, p, (size_t)out_h, (size_t)out_w, input, weights, bias, zero, output, 0, 0};
   mna_act_bounds(p->activation, &d.lo, &d.hi);
   mna_parallelize_1d(pool, dw_rows, &d, (size_t)p->batch * (size_t)out_h);
-  free(zero);
   return MNA_OK;
 }
 

@@ -73,6 +73,10 @@ float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const f
                          const float* bias);
 size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k);
 void* mna_aligned_alloc(size_t bytes);
+/* Per-thread scratch (64-byte aligned, kept between calls; NULL if out of memory). The
+ * MNA_SCRATCH_ZERO slot is all zeros and must never be written. */
+enum { MNA_SCRATCH_RING = 0, MNA_SCRATCH_EXPANDED = 1, MNA_SCRATCH_DW = 2, MNA_SCRATCH_ZERO = 3, MNA_SCRATCH_SLOTS = 4 };
+void* mna_scratch(int slot, size_t bytes);
 void mna_aligned_free(void* p);
 
 /* C[m][n] = clamp(A W + bias) (+ R), threaded over (pixel tiles x column blocks) on pool. */

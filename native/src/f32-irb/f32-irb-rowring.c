@@ -20,6 +20,11 @@
 #include "common/threadpool.h"
 #include "common/ukernels.h"
 
+/* Expanded tensors smaller than this run layer by layer (they fit in L2). */
+#ifndef MNA_IRB_FUSE_MIN_BYTES
+#define MNA_IRB_FUSE_MIN_BYTES (512u * 1024u)
+#endif
+
 typedef struct {
   const mna_f32_ukernels* uk;
   const mna_irb_params* p;
@@ -37,7 +42,7 @@ static void irb_units(void* vctx, size_t begin, size_t end) {
   const size_t in_h = (size_t)p->in_h, in_w = (size_t)p->in_w, in_c = (size_t)p->in_c;
   const size_t hid = x->hidden, out_c = (size_t)p->out_c, s = (size_t)p->stride;
   const size_t ring_row = in_w * hid;
-  float* scratch = (float*)mna_aligned_alloc(((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
+  float* scratch = (float*)mna_scratch(MNA_SCRATCH_RING, ((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
   if (!scratch) {
     __atomic_store_n(&x->failed, 1, __ATOMIC_RELAXED);
     return;
@@ -75,7 +80,6 @@ static void irb_units(void* vctx, size_t begin, size_t end) {
       mna_f32_gemm_run(uk, x->out_w, out_c, hid, dwrow, hid, x->pp, out, out_c, res, in_c, x->plo, x->phi, NULL);
     }
   }
-  mna_aligned_free(scratch);
 }
 
 /* Layer by layer, each layer threaded over the whole pool (short images). */
@@ -86,15 +90,14 @@ static mna_status irb_layers(const irb_ctx* x, mna_threadpool* pool) {
   float* t = NULL;
   const float* dw_in = x->input;
   if (p->hidden_c) {
-    t = (float*)mna_aligned_alloc(in_pixels * x->hidden * sizeof(float));
+    t = (float*)mna_scratch(MNA_SCRATCH_EXPANDED, in_pixels * x->hidden * sizeof(float));
     if (!t) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the expanded tensor");
     mna_f32_gemm_run(x->uk, in_pixels, x->hidden, (size_t)p->in_c, x->input, (size_t)p->in_c, x->ep, t, x->hidden,
                      NULL, 0, x->elo, x->ehi, pool);
     dw_in = t;
   }
-  float* d = (float*)mna_aligned_alloc(out_pixels * x->hidden * sizeof(float));
+  float* d = (float*)mna_scratch(MNA_SCRATCH_DW, out_pixels * x->hidden * sizeof(float));
   if (!d) {
-    mna_aligned_free(t);
     return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the depthwise output");
   }
   const mna_conv2d_params dwp = {
@@ -104,11 +107,9 @@ static mna_status irb_layers(const irb_ctx* x, mna_threadpool* pool) {
       .activation = p->dw_activation};
   mna_status s = mna_fast_f32_dwconv2d(x->uk, &dwp, (int32_t)x->out_h, (int32_t)x->out_w, dw_in, x->dw_w, x->dw_b,
                                        d, pool);
-  mna_aligned_free(t);
   if (s == MNA_OK)
     mna_f32_gemm_run(x->uk, out_pixels, (size_t)p->out_c, x->hidden, d, x->hidden, x->pp, x->output,
                      (size_t)p->out_c, p->residual ? x->input : NULL, (size_t)p->in_c, x->plo, x->phi, pool);
-  mna_aligned_free(d);
   return s;
 }
 
@@ -133,15 +134,21 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   mna_act_bounds(p->dw_activation, &x.dlo, &x.dhi);
   mna_act_bounds(p->project_activation, &x.plo, &x.phi);
   const size_t threads = (size_t)mna_threadpool_threads(pool);
-  if (threads > 1 && x.out_h < 14 * threads) return irb_layers(&x, pool);
+  /* Row fusion pays when the expanded tensor would not stay in L2; below that, layer by layer
+   * reads each weight panel once for all pixels instead of once per row. */
+  const size_t expanded_bytes = (size_t)p->in_h * (size_t)p->in_w * x.hidden * sizeof(float);
+  const char* force = getenv("MNA_IRB_MODE"); /* benchmarking aid: "rows" or "layers" */
+  int fuse = expanded_bytes > MNA_IRB_FUSE_MIN_BYTES && x.out_h >= 14 * threads;
+  if (force && force[0] == 'r') fuse = 1;
+  if (force && force[0] == 'l') fuse = 0;
+  if (!fuse) return irb_layers(&x, pool);
   x.bands = threads;
   x.band_rows = (x.out_h + threads - 1) / threads;
   x.bands = (x.out_h + x.band_rows - 1) / x.band_rows;
-  float* zero = (float*)calloc((size_t)p->in_w * x.hidden, sizeof(float));
+  const float* zero = (const float*)mna_scratch(MNA_SCRATCH_ZERO, (size_t)p->in_w * x.hidden * sizeof(float));
   if (!zero) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a zero row");
   x.zero = zero;
   mna_parallelize_1d(pool, irb_units, &x, (size_t)p->batch * x.bands);
-  free(zero);
   if (x.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the row ring");
   return MNA_OK;
 }
