@@ -75,9 +75,15 @@ void* mna_scratch(int slot, size_t bytes) {
   return s->p[slot];
 }
 
+/* Width of the last column panel: NR, or NR/2 when the remainder fits (see ukernels.h). */
+static size_t last_panel_width(const mna_f32_ukernels* uk, size_t n) {
+  const size_t rem = n % uk->nr;
+  return rem != 0 && rem <= uk->nr / 2 && uk->gemmh ? uk->nr / 2 : uk->nr;
+}
+
 size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k) {
   const size_t panels = (n + uk->nr - 1) / uk->nr;
-  return panels * (k + 1) * uk->nr;
+  return (panels - 1) * (k + 1) * uk->nr + (k + 1) * last_panel_width(uk, n);
 }
 
 float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const float* w, size_t ldw,
@@ -87,10 +93,11 @@ float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const f
   if (!buf) return NULL;
   for (size_t p = 0; p < panels; p++) {
     float* base = buf + p * (k + 1) * nr;
-    for (size_t j = 0; j < nr; j++) {
+    const size_t pw = p + 1 == panels ? last_panel_width(uk, n) : nr;
+    for (size_t j = 0; j < pw; j++) {
       const size_t col = p * nr + j;
       base[j] = col < n && bias ? bias[col] : 0.0f;
-      for (size_t kk = 0; kk < k; kk++) base[nr + kk * nr + j] = col < n ? w[col * ldw + kk] : 0.0f;
+      for (size_t kk = 0; kk < k; kk++) base[pw + kk * pw + j] = col < n ? w[col * ldw + kk] : 0.0f;
     }
   }
   return buf;
@@ -110,6 +117,7 @@ typedef struct {
   size_t rs;
   float lo, hi;
   size_t mtiles, panels, nblock;
+  int half_last;
 } gemm_ctx;
 
 static void gemm_units(void* vctx, size_t begin, size_t end) {
@@ -121,11 +129,12 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
     const size_t m0 = mt * mrmax;
     const size_t mr = g->m - m0 < mrmax ? g->m - m0 : mrmax;
     const mna_f32_gemm_ukernel kern = mr == 1 && uk->gemm1 ? uk->gemm1 : uk->gemm;
+    const mna_f32_gemm_ukernel kernh = mr == 1 ? uk->gemmh1 : uk->gemmh;
     const size_t p1 = (nb + 1) * g->nblock < g->panels ? (nb + 1) * g->nblock : g->panels;
     for (size_t p = nb * g->nblock; p < p1; p++) {
       const size_t n0 = p * nr;
       const size_t nc = g->n - n0 < nr ? g->n - n0 : nr;
-      kern(mr, nc, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, g->c + m0 * g->cs + n0, g->cs,
+      (p + 1 == g->panels && g->half_last ? kernh : kern)(mr, nc, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, g->c + m0 * g->cs + n0, g->cs,
            g->r ? g->r + m0 * g->rs + n0 : NULL, g->rs, g->lo, g->hi);
     }
   }
@@ -134,7 +143,8 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
 void mna_f32_gemm_run(const mna_f32_ukernels* uk, size_t m, size_t n, size_t k, const float* a, size_t a_stride,
                       const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride,
                       float vmin, float vmax, mna_threadpool* pool) {
-  gemm_ctx g = {uk, m, n, k, a, a_stride, packed, c, c_stride, r, r_stride, vmin, vmax, 0, 0, 0};
+  gemm_ctx g = {uk, m, n, k, a, a_stride, packed, c, c_stride, r, r_stride, vmin, vmax, 0, 0, 0, 0};
+  g.half_last = last_panel_width(uk, n) != uk->nr;
   g.mtiles = (m + uk->mr - 1) / uk->mr;
   g.panels = (n + uk->nr - 1) / uk->nr;
   const size_t panel_bytes = (k + 1) * uk->nr * sizeof(float);
@@ -202,7 +212,10 @@ static void conv_rows(void* vctx, size_t begin, size_t end) {
           const float* src = cc->input + ((n * (size_t)p->in_h) + (size_t)iy) * (size_t)p->in_w * ic;
           if (cols_inside) { /* the window's columns are contiguous in NHWC */
             const float* s0 = src + (size_t)ix0 * ic;
-            for (size_t j = 0; j < kwc; j++) dst[j] = s0[j];
+            if (kwc == 9) /* 3x3 over 3 channels (the first MobileNet layer): a fixed-size copy */
+              memcpy(dst, s0, 9 * sizeof(float));
+            else
+              memcpy(dst, s0, kwc * sizeof(float));
             continue;
           }
           for (ptrdiff_t kx = 0; kx < p->kernel_w; kx++) {
@@ -217,9 +230,11 @@ static void conv_rows(void* vctx, size_t begin, size_t end) {
       }
       float* out = cc->output + ((n * cc->out_h + oy) * cc->out_w + ox0) * oc;
       const mna_f32_gemm_ukernel kern = mr == 1 && uk->gemm1 ? uk->gemm1 : uk->gemm;
+      const mna_f32_gemm_ukernel kernh = mr == 1 ? uk->gemmh1 : uk->gemmh;
+      const int half_last = last_panel_width(uk, oc) != nr;
       for (size_t pi = 0; pi < panels; pi++) {
         const size_t nc = oc - pi * nr < nr ? oc - pi * nr : nr;
-        kern(mr, nc, K, tile, K, cc->packed + pi * (K + 1) * nr, out + pi * nr, oc, NULL, 0, cc->lo, cc->hi);
+        (pi + 1 == panels && half_last ? kernh : kern)(mr, nc, K, tile, K, cc->packed + pi * (K + 1) * nr, out + pi * nr, oc, NULL, 0, cc->lo, cc->hi);
       }
     }
   }

@@ -16,11 +16,14 @@ const mna_kernel_table mna_reference_kernels = {
 
 /* ---- per-ISA microkernel sets (one file per kernel family and ISA under src/f32-*) ---- */
 
-#define MNA_DECLARE_UKERNELS(isa, mr, nr, vl)                                                                   \
-  void mna_f32_gemm_ukernel_##mr##x##nr##__##isa(size_t, size_t, size_t, const float*, size_t, const float*,   \
-                                                 float*, size_t, const float*, size_t, float, float);          \
-  void mna_f32_gemm_ukernel_1x##nr##__##isa(size_t, size_t, size_t, const float*, size_t, const float*, float*, \
-                                            size_t, const float*, size_t, float, float);                       \
+#define MNA_GEMM_PROTO(name)                                                                                   \
+  void name(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, const float*, size_t, float, \
+            float);
+#define MNA_DECLARE_UKERNELS(isa, mr, nr, hr, vl)                                                               \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##nr##__##isa)                                                     \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##nr##__##isa)                                                          \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##hr##__##isa)                                                     \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##hr##__##isa)                                                          \
   void mna_f32_dw3x3_ukernel_##vl##c__##isa(const float* const*, size_t, size_t, size_t, size_t, size_t,        \
                                             const float*, const float*, float*, float, float);                 \
   void mna_f32_gavg_ukernel_##vl##c__##isa(size_t, size_t, const float*, float, float*);                      \
@@ -28,6 +31,7 @@ const mna_kernel_table mna_reference_kernels = {
                                             float, float);                                                     \
   const mna_f32_ukernels mna_f32_ukernels_##isa = {                                                            \
       #isa, mr, nr, mna_f32_gemm_ukernel_##mr##x##nr##__##isa, mna_f32_gemm_ukernel_1x##nr##__##isa,           \
+      mna_f32_gemm_ukernel_##mr##x##hr##__##isa, mna_f32_gemm_ukernel_1x##hr##__##isa,                         \
       mna_f32_dw3x3_ukernel_##vl##c__##isa, mna_f32_gavg_ukernel_##vl##c__##isa,                               \
       mna_f32_gemv_ukernel_4x##vl##__##isa};
 
@@ -70,15 +74,15 @@ const mna_kernel_table mna_reference_kernels = {
   };
 
 /* Portable scalar kernels (always available): 4x4 GEMM, 1-channel depthwise. */
-MNA_DECLARE_UKERNELS(scalar, 4, 4, 1)
+MNA_DECLARE_UKERNELS(scalar, 4, 4, 2, 1)
 MNA_FAST_ENTRIES(scalar)
 
 #if defined(__x86_64__) || defined(_M_X64)
 /* x86-64 AVX2 + FMA3: 6x16 GEMM, 8-channel depthwise. */
-MNA_DECLARE_UKERNELS(avx2, 6, 16, 8)
+MNA_DECLARE_UKERNELS(avx2, 6, 16, 8, 8)
 MNA_FAST_ENTRIES(avx2)
 /* x86-64 AVX-512F: 7x32 GEMM, 16-channel depthwise. */
-MNA_DECLARE_UKERNELS(avx512, 7, 32, 16)
+MNA_DECLARE_UKERNELS(avx512, 7, 32, 16, 16)
 MNA_FAST_ENTRIES(avx512)
 #else
 static mna_kernel_table g_avx2_kernels = {.f32_conv2d = NULL};
@@ -87,7 +91,7 @@ static mna_kernel_table g_avx512_kernels = {.f32_conv2d = NULL};
 
 #if defined(__aarch64__)
 /* aarch64 NEON (ASIMD, vfmaq_f32): 6x16 GEMM, 4-channel depthwise. */
-MNA_DECLARE_UKERNELS(neon, 6, 16, 4)
+MNA_DECLARE_UKERNELS(neon, 6, 16, 8, 4)
 MNA_FAST_ENTRIES(neon)
 #else
 static mna_kernel_table g_neon_kernels = {.f32_conv2d = NULL};

@@ -48,6 +48,8 @@ typedef struct mna_f32_ukernels {
   size_t mr, nr;    /* GEMM tile */
   mna_f32_gemm_ukernel gemm;   /* MR x NR */
   mna_f32_gemm_ukernel gemm1;  /* 1 x NR (mr must be 1) */
+  mna_f32_gemm_ukernel gemmh;  /* MR x NR/2: the last panel when N % NR is in [1, NR/2] */
+  mna_f32_gemm_ukernel gemmh1; /* 1 x NR/2 */
   mna_f32_dw3x3_ukernel dw3x3;
   mna_f32_gavg_ukernel gavg;
   mna_f32_gemv_ukernel gemv;
@@ -68,7 +70,8 @@ const mna_f32_ukernels* mna_active_ukernels(void);
 /* ---- drivers (src/common/fast.c) ---- */
 
 /* Packed GEMM weights for W[n][k] (row stride ldw) and bias[n] (NULL: zero):
- * ceil(n/NR) panels of (1 + k) * NR floats. Returns a 64-byte-aligned buffer (free with mna_aligned_free). */
+ * ceil(n/NR) panels of (1 + k) * NR floats, except that the last panel is NR/2 wide when
+ * N % NR is in [1, NR/2] (run by the half-width kernel: no FMAs on padding beyond NR/2). Returns a 64-byte-aligned buffer (free with mna_aligned_free). */
 float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const float* w, size_t ldw,
                          const float* bias);
 size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k);
