@@ -48,14 +48,40 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
     else
       vstore_partial(o + ox * c, acc, n);
   }
-  /* interior: every tap inside the image */
+  /* interior: every tap inside the image. Four outputs at a time share the loaded input
+   * columns (stride 1: 6 columns per row for 4 outputs instead of 12) and give the core four
+   * independent FMA chains. Per element the taps still accumulate in (ky, kx) order. */
   if (ox_lo < ox_hi) {
     const size_t step = stride * c;
     const float* x0 = r0 + (ox_lo * stride - pad_left) * c;
     const float* x1 = r1 + (ox_lo * stride - pad_left) * c;
     const float* x2 = r2 + (ox_lo * stride - pad_left) * c;
     float* op = o + ox_lo * c;
-    for (size_t ox = ox_lo; ox < ox_hi; ox++) {
+    size_t ox = ox_lo;
+    for (; ox + 4 <= ox_hi; ox += 4) {
+      v_t acc[4] = {b, b, b, b};
+      const float* xr[3] = {x0, x1, x2};
+#pragma GCC unroll 3
+      for (size_t ky = 0; ky < 3; ky++) {
+        v_t col[9];
+#pragma GCC unroll 9
+        for (size_t q = 0; q < 3 + 3 * stride; q++) col[q] = DW_LD(xr[ky] + q * c, n, full);
+#pragma GCC unroll 4
+        for (size_t j = 0; j < 4; j++)
+#pragma GCC unroll 3
+          for (size_t kx = 0; kx < 3; kx++) acc[j] = VFMA(col[j * stride + kx], k[ky * 3 + kx], acc[j]);
+      }
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; j++) {
+        const v_t v = VMIN(hi, VMAX(lo, acc[j]));
+        if (full)
+          VSTORE(op + j * c, v);
+        else
+          vstore_partial(op + j * c, v, n);
+      }
+      x0 += 4 * step, x1 += 4 * step, x2 += 4 * step, op += 4 * c;
+    }
+    for (; ox < ox_hi; ox++) {
       v_t acc = b;
       acc = VFMA(DW_LD(x0, n, full), k[0], acc);
       acc = VFMA(DW_LD(x0 + c, n, full), k[1], acc);
@@ -92,7 +118,12 @@ void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_
     else
       DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, w, bias, out, lo, hi);
   }
-  if (cb < c) DW_BLOCK(rows, in_w, c, stride, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+  if (cb < c) {
+    if (stride == 1)
+      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+    else
+      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+  }
 }
 
 #undef DW_LD
