@@ -18,7 +18,8 @@ public sealed class ShortInProcessAttribute : Attribute, BenchmarkDotNet.Configs
     {
         Config = BenchmarkDotNet.Configs.ManualConfig.CreateEmpty().AddJob(
             Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
-                .WithLaunchCount(1).WithWarmupCount(warmup).WithIterationCount(iterations).WithId("ShortInProcess"));
+                .WithLaunchCount(1).WithWarmupCount(warmup).WithIterationCount(iterations)
+                .WithIterationTime(BenchmarkDotNet.Horology.TimeInterval.FromMilliseconds(150)).WithId("ShortInProcess"));
     }
 
     public BenchmarkDotNet.Configs.IConfig Config { get; }

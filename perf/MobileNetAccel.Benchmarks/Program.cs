@@ -16,6 +16,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var config = DefaultConfig.Instance
+            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min, BenchmarkDotNet.Columns.StatisticColumn.Median)
             .AddColumn(new GflopsColumn(), new PeakPercentColumn(), new ImagesPerSecondColumn())
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
