@@ -19,7 +19,7 @@ public sealed class ShortInProcessAttribute : Attribute, BenchmarkDotNet.Configs
         Config = BenchmarkDotNet.Configs.ManualConfig.CreateEmpty().AddJob(
             Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1).WithWarmupCount(warmup).WithIterationCount(iterations)
-                .WithIterationTime(BenchmarkDotNet.Horology.TimeInterval.FromMilliseconds(150)).WithId("ShortInProcess"));
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150)).WithId("ShortInProcess"));
     }
 
     public BenchmarkDotNet.Configs.IConfig Config { get; }
