@@ -180,20 +180,9 @@ public class BlockBenchmarks : IHasFlops
     {
         int idx = int.Parse(Block[..2], System.Globalization.CultureInfo.InvariantCulture);
         _block = Fused.Layers[idx];
-        // the unfused layers of block idx: blocks are in the same order in both networks
-        int blockNo = Fused.Layers.Take(idx).Count(l => l.Kind == "irb");
-        int seen = -1;
-        _parts = [];
-        foreach (var l in Unfused.Layers.Skip(1))
-        {
-            if (l.Kind == "dw" || (l.Kind == "pw" && l.Name.StartsWith("expand", StringComparison.Ordinal)))
-            {
-                if (l.Kind == "dw" && _parts.Count > 0 && _parts[^1].Name.StartsWith("expand", StringComparison.Ordinal)) { _parts.Add(l); continue; }
-                seen++;
-            }
-            if (seen == blockNo) _parts.Add(l);
-            if (seen > blockNo) break;
-        }
+        // the unfused layers of the same block (expand, depthwise, project, add)
+        int blockNo = _block.Block;
+        _parts = Unfused.Layers.Where(l => l.Block == blockNo).ToList();
         long max = _parts.Max(p => Math.Max(p.InLen, p.OutLen));
         _x = new float[max];
         _y = new float[max];

@@ -17,6 +17,8 @@ public sealed class NetLayer : IDisposable
     public long InLen, OutLen;
     public double Macs;
     public bool ResidualFromBlockInput;
+    /// <summary>Index of the inverted-residual block (V2) or depthwise+pointwise pair (V1) this layer belongs to; -1 outside blocks.</summary>
+    public int Block = -1;
 
     public void Dispose() => Packed?.Dispose();
 
@@ -152,6 +154,7 @@ public sealed class Network : IDisposable
             int c = MakeDivisible(32 * alpha);
             net.Layers.Add(Conv(rng, h, 3, c, 2, Activation.Relu6));
             h = (h + 2 - 3) / 2 + 1;
+            int blockNo = 0;
             int[,] cfg = { { 1, 16, 1, 1 }, { 6, 24, 2, 2 }, { 6, 32, 3, 2 }, { 6, 64, 4, 2 }, { 6, 96, 3, 1 }, { 6, 160, 3, 2 }, { 6, 320, 1, 1 } };
             for (int i = 0; i < 7; i++)
             {
@@ -162,6 +165,7 @@ public sealed class Network : IDisposable
                     int hidden = cfg[i, 0] == 1 ? 0 : (int)Math.Round((double)c * cfg[i, 0]);
                     int oh = (h + 2 - 3) / s + 1;
                     bool res2 = s == 1 && c == oc;
+                    int first = net.Layers.Count;
                     if (fused)
                         net.Layers.Add(Irb(rng, h, c, hidden, oc, s, res2, Activation.Relu6, Activation.None));
                     else
@@ -174,6 +178,8 @@ public sealed class Network : IDisposable
                         if (res2)
                             net.Layers.Add(new NetLayer { Name = $"add {oh * oh * oc}", Kind = "add", InLen = (long)oh * oh * oc, OutLen = (long)oh * oh * oc });
                     }
+                    for (int li = first; li < net.Layers.Count; li++) net.Layers[li].Block = blockNo;
+                    blockNo++;
                     h = oh;
                     c = oc;
                 }
