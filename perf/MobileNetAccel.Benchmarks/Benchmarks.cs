@@ -8,6 +8,8 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MobileNetAccel.Interop;
 using Microsoft.ML.OnnxRuntime;
+using OrtSession = Microsoft.ML.OnnxRuntime.InferenceSession;
+using OrtSessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace MobileNetAccel.Benchmarks;
 
@@ -227,7 +229,7 @@ public class ModelBenchmarks : IHasFlops
 {
     private Network? _net;
     private NativeThreadPool? _pool;
-    private InferenceSession? _ort;
+    private OrtSession? _ort;
     private OrtValue? _in, _out;
     private RunOptions? _runOptions;
     private string[] _inNames = [], _outNames = [];
@@ -258,14 +260,14 @@ public class ModelBenchmarks : IHasFlops
         _net = Network.Build(Model, fused: true);
         _pool = Threads > 1 ? NativeThreadPool.Create(Threads) : null;
         string dir = Path.Combine(SharedRoot(), "models", "onnx");
-        using var so = new SessionOptions
+        using var so = new OrtSessionOptions
         {
             IntraOpNumThreads = Threads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _ort = new InferenceSession(Path.Combine(dir, Model + ".onnx"), so);
+        _ort = new OrtSession(Path.Combine(dir, Model + ".onnx"), so);
         int res = _net.Resolution;
         byte[] raw = File.ReadAllBytes(Path.Combine(dir, Model + ".input.f32"));
         float[] input = new float[raw.Length / 4];
