@@ -55,15 +55,13 @@ public sealed unsafe class NativePackedWeights : SafeHandle
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive");
     }
 
-    private static long Product(string what, params long[] factors)
+    // Fixed-arity (no params array): the Run methods must not allocate.
+    private static long Product(string what, long a, long b) => Product(what, a, b, 1, 1);
+
+    private static long Product(string what, long a, long b, long c, long d)
     {
-        long r = 1;
-        foreach (long f in factors)
-        {
-            try { r = checked(r * f); }
-            catch (OverflowException) { throw new ArgumentException($"{what}: size overflows", what); }
-        }
-        return r;
+        try { return checked(a * b * c * d); }
+        catch (OverflowException) { throw new ArgumentException($"{what}: size overflows", what); }
     }
 
     private static void Length(int actual, long required, string name)
@@ -214,7 +212,7 @@ public sealed unsafe class NativePackedWeights : SafeHandle
             Length(expandWeights.Length, Product(nameof(expandWeights), p.HiddenC, p.InC), nameof(expandWeights));
             CheckBias(expandBias, p.HiddenC, nameof(expandBias));
         }
-        Length(depthwiseWeights.Length, Product(nameof(depthwiseWeights), 9, hidden), nameof(depthwiseWeights));
+        Length(depthwiseWeights.Length, Product(nameof(depthwiseWeights), 9L, hidden), nameof(depthwiseWeights));
         CheckBias(depthwiseBias, hidden, nameof(depthwiseBias));
         Length(projectWeights.Length, Product(nameof(projectWeights), p.OutC, hidden), nameof(projectWeights));
         CheckBias(projectBias, p.OutC, nameof(projectBias));
