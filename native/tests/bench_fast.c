@@ -1,6 +1,6 @@
 /* Quick native benchmark (not a ctest): FMA peak probe, MobileNet V1/V2 1.0/224 layer
  * shapes and whole networks (random weights) through the packed API, fused vs unfused,
- * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps]
+ * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only]
  * The BenchmarkDotNet project in perf/ is the reported benchmark; this is the profiler's
  * companion (per-layer times against the peak). */
 #define _POSIX_C_SOURCE 200809L
@@ -234,6 +234,45 @@ static void free_net(void) {
   }
 }
 
+/* Microkernels in isolation: best of many calls, warm caches, 1 thread. */
+static void bench_kernels(void) {
+  static const int gemm[][3] = {{196, 576, 96}, {49, 960, 160}, {49, 160, 960}, {784, 192, 32}, {196, 512, 512},
+                                {784, 32, 192}, {3136, 24, 144}, {12544, 32, 16}};
+  for (size_t s = 0; s < sizeof gemm / sizeof gemm[0]; s++) {
+    const int m = gemm[s][0], k = gemm[s][1], n = gemm[s][2];
+    float *a = rand_buf((size_t)m * k), *w = rand_buf((size_t)n * k), *c = rand_buf((size_t)m * n);
+    mna_packed* pk = NULL;
+    CHECK_OK(mna_f32_pwconv_pack(k, n, w, (size_t)n * k, NULL, 0, &pk));
+    double best = 1e9;
+    const int reps = (int)(2e8 / ((double)m * n * k)) + 5;
+    for (int r = 0; r < reps; r++) {
+      const double t0 = now_s();
+      CHECK_OK(mna_f32_pwconv_packed(pk, m, a, (size_t)m * k, MNA_ACT_RELU6, c, (size_t)m * n, NULL));
+      const double t = now_s() - t0;
+      if (t < best) best = t;
+    }
+    printf("gemm %5d x %4d -> %4d: %.4f ms %6.1f GFLOP/s\n", m, k, n, best * 1e3, 2.0 * m * n * k / best * 1e-9);
+    mna_packed_destroy(pk);
+    free(a), free(w), free(c);
+  }
+  static const int dw[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {28, 192, 1}, {14, 384, 1}, {14, 576, 1}, {7, 960, 1}};
+  for (size_t s = 0; s < sizeof dw / sizeof dw[0]; s++) {
+    const int h = dw[s][0], c = dw[s][1], st = dw[s][2], oh = (h + 2 - 3) / st + 1;
+    mna_conv2d_params p = {1, h, h, c, c, 3, 3, st, st, 1, 1, 1, 1, MNA_ACT_RELU6};
+    const size_t xn = (size_t)h * h * c, yn = (size_t)oh * oh * c;
+    float *x = rand_buf(xn), *w = rand_buf((size_t)9 * c), *b = rand_buf((size_t)c), *y = rand_buf(yn);
+    double best = 1e9;
+    for (int r = 0; r < 100; r++) {
+      const double t0 = now_s();
+      CHECK_OK(mna_f32_dwconv2d(&p, x, xn, w, (size_t)9 * c, b, (size_t)c, y, yn, NULL));
+      const double t = now_s() - t0;
+      if (t < best) best = t;
+    }
+    printf("dw3x3 s%d %3dx%3dx%4d: %.4f ms %6.1f GFLOP/s\n", st, h, h, c, best * 1e3, 2.0 * yn * 9 / best * 1e-9);
+    free(x), free(w), free(b), free(y);
+  }
+}
+
 int main(int argc, char** argv) {
   mna_isa isa = MNA_ISA_AUTO;
   if (argc > 1) {
@@ -255,6 +294,10 @@ int main(int argc, char** argv) {
     }
     printf("peak probe (1 thread, %s FMA): %.1f GFLOP/s (best of 20)\n",
            mna_isa_supported(MNA_ISA_AVX512) ? "avx512" : "neon", best);
+  }
+  if (per_layer == 2) {
+    bench_kernels();
+    return test_summary("bench_fast");
   }
   const size_t big = (size_t)112 * 112 * 96 * 2;
   bufA = rand_buf(big), bufB = rand_buf(big), bufC = rand_buf(big);
