@@ -139,6 +139,22 @@ public class OpTests
         AssertClose(got, want, $"irb n{n} {h}x{w}x{cin} hidden {hidden} -> {cout} s{stride} pad[{string.Join(",", pad)}] residual {residual}");
     }
 
+    [Test]
+    public void InvertedResidualUnfusedFallback()
+    {
+        // The path for devices whose shared memory cannot hold expand_dw's tiles: same results, one more dispatch.
+        Lowering.ForceUnfusedExpand = true;
+        try
+        {
+            InvertedResidual(3, 9, 9, 17, 102, 17, 1, new[] { 1, 1, 1, 1 }, true, true);
+            InvertedResidual(1, 15, 15, 8, 48, 32, 2, new[] { 0, 0, 1, 1 }, false, true);
+        }
+        finally
+        {
+            Lowering.ForceUnfusedExpand = false;
+        }
+    }
+
     [TestCase(1, 17, 10, Activation.None)]
     [TestCase(3, 96, 17, Activation.Relu)]
     [TestCase(1, 1280, 1001, Activation.None)]

@@ -43,6 +43,10 @@ internal static class Lowering
         public List<Dispatch> Dispatches { get; } = new();
     }
 
+    /// <summary>Tests: take the unfused expand path (GEMM to device memory, then depthwise) that devices with too little
+    /// shared memory for expand_dw.comp use.</summary>
+    internal static bool ForceUnfusedExpand { get; set; }
+
     /// <summary>Whether the Vulkan backend runs this node; when not, why.</summary>
     public static bool Supports(Node node, out string reason)
     {
@@ -372,7 +376,7 @@ internal static class Lowering
                 int tile = irb.Stride == 1 ? 8 : 4;
                 int it = (tile - 1) * irb.Stride + 3;
                 long shared = ((long)it * it * ExpandChannelBlock + (long)it * it * 16 + ExpandChannelBlock * 16) * 4;
-                if (shared <= _device.Limits.MaxComputeSharedMemorySize)
+                if (shared <= _device.Limits.MaxComputeSharedMemorySize && !ForceUnfusedExpand)
                 {
                     // Fused: the expanded tensor lives only in shared memory.
                     dwOut = Temp(irb.Name + "/dw", dwBytes);
