@@ -103,6 +103,14 @@ public static unsafe class NativeKernels
         CheckActivation(p.Activation, $"{name}.{nameof(p.Activation)}");
         if ((long)p.InH + p.PadTop + p.PadBottom < p.KernelH || (long)p.InW + p.PadLeft + p.PadRight < p.KernelW)
             throw new ArgumentException($"{name}: the {p.KernelH}x{p.KernelW} window does not fit the padded {p.InH}x{p.InW} input", name);
+        CheckOutputSize(WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH),
+            WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW), name);
+    }
+
+    private static void CheckOutputSize(long outH, long outW, string name)
+    {
+        if (outH > int.MaxValue || outW > int.MaxValue)
+            throw new ArgumentException($"{name}: the output ({outH}x{outW}) exceeds int.MaxValue in a dimension (pads too large)", name);
     }
 
     private static nint Pool(NativeThreadPool? pool) => pool is null ? 0 : pool.DangerousGetHandle();
@@ -209,6 +217,7 @@ public static unsafe class NativeKernels
         CheckActivation(p.ProjectActivation, "p.ProjectActivation");
         if (p.OutH < 1 || p.OutW < 1)
             throw new ArgumentException($"p: the 3x3 window does not fit the padded {p.InH}x{p.InW} input", nameof(p));
+        CheckOutputSize(WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, 3, p.Stride), WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, 3, p.Stride), "p");
         if (p.Residual is not (0 or 1))
             throw new ArgumentOutOfRangeException("p.Residual", p.Residual, "residual must be 0 or 1");
         if (p.Residual == 1 && (p.Stride != 1 || p.InC != p.OutC || p.OutH != p.InH || p.OutW != p.InW))
