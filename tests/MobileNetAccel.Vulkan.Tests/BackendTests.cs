@@ -23,6 +23,20 @@ public class BackendTests
     }
 
     [Test]
+    public void LoaderBesideTheApplicationIsFound()
+    {
+        // What the GPU bundle relies on: a libvulkan.so.1 shipped next to the app is used when dlopen's search finds none.
+        _ = Backend;
+        const string system = "/usr/lib/x86_64-linux-gnu/libvulkan.so.1";
+        if (!File.Exists(system))
+            Assert.Ignore($"{system} not present (not Debian x86-64)");
+        string copy = Path.Combine(AppContext.BaseDirectory, "libmna-test-vulkan.so.1");
+        File.Copy(system, copy, overwrite: true);
+        using var b = new VulkanBackend(new[] { "libmna-test-vulkan.so.1" });
+        Assert.That(b.Devices, Is.Not.Empty, b.UnavailableReason);
+    }
+
+    [Test]
     public void DevicesAreDescribed()
     {
         var d = Device;

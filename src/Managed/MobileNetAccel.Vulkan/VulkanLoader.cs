@@ -24,7 +24,10 @@ internal sealed class VulkanLoader : INativeContext
     public static VulkanLoader? TryLoad(out string reason, IReadOnlyList<string>? names = null)
     {
         var candidates = names ?? Candidates;
-        foreach (var name in candidates)
+        // The system's loader first; then one shipped beside the application (the GPU bundle carries Debian's
+        // libvulkan.so.1 for machines that have a driver with a Vulkan ICD but no loader package).
+        var paths = candidates.Concat(candidates.Select(n => Path.Combine(AppContext.BaseDirectory, n)));
+        foreach (var name in paths)
             if (NativeLibrary.TryLoad(name, out var handle))
             {
                 reason = "";
