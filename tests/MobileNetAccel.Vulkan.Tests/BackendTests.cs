@@ -154,6 +154,29 @@ public class BackendTests
     }
 
     [Test]
+    public void PartitionOutlivesItsBackendAndTheLastReleaseDestroysTheDevice()
+    {
+        // Run with VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation to have the layer check that nothing leaks.
+        _ = Backend;
+        var (nodes, x, logits, _, reference) = Chain(2);
+        foreach (var node in nodes)
+            node.InferShapes();
+        var own = new VulkanBackend();
+        var compiled = own.Compile(new Partition(nodes, new[] { x }, new[] { logits }), own.Devices[0], new CompileOptions());
+        own.Dispose(); // the device stays alive for the partition
+        using (var arena = new HostArena())
+        {
+            var input = Random(2 * 17 * 17 * 3, 5);
+            arena.Set(x, input);
+            compiled.Run(arena);
+            AssertClose(arena.Get(logits), reference(input, 2).Logits, "after the backend was disposed");
+        }
+        compiled.Dispose(); // last reference: device destroyed
+        compiled.Dispose(); // idempotent
+        Assert.Throws<ObjectDisposedException>(() => compiled.Run(new HostArena()));
+    }
+
+    [Test]
     public void PipelinesAreCachedPerDevice()
     {
         var (nodes, x, logits, _, _) = Chain(1);

@@ -30,8 +30,11 @@ internal sealed unsafe class VulkanDevice
     private readonly Dictionary<string, Pipeline> _pipelines = new();
     private int _references = 1;
 
-    public VulkanDevice(Vk vk, PhysicalDeviceEntry entry)
+    private readonly Action _onDestroyed;
+
+    public VulkanDevice(Vk vk, PhysicalDeviceEntry entry, Action onDestroyed)
     {
+        _onDestroyed = onDestroyed;
         Vk = vk;
         Entry = entry;
         Name = entry.Info.Name;
@@ -131,9 +134,8 @@ internal sealed unsafe class VulkanDevice
                 return;
             Destroy();
         }
+        _onDestroyed();
     }
-
-    public void Dispose() => Release();
 
     private void Destroy()
     {

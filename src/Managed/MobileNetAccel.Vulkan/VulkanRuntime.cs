@@ -28,6 +28,8 @@ internal sealed unsafe class VulkanRuntime : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<int, VulkanDevice> _devices = new();
     private bool _disposed;
+    private bool _instanceDestroyed;
+    private int _liveDevices;
 
     /// <param name="loaderNames">Library names to try instead of the platform's Vulkan loader (tests).</param>
     public VulkanRuntime(IReadOnlyList<string>? loaderNames = null)
@@ -240,21 +242,46 @@ internal sealed unsafe class VulkanRuntime : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_devices.TryGetValue(entry.Index, out var device))
-                _devices[entry.Index] = device = new VulkanDevice(Vk!, entry);
+            {
+                _devices[entry.Index] = device = new VulkanDevice(Vk!, entry, DeviceDestroyed);
+                _liveDevices++;
+            }
             return device;
         }
     }
 
+    /// <summary>Releases the runtime's reference on every logical device; the instance is destroyed once the last
+    /// device is (partitions still alive keep their device, and so the instance, until they are disposed).</summary>
     public void Dispose()
     {
+        List<VulkanDevice> devices;
         lock (_gate)
         {
             if (_disposed)
                 return;
             _disposed = true;
-            foreach (var d in _devices.Values.Reverse())
-                d.Dispose();
+            devices = _devices.Values.Reverse().ToList();
             _devices.Clear();
+        }
+        foreach (var d in devices)
+            d.Release();
+        DestroyInstanceIfDone();
+    }
+
+    private void DeviceDestroyed()
+    {
+        lock (_gate)
+            _liveDevices--;
+        DestroyInstanceIfDone();
+    }
+
+    private void DestroyInstanceIfDone()
+    {
+        lock (_gate)
+        {
+            if (!_disposed || _liveDevices > 0 || _instanceDestroyed)
+                return;
+            _instanceDestroyed = true;
             if (Vk is not null && Instance.Handle != 0)
                 Vk.DestroyInstance(Instance, null);
         }
