@@ -1,11 +1,23 @@
+using System.CommandLine;
+using MobileNetAccel.Cli.Commands;
+
 namespace MobileNetAccel.Cli;
 
 internal static class CliMain
 {
+    /// <summary>The commands of the tool: one line per command (each lives in Commands/).</summary>
+    private static Command[] Commands() =>
+    [
+        InfoCommand.Create(),
+        BenchCommand.Create(),
+    ];
+
     public static int Run(string[] args)
     {
         MobileNetAccel.Vulkan.VulkanBackend.Register();
-        Console.WriteLine($"mobilenet: native {MobileNetAccel.Interop.NativeKernels.Version}, cpu {MobileNetAccel.Interop.NativeKernels.CpuFeatures}");
-        return 0;
+        var root = new RootCommand("mobilenet: MobileNet V1/V2 inference on native CPU kernels (MobileNetAccel)");
+        foreach (var command in Commands())
+            root.Subcommands.Add(command);
+        return root.Parse(args).Invoke();
     }
 }

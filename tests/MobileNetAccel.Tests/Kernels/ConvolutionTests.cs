@@ -86,9 +86,9 @@ public sealed class ConvolutionTests
         public override string ToString() => $"#{Id} pixels={Batch}x{PixelsPerImage} InC={InC} OutC={OutC} act={Act} bias={Bias} pool={Pool}";
     }
 
-    public static IEnumerable<TestCaseData> Conv2DCases() => Conv2DTable.TestCases();
-    public static IEnumerable<TestCaseData> DepthwiseCases() => DepthwiseTable.TestCases();
-    public static IEnumerable<TestCaseData> PointwiseCases() => PointwiseTable.TestCases();
+    public static IEnumerable<TestCaseData> Conv2DCases() => Conv2DTable.TestCases().Concat(MobileNet.Cases(MobileNet.Conv2D));
+    public static IEnumerable<TestCaseData> DepthwiseCases() => DepthwiseTable.TestCases().Concat(MobileNet.Cases(MobileNet.Depthwise));
+    public static IEnumerable<TestCaseData> PointwiseCases() => PointwiseTable.TestCases().Concat(MobileNet.Cases(MobileNet.Pointwise));
 
     [TestCaseSource(nameof(Conv2DCases))]
     public void Conv2D_MatchesNaive(WindowCase c)
@@ -106,7 +106,7 @@ public sealed class ConvolutionTests
             string context = $"conv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.Conv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "conv2d");
+            AssertClose(output, expected, rtol, context, "conv2d", [g.N, g.OutH, g.OutW, g.OutC]);
             CheckUnchanged(x0, x, "input", context);
             CheckUnchanged(w0, w, "weights", context);
         });
@@ -128,7 +128,7 @@ public sealed class ConvolutionTests
             string context = $"dwconv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.DepthwiseConv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "dwconv2d");
+            AssertClose(output, expected, rtol, context, "dwconv2d", [g.N, g.OutH, g.OutW, g.C]);
             CheckUnchanged(x0, x, "input", context);
         });
     }
@@ -148,7 +148,7 @@ public sealed class ConvolutionTests
             string context = $"pwconv {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.PointwiseConv(c.Pixels, c.InC, c.OutC, x, w, b, c.Act, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "pwconv");
+            AssertClose(output, expected, rtol, context, "pwconv", [c.Pixels, c.OutC]);
             CheckUnchanged(x0, x, "input", context);
         });
     }

@@ -39,8 +39,8 @@ public sealed class DenseTests
         (r, id) => new SoftmaxCase(id, Values.Batches[r[0]], SoftmaxN[r[1]], Betas[r[2]], Ranges[r[3]], Values.Bools[r[4]]),
         seed: 808);
 
-    public static IEnumerable<TestCaseData> FcCases() => FcTable.TestCases();
-    public static IEnumerable<TestCaseData> SoftmaxCases() => SoftmaxTable.TestCases();
+    public static IEnumerable<TestCaseData> FcCases() => FcTable.TestCases().Concat(MobileNet.Cases(MobileNet.FullyConnected));
+    public static IEnumerable<TestCaseData> SoftmaxCases() => SoftmaxTable.TestCases().Concat(MobileNet.Cases(MobileNet.Softmax));
 
     [TestCaseSource(nameof(FcCases))]
     public void FullyConnected_MatchesNaive(FcCase c)
@@ -57,7 +57,7 @@ public sealed class DenseTests
             string context = $"fully_connected {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.FullyConnected(c.Batch, c.InN, c.OutN, x, w, b, c.Act, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "fully_connected");
+            AssertClose(output, expected, rtol, context, "fully_connected", [c.Batch, c.OutN]);
             CheckUnchanged(x0, x, "input", context);
         });
     }
@@ -107,7 +107,7 @@ public sealed class DenseTests
                 NativeKernels.Softmax(c.Batch, c.N, c.Beta, x, output.AsSpan(0, x0.Length));
                 CheckUnchanged(x0, x, "input", context);
             }
-            AssertClose(output, expected, 1.0, context, "softmax");
+            AssertClose(output, expected, 1.0, context, "softmax", [c.Batch, c.N]);
         });
     }
 }

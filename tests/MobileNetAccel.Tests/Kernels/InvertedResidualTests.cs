@@ -58,7 +58,7 @@ public sealed class InvertedResidualTests
             return macs > Values.MacBudget ? null : c;
         }, seed: 404);
 
-    public static IEnumerable<TestCaseData> Cases() => Table.TestCases();
+    public static IEnumerable<TestCaseData> Cases() => Table.TestCases().Concat(MobileNet.Cases(MobileNet.InvertedResidual));
 
     [TestCaseSource(nameof(Cases))]
     public void InvertedResidual_MatchesNaive(IrbCase c)
@@ -85,7 +85,7 @@ public sealed class InvertedResidualTests
             string context = $"irb {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.InvertedResidual(c.ToParams(), x, ew, eb, dw, db, pw, pb, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "irb");
+            AssertClose(output, expected, rtol, context, "irb", [c.Batch, c.OutH, c.OutW, c.OutC]);
             CheckUnchanged(x0, x, "input", context);
         });
     }

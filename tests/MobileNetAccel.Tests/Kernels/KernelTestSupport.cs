@@ -128,7 +128,8 @@ public static class KernelTestSupport
     /// Asserts |actual[i] − expected[i]| ≤ rtol·scale[i] for every element (NaN never passes) and that the guard after
     /// the output is untouched. The failure message names every parameter of the case, the ISA and the first mismatches.
     /// </summary>
-    public static void AssertClose(float[] actualBuffer, Reference expected, double rtol, string context, string kernel)
+    /// <param name="shape">the output's dimensions (e.g. N, H, W, C), to print failing elements by coordinate; null prints flat indices</param>
+    public static void AssertClose(float[] actualBuffer, Reference expected, double rtol, string context, string kernel, int[]? shape = null)
     {
         int n = expected.Value.Length;
         CheckGuard(actualBuffer, n, context);
@@ -143,7 +144,7 @@ public static class KernelTestSupport
             if (!(err <= tol)) // NaN-safe
             {
                 if (bad < 8)
-                    sb.Append(CultureInfo.InvariantCulture, $"\n  [{i}] actual {a:R} expected {e:R} |Δ| {err:G3} > tol {tol:G3} (scale {expected.Scale[i]:G4})");
+                    sb.Append(CultureInfo.InvariantCulture, $"\n  [{Coordinates(i, shape)}] actual {a:R} expected {e:R} |Δ| {err:G3} > tol {tol:G3} (scale {expected.Scale[i]:G4})");
                 bad++;
             }
             else if (tol > 0)
@@ -154,6 +155,20 @@ public static class KernelTestSupport
         if (bad > 0)
             Assert.Fail($"{context}: {bad} of {n} outputs outside tolerance (rtol {rtol:G3} × Σ|terms|):{sb}");
         KernelPools.RecordMargin(kernel, worst);
+    }
+
+    private static string Coordinates(int index, int[]? shape)
+    {
+        if (shape is null)
+            return index.ToString(CultureInfo.InvariantCulture);
+        var c = new int[shape.Length];
+        int rest = index;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            c[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        return string.Join(",", c);
     }
 
     /// <summary>Exact (==) comparison for ops that are data movement or a single correctly rounded operation.</summary>

@@ -37,8 +37,8 @@ public sealed class PoolingTests
         (r, id) => new GlobalPoolCase(id, Values.Batches[r[0]], Values.Heights[r[1]], Values.Widths[r[2]], Values.Channels[r[3]], Values.Pools[r[4]]),
         seed: 606);
 
-    public static IEnumerable<TestCaseData> AvgPoolCases() => AvgPoolTable.TestCases();
-    public static IEnumerable<TestCaseData> GlobalCases() => GlobalTable.TestCases();
+    public static IEnumerable<TestCaseData> AvgPoolCases() => AvgPoolTable.TestCases().Concat(MobileNet.Cases(MobileNet.AvgPool));
+    public static IEnumerable<TestCaseData> GlobalCases() => GlobalTable.TestCases().Concat(MobileNet.Cases(MobileNet.GlobalPool));
 
     [TestCaseSource(nameof(AvgPoolCases))]
     public void AveragePool2D_MatchesNaive(WindowCase c)
@@ -56,7 +56,7 @@ public sealed class PoolingTests
             string context = $"avgpool2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.AveragePool2D(g.ToParams(c.Act), x, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "avgpool2d");
+            AssertClose(output, expected, rtol, context, "avgpool2d", [g.N, g.OutH, g.OutW, g.C]);
             CheckUnchanged(x0, x, "input", context);
         });
     }
@@ -74,7 +74,7 @@ public sealed class PoolingTests
             string context = $"global_avgpool {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
             NativeKernels.GlobalAveragePool(c.Batch, c.H, c.W, c.C, x, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
-            AssertClose(output, expected, rtol, context, "global_avgpool");
+            AssertClose(output, expected, rtol, context, "global_avgpool", [c.Batch, c.C]);
             CheckUnchanged(x0, x, "input", context);
         });
     }

@@ -61,7 +61,7 @@ public static unsafe class NativeKernels
             throw new ArgumentOutOfRangeException(name, a, "unknown activation");
     }
 
-    private static long Product(string what, params long[] factors)
+    private static long Product(string what, params ReadOnlySpan<long> factors)
     {
         long r = 1;
         foreach (long f in factors)
@@ -87,6 +87,14 @@ public static unsafe class NativeKernels
     /// <summary>Validates a window's params: positive sizes, non-negative pads, output at least 1x1.</summary>
     public static void ValidateWindow(in Conv2DParams p, string name = "p")
     {
+        // Fast path without building parameter-name strings (Run must not allocate); the checks below name the culprit.
+        if (p.Batch > 0 && p.InH > 0 && p.InW > 0 && p.InC > 0 && p.OutC > 0 && p.KernelH > 0 && p.KernelW > 0
+            && p.StrideH > 0 && p.StrideW > 0 && p.PadTop >= 0 && p.PadLeft >= 0 && p.PadBottom >= 0 && p.PadRight >= 0
+            && (p.Activation is Activation.None or Activation.Relu or Activation.Relu6)
+            && (long)p.InH + p.PadTop + p.PadBottom >= p.KernelH && (long)p.InW + p.PadLeft + p.PadRight >= p.KernelW
+            && WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH) <= int.MaxValue
+            && WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW) <= int.MaxValue)
+            return;
         Positive(p.Batch, $"{name}.{nameof(p.Batch)}");
         Positive(p.InH, $"{name}.{nameof(p.InH)}");
         Positive(p.InW, $"{name}.{nameof(p.InW)}");
