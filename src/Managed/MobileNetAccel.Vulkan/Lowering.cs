@@ -375,7 +375,7 @@ internal static class Lowering
                 var eW = Read(ew);
                 int tile = irb.Stride == 1 ? 8 : 4;
                 int it = (tile - 1) * irb.Stride + 3;
-                long shared = ((long)it * it * ExpandChannelBlock + (long)it * it * 16 + ExpandChannelBlock * 16) * 4;
+                long shared = ((long)it * it * ExpandChannelBlock + (long)it * it * 16 + ExpandChannelBlock * 17) * 4;
                 if (shared <= _device.Limits.MaxComputeSharedMemorySize && !ForceUnfusedExpand)
                 {
                     // Fused: the expanded tensor lives only in shared memory.

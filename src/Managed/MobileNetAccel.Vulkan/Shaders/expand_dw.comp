@@ -16,6 +16,8 @@ layout(constant_id = 2) const int ACT_E = 2;
 layout(constant_id = 3) const int ACT_D = 2;
 const int IT = (TILE - 1) * S + 3;
 const int IP = IT * IT;
+#define PIXEL_GROUPS (THREADS / CB)
+const int PPT = (IP + PIXEL_GROUPS - 1) / PIXEL_GROUPS;
 
 layout(push_constant) uniform P { int H; int W; int C; int HID; int OH; int OW; int PT; int PL; int tilesX; } p;
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
@@ -27,7 +29,7 @@ layout(std430, set = 0, binding = 5) writeonly buffer Y { float y[]; };   // [N,
 
 shared float E[IP * CB];
 shared float Xs[IP * KC];
-shared float Ws[CB * KC];
+shared float Ws[CB * (KC + 1)];
 
 void main()
 {
@@ -41,9 +43,14 @@ void main()
     int iy0 = oy0 * S - p.PT;
     int ix0 = ox0 * S - p.PL;
 
-    // Phase 1: expanded window, accumulated over slices of KC input channels.
-    for (int e = t; e < IP * CB; e += THREADS)
-        E[e] = 0.0;
+    // Phase 1: expanded window, accumulated over slices of KC input channels. Invocation t owns hidden channel
+    // h = t % CB for the pixels pg, pg + 8, pg + 16 ... (pg = t / CB): its KC weights of a slice sit in registers and
+    // the pixel's inputs are the same for the 32 invocations of a channel group (a broadcast read).
+    int h = t % CB;
+    int pg = t / CB;
+    float acc[PPT];
+    for (int j = 0; j < PPT; j++)
+        acc[j] = 0.0;
     for (int c0 = 0; c0 < p.C; c0 += KC)
     {
         barrier();
@@ -58,30 +65,35 @@ void main()
         }
         for (int e = t; e < CB * KC; e += THREADS)
         {
-            int h = e / KC;
+            int hh = e / KC;
             int k = e % KC;
-            Ws[e] = (h0 + h < p.HID && c0 + k < p.C) ? we[uint(h0 + h) * uint(p.C) + uint(c0 + k)] : 0.0;
+            Ws[hh * (KC + 1) + k] = (h0 + hh < p.HID && c0 + k < p.C) ? we[uint(h0 + hh) * uint(p.C) + uint(c0 + k)] : 0.0;
         }
         barrier();
-        for (int e = t; e < IP * CB; e += THREADS)
+        float wr[KC];
+        for (int k = 0; k < KC; k++)
+            wr[k] = Ws[h * (KC + 1) + k];
+        for (int j = 0; j < PPT; j++)
         {
-            int pix = e / CB;
-            int h = e % CB;
-            float s = 0.0;
-            for (int k = 0; k < KC; k++)
-                s += Xs[pix * KC + k] * Ws[h * KC + k];
-            E[e] += s;
+            int pix = pg + PIXEL_GROUPS * j;
+            if (pix < IP)
+            {
+                float s = 0.0;
+                for (int k = 0; k < KC; k++)
+                    s += Xs[pix * KC + k] * wr[k];
+                acc[j] += s;
+            }
         }
     }
-    barrier();
-    for (int e = t; e < IP * CB; e += THREADS)
+    for (int j = 0; j < PPT; j++)
     {
-        int pix = e / CB;
-        int h = e % CB;
+        int pix = pg + PIXEL_GROUPS * j;
+        if (pix >= IP)
+            continue;
         int iy = iy0 + pix / IT;
         int ix = ix0 + pix % IT;
         bool inside = iy >= 0 && iy < p.H && ix >= 0 && ix < p.W && h0 + h < p.HID;
-        E[e] = inside ? activate(E[e] + be[h0 + h], ACT_E) : 0.0;
+        E[pix * CB + h] = inside ? activate(acc[j] + be[h0 + h], ACT_E) : 0.0;
     }
     barrier();
 
