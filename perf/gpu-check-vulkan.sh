@@ -23,6 +23,21 @@ PER_RUN_TIMEOUT=${VULKAN_BENCH_TIMEOUT:-150}
 } > "$OUT/vulkan-setup.txt" 2>&1
 
 status=0
+# Correctness first, when the CLI has `compare` (Vulkan vs the native CPU backend, same input; tolerance on the
+# softmax output as in tests/MobileNetAccel.Vulkan.Tests: |Δ| <= 1e-5 + 1e-3·p).
+if "$MN" compare --help > /dev/null 2>&1; then
+  for spec in "v2 1.0 224 1" "v2 1.0 224 8" "v1 1.0 224 1" "v2 0.35 96 8" "v1 0.25 128 8"; do
+    set -- $spec
+    name="vulkan-compare-$1-$2-$3-b$4"
+    if timeout "$PER_RUN_TIMEOUT" "$MN" compare --arch "$1" --alpha "$2" --resolution "$3" --batch "$4" --backend vulkan \
+        --reference cpu --abs 1e-5 --rel 1e-3 --json > "$OUT/$name.json" 2> "$OUT/$name.err"; then
+      echo "$name: ok"
+    else
+      echo "$name: failed (exit $?), see $OUT/$name.json / .err"
+      status=1
+    fi
+  done
+fi
 for batch in 1 8 64; do
   name="vulkan-v2-1.0-224-b$batch"
   if timeout "$PER_RUN_TIMEOUT" "$MN" bench --arch v2 --alpha 1.0 --resolution 224 --backend vulkan --batch "$batch" \

@@ -197,6 +197,9 @@ internal static class Lowering
         {
             var bytes = new byte[push.Length * 4];
             MemoryMarshal.AsBytes(push.AsSpan()).CopyTo(bytes);
+            int invocations = shader is "gemm" or "expand_dw" or "softmax" ? 256 : LocalSize;
+            if (invocations > _device.Limits.MaxComputeWorkGroupInvocations)
+                throw new VulkanException($"Vulkan: {what}: shader '{shader}' uses work groups of {invocations} invocations; device '{_device.Name}' allows {_device.Limits.MaxComputeWorkGroupInvocations}");
             var max = _device.MaxWorkGroupCount;
             if (groups.X > max.X || groups.Y > max.Y || groups.Z > max.Z)
                 throw new VulkanException($"Vulkan: {what} needs {groups.X}x{groups.Y}x{groups.Z} work groups, more than device '{_device.Name}' allows ({max.X}x{max.Y}x{max.Z}); use a smaller batch");
