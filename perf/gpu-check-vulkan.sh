@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# The Vulkan part of perf/gpu-check.sh: records the Vulkan driver setup, then runs `mobilenet bench --backend vulkan`
-# for MobileNetV2 1.0/224 at batch 1, 8 and 64, one JSON file per run in OUTDIR.
-#   perf/gpu-check-vulkan.sh OUTDIR MOBILENET
-# MOBILENET is the unpacked CLI (JIT or AOT). The CLI loads the system's libvulkan.so.1, else the one the bundle
-# carries beside it (published with -p:BundleVulkanLoader=true); the GPU driver provides the ICD. A machine without
-# a Vulkan ICD (e.g. a container started without the "graphics" driver capability) is reported, not an error.
+# perf/gpu-check-vulkan.sh OUTDIR MOBILENET
+#
+# The Vulkan part of perf/gpu-check.sh (call it before that script's summary, with the same OUTDIR):
+#  - records the Vulkan setup (loader, ICDs, devices) in OUTDIR/vulkan-setup.txt;
+#  - `mobilenet compare --backend vulkan --reference cpu` on the zoo's MobileNetV1/V2 -> check-vulkan-*.json
+#    (tolerance on the softmax output as in tests/MobileNetAccel.Vulkan.Tests: |Δ| <= 1e-5 + 1e-3·p);
+#  - `mobilenet bench --backend vulkan` for MobileNetV2 1.0/224 at batch 1, 8, 64 -> bench-vulkan-*.json.
+# File names follow gpu-check.sh's check-*/bench-* convention so its summary lists the Vulkan results too.
+# MOBILENET is the unpacked CLI (JIT or AOT). It loads the system's libvulkan.so.1, else the one the bundle carries
+# beside it (published with -p:BundleVulkanLoader=true); the GPU driver provides the ICD. A machine whose driver has
+# no Vulkan ICD (e.g. a container started without the "graphics" driver capability) fails the runs with
+# "no Vulkan device", recorded in the .err files.
+# Environment: MNA_GPU_CHECK_SMALL=1 (dry run: small models, batches 1 and 2), VULKAN_RUN_TIMEOUT (s per run, 120).
 set -uo pipefail
 OUT=${1:?usage: gpu-check-vulkan.sh OUTDIR MOBILENET}
 MN=${2:?usage: gpu-check-vulkan.sh OUTDIR MOBILENET}
 mkdir -p "$OUT"
-PER_RUN_TIMEOUT=${VULKAN_BENCH_TIMEOUT:-150}
+LIMIT=${VULKAN_RUN_TIMEOUT:-120}
+SMALL=${MNA_GPU_CHECK_SMALL:-0}
 
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "system loader: $(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libvulkan.so.1' | head -1 || true)"
+  echo "system loader: $(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libvulkan.so.1' | head -1)"
   echo "bundled loader: $(ls "$(dirname "$MN")/libvulkan.so.1" 2>/dev/null || echo none)"
   for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
     [ -d "$d" ] && echo "ICDs in $d: $(ls "$d" | tr '\n' ' ')"
@@ -23,29 +31,41 @@ PER_RUN_TIMEOUT=${VULKAN_BENCH_TIMEOUT:-150}
 } > "$OUT/vulkan-setup.txt" 2>&1
 
 status=0
-# Correctness first, when the CLI has `compare` (Vulkan vs the native CPU backend, same input; tolerance on the
-# softmax output as in tests/MobileNetAccel.Vulkan.Tests: |Δ| <= 1e-5 + 1e-3·p).
-if "$MN" compare --help > /dev/null 2>&1; then
-  for spec in "v2 1.0 224 1" "v2 1.0 224 8" "v1 1.0 224 1" "v2 0.35 96 8" "v1 0.25 128 8"; do
-    set -- $spec
-    name="vulkan-compare-$1-$2-$3-b$4"
-    if timeout "$PER_RUN_TIMEOUT" "$MN" compare --arch "$1" --alpha "$2" --resolution "$3" --batch "$4" --backend vulkan \
-        --reference cpu --abs 1e-5 --rel 1e-3 --json > "$OUT/$name.json" 2> "$OUT/$name.err"; then
-      echo "$name: ok"
-    else
-      echo "$name: failed (exit $?), see $OUT/$name.json / .err"
-      status=1
-    fi
-  done
-fi
-for batch in 1 8 64; do
-  name="vulkan-v2-1.0-224-b$batch"
-  if timeout "$PER_RUN_TIMEOUT" "$MN" bench --arch v2 --alpha 1.0 --resolution 224 --backend vulkan --batch "$batch" \
-      --runs 20 --warmup 3 --json > "$OUT/$name.json" 2> "$OUT/$name.err"; then
-    echo "$name: ok"
+run() { # NAME CMD...
+  local name=$1; shift
+  if timeout "$LIMIT" "$@" > "$OUT/$name.json" 2> "$OUT/$name.err"; then
+    echo "ok   $name"
   else
-    echo "$name: failed (exit $?), see $OUT/$name.err"
+    local rc=$?
+    echo "FAIL $name (exit $rc): $(tail -c 300 "$OUT/$name.err" | tr '\n' ' ')"
+    [ -s "$OUT/$name.json" ] || echo "{\"failed\": true, \"exit\": $rc}" > "$OUT/$name.json"
     status=1
   fi
+  [ -s "$OUT/$name.err" ] || rm -f "$OUT/$name.err"
+}
+
+if [ "$SMALL" = 1 ]; then
+  CHECKS=("v2 0.35 96 1" "v1 0.25 128 2")
+  BENCH=("v2 0.35 96 1" "v2 0.35 96 2")
+  RUNS=3
+else
+  CHECKS=("v2 1.0 224 1" "v2 1.0 224 8" "v1 1.0 224 1" "v2 0.35 96 8" "v1 0.25 128 8")
+  BENCH=("v2 1.0 224 1" "v2 1.0 224 8" "v2 1.0 224 64")
+  RUNS=50
+fi
+
+if "$MN" --help 2>/dev/null | grep -qE '^ +compare '; then
+  for c in "${CHECKS[@]}"; do
+    read -r arch alpha res batch <<< "$c"
+    run "check-vulkan-$arch-$alpha-$res-b$batch" "$MN" compare --backend vulkan --reference cpu --arch "$arch" --alpha "$alpha" \
+      --resolution "$res" --batch "$batch" --abs 1e-5 --rel 1e-3 --json
+  done
+else
+  echo "note: this mobilenet has no 'compare' command; Vulkan outputs not checked"
+fi
+for b in "${BENCH[@]}"; do
+  read -r arch alpha res batch <<< "$b"
+  run "bench-vulkan-$arch-$alpha-$res-b$batch" "$MN" bench --backend vulkan --arch "$arch" --alpha "$alpha" --resolution "$res" \
+    --batch "$batch" --runs "$RUNS" --warmup 3 --json
 done
 exit $status
