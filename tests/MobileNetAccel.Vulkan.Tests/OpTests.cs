@@ -224,6 +224,26 @@ public class OpTests
         AssertClose(got, Reference.Add(a, b, act), $"add {act}", abs: 1e-6, rel: 1e-6);
     }
 
+    [TestCase(DataType.UInt8, 0.0078125f, 128L, 3 * 5 * 7 * 3)]
+    [TestCase(DataType.Int8, 0.05f, -3L, 1 * 4 * 4 * 17)]   // element count not a multiple of 4: the last word is partial
+    [TestCase(DataType.UInt8, 0.02f, 0L, 1)]
+    public void Dequantize(DataType type, float scale, long zeroPoint, int count)
+    {
+        var r = new Random(31);
+        var bytes = new byte[count];
+        r.NextBytes(bytes);
+        var q = new Value("q", new[] { 1, count }, type, new QuantizationParameters(new[] { scale }, new[] { zeroPoint }));
+        var y = In("y");
+        var node = new DequantizeNode("dq", q, y);
+        node.InferShapes();
+        using var compiled = Backend.Compile(new MobileNetAccel.Execution.Partition(new Node[] { node }, new[] { q }, new[] { y }), Device, new MobileNetAccel.Execution.CompileOptions());
+        using var arena = new HostArena();
+        bytes.CopyTo(arena.Span<byte>(q));
+        compiled.Run(arena);
+        var want = bytes.Select(b => scale * ((type == DataType.Int8 ? (sbyte)b : b) - zeroPoint)).Select(v => (float)v).ToArray();
+        AssertClose(arena.Get(y), want, $"dequantize {type} scale {scale} zero point {zeroPoint} x{count}", 0, 1e-6);
+    }
+
     [Test]
     public void ActivationClipAndBatchNorm()
     {

@@ -50,6 +50,18 @@ internal static class Lowering
     /// <summary>Whether the Vulkan backend runs this node; when not, why.</summary>
     public static bool Supports(Node node, out string reason)
     {
+        if (node is DequantizeNode dq)
+        {
+            var q = dq.Input;
+            if (q.DataType is not (DataType.UInt8 or DataType.Int8) || q.IsConstant || q.Quantization is not { IsPerChannel: false } || dq.Output.DataType != DataType.Float32)
+            {
+                reason = $"the Vulkan backend dequantizes per-tensor uint8/int8 run-time values to float32 only; '{q.Name}' is {q.DataType}" +
+                    (q.Quantization is { IsPerChannel: true } ? " per-channel" : "");
+                return false;
+            }
+            reason = "";
+            return true;
+        }
         foreach (var v in node.Inputs)
             if (v is not null && v.DataType != DataType.Float32)
             {
@@ -104,8 +116,9 @@ internal static class Lowering
         var b = new Builder(device);
         foreach (var v in partition.Inputs)
         {
-            if (v.DataType != DataType.Float32)
-                throw new NotSupportedException($"Vulkan: partition input '{v.Name}' is {v.DataType}; only float32 is supported");
+            bool quantizedInput = v.DataType is DataType.UInt8 or DataType.Int8 && partition.Nodes.All(n => n is DequantizeNode || !n.Inputs.Contains(v));
+            if (v.DataType != DataType.Float32 && !quantizedInput)
+                throw new NotSupportedException($"Vulkan: partition input '{v.Name}' is {v.DataType}; only float32 (or uint8/int8 read by a Dequantize) is supported");
             var t = b.TensorFor(v);
             t.First = -1;
         }
@@ -289,6 +302,15 @@ internal static class Lowering
                 case ClipNode clip:
                     Clamp(clip, clip.Min, clip.Max);
                     break;
+                case DequantizeNode dq:
+                    {
+                        var qp = dq.Input.Quantization!;
+                        long total = dq.Output.ElementCount;
+                        Add("dequant", dq.Name, new[] { dq.Input.DataType == DataType.Int8 ? 1 : 0 },
+                            new[] { (int)total, Bits(qp.Scale), (int)qp.ZeroPoint },
+                            new[] { Read(dq.Input), Write(dq.Output) }, Linear(total, dq.Name));
+                        break;
+                    }
                 case BatchNormNode bn:
                     {
                         int c = bn.Input.Shape[^1];

@@ -196,7 +196,7 @@ internal sealed unsafe class VulkanPartition : ICompiledPartition
     }
 
     private (DeviceBuffer Buffer, ulong Offset, ulong Range) Resolve(Lowering.Binding b) => b.Tensor is { } t
-        ? (_activations!, t.Offset, (ulong)Math.Max(t.Bytes, 4))
+        ? (_activations!, t.Offset, (ulong)Math.Max((t.Bytes + 3) / 4 * 4, 4))
         : (_weights!, (ulong)b.WeightOffset, (ulong)Math.Max(b.WeightBytes, 4));
 
     private void Barrier(CommandBuffer cmd, PipelineStageFlags srcStage, AccessFlags srcAccess, PipelineStageFlags dstStage, AccessFlags dstAccess)
