@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # perf/gpu-check-vulkan.sh OUTDIR MOBILENET
 #
-# The Vulkan part of perf/gpu-check.sh (call it before that script's summary, with the same OUTDIR):
+# The Vulkan part of perf/gpu-check.sh (which calls it; in a fuller gpu-check.sh, call it before the summary, same OUTDIR):
 #  - records the Vulkan setup (loader, ICDs, devices) in OUTDIR/vulkan-setup.txt;
 #  - `mobilenet compare --backend vulkan --reference cpu` on the zoo's MobileNetV1/V2 -> check-vulkan-*.json
 #    (tolerance on the softmax output as in tests/MobileNetAccel.Vulkan.Tests: |Δ| <= 1e-5 + 1e-3·p);
