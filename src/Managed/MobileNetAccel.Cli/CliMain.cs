@@ -10,6 +10,8 @@ internal static class CliMain
     [
         InfoCommand.Create(),
         BenchCommand.Create(),
+        DevicesCommand.Create(),
+        CompareCommand.Create(),
     ];
 
     public static int Run(string[] args)

@@ -93,6 +93,44 @@ public static class BackendSelector
         return ctx.Explicit(tokens);
     }
 
+    /// <summary>
+    /// The candidates "auto" chooses among: one target per device of <paramref name="backends"/> (default
+    /// <see cref="BackendCatalog.All"/>). The backend named like the device ("vulkan:0", "ilgpu-cpu" for "ilgpu-cpu:0")
+    /// wins over a generic one listing the same device; the managed reference backend is left out unless
+    /// <paramref name="includeReference"/>. The host CPU comes first, then other CPU devices, then the rest.
+    /// </summary>
+    public static IReadOnlyList<BackendTarget> Candidates(IReadOnlyList<IBackend>? backends = null, bool includeReference = false)
+    {
+        backends ??= BackendCatalog.All();
+        var byDevice = new Dictionary<string, BackendTarget>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var b in backends)
+        {
+            if (!includeReference && b.Name == ReferenceBackend.BackendName)
+                continue;
+            foreach (var d in DeviceCatalog.SafeDevices(b))
+            {
+                if (!byDevice.TryGetValue(d.Id, out var have))
+                {
+                    byDevice[d.Id] = new BackendTarget(b, d);
+                    order.Add(d.Id);
+                }
+                else if (Score(b, d) > Score(have.Backend, d))
+                    byDevice[d.Id] = new BackendTarget(b, d);
+            }
+        }
+        var list = order.Select(id => byDevice[id])
+            .OrderBy(t => t.Device.Id == DeviceCatalog.HostCpu.Id ? 0 : t.Device.Kind == DeviceKind.Cpu ? 1 : 2).ToList();
+        if (includeReference)
+            foreach (var b in backends.Where(b => b.Name == ReferenceBackend.BackendName))
+                foreach (var d in DeviceCatalog.SafeDevices(b))
+                    if (!list.Any(t => ReferenceEquals(t.Backend, b)))
+                        list.Add(new BackendTarget(b, d));
+        return list;
+    }
+
+    private static int Score(IBackend b, DeviceInfo d) => b.Name == d.Id ? 2 : d.Id.Split(':')[0] == b.Name ? 1 : 0;
+
     /// <summary>Structural signature of a node (op, attributes that change cost are implied by the shapes).</summary>
     internal static string Signature(Node n)
     {
@@ -155,10 +193,13 @@ public static class BackendSelector
                     var ds = DeviceCatalog.SafeDevices(b);
                     return (b, ds.Count > 0 ? ds[0] : null);
                 }
+            (IBackend, DeviceInfo)? found = null;
             foreach (var b in _backends)
                 foreach (var d in DeviceCatalog.SafeDevices(b))
-                    if (string.Equals(d.Id, token, StringComparison.OrdinalIgnoreCase))
-                        return (b, d);
+                    if (string.Equals(d.Id, token, StringComparison.OrdinalIgnoreCase) && (found is null || Score(b, d) > Score(found.Value.Item1, d)))
+                        found = (b, d);
+            if (found is { } f)
+                return f;
             var names = _backends.Select(b => b.Name).Concat(_backends.SelectMany(b => DeviceCatalog.SafeDevices(b).Select(d => d.Id)))
                 .Prepend("auto").Distinct(StringComparer.OrdinalIgnoreCase);
             throw new ArgumentException($"unknown backend '{token}'; available: {string.Join(", ", names)}");
@@ -237,29 +278,7 @@ public static class BackendSelector
 
         public SelectionPlan Auto()
         {
-            // One candidate per device: the backend named like the device (vulkan:0, ilgpu-cpu for ilgpu-cpu:0) wins
-            // over a generic one listing the same device; the managed reference backend is the last resort only.
-            var byDevice = new Dictionary<string, BackendTarget>(StringComparer.Ordinal);
-            var order = new List<string>();
-            foreach (var b in _backends)
-            {
-                if (b.Name == ReferenceBackend.BackendName)
-                    continue;
-                foreach (var d in DeviceCatalog.SafeDevices(b))
-                {
-                    int Score(IBackend x) => x.Name == d.Id ? 2 : d.Id.Split(':')[0] == x.Name ? 1 : 0;
-                    if (!byDevice.TryGetValue(d.Id, out var have))
-                    {
-                        byDevice[d.Id] = new BackendTarget(b, d);
-                        order.Add(d.Id);
-                    }
-                    else if (Score(b) > Score(have.Backend))
-                        byDevice[d.Id] = new BackendTarget(b, d);
-                }
-            }
-            // Host CPU first: ties and early rejection measure against it.
-            var candidates = order.Select(id => byDevice[id])
-                .OrderBy(t => t.Device.Id == DeviceCatalog.HostCpu.Id ? 0 : t.Device.Kind == DeviceKind.Cpu ? 1 : 2).ToList();
+            var candidates = Candidates(_backends);
             Info($"auto: candidates {(candidates.Count == 0 ? "none" : string.Join(", ", candidates.Select(c => $"{c} ({DeviceCatalog.KindName(c.Device.Kind)})")))}");
 
             int n = _graph.Nodes.Count;

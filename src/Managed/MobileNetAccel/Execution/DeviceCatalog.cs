@@ -59,7 +59,7 @@ public static class DeviceCatalog
     }
 
     /// <summary>A backend's devices; a backend whose device probe throws has none (its error is not the caller's).</summary>
-    internal static IReadOnlyList<DeviceInfo> SafeDevices(IBackend backend)
+    public static IReadOnlyList<DeviceInfo> SafeDevices(IBackend backend)
     {
         try
         {
