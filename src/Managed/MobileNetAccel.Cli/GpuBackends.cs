@@ -28,6 +28,19 @@ internal static class GpuBackends
               "(native AOT: ILGPU compiles kernels at run time); use the JIT build of mobilenet (dotnet run, or the GpuBundle archive)"
             : null;
 
+    /// <summary>The message for a <c>--backend</c> argument that names a backend this build lacks, or null.</summary>
+    public static string? CheckArguments(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = args[i] == "--backend" && i + 1 < args.Length ? args[i + 1]
+                : args[i].StartsWith("--backend=", StringComparison.Ordinal) ? args[i]["--backend=".Length..] : null;
+            if (value is not null && Unavailable(value) is { } why)
+                return why;
+        }
+        return null;
+    }
+
     /// <summary>One line for `mobilenet` banners and help.</summary>
     public static string Summary => IlgpuIncluded
         ? "GPU backends via ILGPU: ilgpu, ilgpu-cuda, ilgpu-opencl, ilgpu-cpu"

@@ -100,6 +100,46 @@ public sealed class ModelGraph
             n.InferShapes();
     }
 
+    /// <summary>A deep copy: new <see cref="Value"/>s and nodes (constant data arrays are shared, never mutated),
+    /// so passes and batch changes on the copy leave this graph untouched. Call <see cref="Validate"/> on the copy.</summary>
+    public ModelGraph Clone()
+    {
+        var map = new Dictionary<Value, Value>(ReferenceEqualityComparer.Instance);
+        Value Map(Value v)
+        {
+            if (!map.TryGetValue(v, out var c))
+            {
+                c = new Value(v.Name, (int[])v.Shape.Clone(), v.DataType, v.Quantization, v.Data);
+                map[v] = c;
+            }
+            return c;
+        }
+        var g = new ModelGraph(Name);
+        g.Inputs.AddRange(Inputs.Select(Map));
+        foreach (var n in Nodes)
+            g.Nodes.Add(n.CloneWith(Map));
+        g.Outputs.AddRange(Outputs.Select(Map));
+        return g;
+    }
+
+    /// <summary>Replaces every use of <paramref name="from"/> as a node input or graph output with <paramref name="to"/>.</summary>
+    public void ReplaceUses(Value from, Value to)
+    {
+        foreach (var n in Nodes)
+            for (int i = 0; i < n.Inputs.Count; i++)
+                if (ReferenceEquals(n.Inputs[i], from))
+                    n.Inputs[i] = to;
+        for (int i = 0; i < Outputs.Count; i++)
+            if (ReferenceEquals(Outputs[i], from))
+                Outputs[i] = to;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is one of the graph's outputs.</summary>
+    public bool IsOutput(Value value) => Outputs.Any(o => ReferenceEquals(o, value));
+
+    /// <summary>Whether <paramref name="value"/> is one of the graph's inputs.</summary>
+    public bool IsInput(Value value) => Inputs.Any(o => ReferenceEquals(o, value));
+
     public long TotalMacs => Nodes.Sum(n => n.Macs);
     public long TotalParameters => Nodes.Sum(n => n.Parameters);
 

@@ -74,8 +74,8 @@ public abstract class Node
     public string Name { get; set; }
     public abstract OpType Op { get; }
     /// <summary>Inputs in the operator's documented order; an optional input that is absent is null.</summary>
-    public List<Value?> Inputs { get; }
-    public List<Value> Outputs { get; }
+    public List<Value?> Inputs { get; private set; }
+    public List<Value> Outputs { get; private set; }
 
     public Value Input => Inputs[0] ?? throw Error("has no input");
     public Value Output => Outputs[0];
@@ -103,6 +103,18 @@ public abstract class Node
         if (v.Rank != rank)
             throw Error($"{role} '{v.Name}' has shape {Value.FormatShape(v.Shape)}; expected rank {rank}");
         return v.Shape;
+    }
+
+    /// <summary>A copy of this node (same type and attributes) whose inputs and outputs are mapped through
+    /// <paramref name="map"/>. Attribute arrays (e.g. a reshape's new shape) are shared with the original: passes
+    /// replace such arrays rather than mutating them. Used by <see cref="ModelGraph.Clone"/>.</summary>
+    public Node CloneWith(Func<Value, Value> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var copy = (Node)MemberwiseClone();
+        copy.Inputs = Inputs.Select(v => v is null ? null : map(v)).ToList();
+        copy.Outputs = Outputs.Select(map).ToList();
+        return copy;
     }
 
     public override string ToString() => $"{Op} '{Name}'";

@@ -32,12 +32,14 @@ internal static class NativeError
         if (status == NativeStatus.Ok)
             return;
         string message = LastMessage();
+        // Native messages already start with "function: "; do not repeat it.
+        string text = message.StartsWith(function + ":", StringComparison.Ordinal) ? message : $"{function}: {message}";
         throw status switch
         {
             NativeStatus.NullPointer or NativeStatus.InvalidArgument or NativeStatus.BufferTooSmall
-                => new ArgumentException($"{function}: {message}", new NativeKernelException(status, function, message)),
-            NativeStatus.Unsupported => new NotSupportedException($"{function}: {message}", new NativeKernelException(status, function, message)),
-            NativeStatus.OutOfMemory => new OutOfMemoryException($"{function}: {message}"),
+                => new ArgumentException(text, new NativeKernelException(status, function, message)),
+            NativeStatus.Unsupported => new NotSupportedException(text, new NativeKernelException(status, function, message)),
+            NativeStatus.OutOfMemory => new OutOfMemoryException(text),
             _ => new NativeKernelException(status, function, message),
         };
     }

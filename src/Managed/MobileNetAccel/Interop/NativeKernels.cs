@@ -61,7 +61,7 @@ public static unsafe class NativeKernels
             throw new ArgumentOutOfRangeException(name, a, "unknown activation");
     }
 
-    private static long Product(string what, params long[] factors)
+    private static long Product(string what, params ReadOnlySpan<long> factors)
     {
         long r = 1;
         foreach (long f in factors)
@@ -87,6 +87,14 @@ public static unsafe class NativeKernels
     /// <summary>Validates a window's params: positive sizes, non-negative pads, output at least 1x1.</summary>
     public static void ValidateWindow(in Conv2DParams p, string name = "p")
     {
+        // Fast path without building parameter-name strings (Run must not allocate); the checks below name the culprit.
+        if (p.Batch > 0 && p.InH > 0 && p.InW > 0 && p.InC > 0 && p.OutC > 0 && p.KernelH > 0 && p.KernelW > 0
+            && p.StrideH > 0 && p.StrideW > 0 && p.PadTop >= 0 && p.PadLeft >= 0 && p.PadBottom >= 0 && p.PadRight >= 0
+            && (p.Activation is Activation.None or Activation.Relu or Activation.Relu6)
+            && (long)p.InH + p.PadTop + p.PadBottom >= p.KernelH && (long)p.InW + p.PadLeft + p.PadRight >= p.KernelW
+            && WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH) <= int.MaxValue
+            && WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW) <= int.MaxValue)
+            return;
         Positive(p.Batch, $"{name}.{nameof(p.Batch)}");
         Positive(p.InH, $"{name}.{nameof(p.InH)}");
         Positive(p.InW, $"{name}.{nameof(p.InW)}");
@@ -103,6 +111,14 @@ public static unsafe class NativeKernels
         CheckActivation(p.Activation, $"{name}.{nameof(p.Activation)}");
         if ((long)p.InH + p.PadTop + p.PadBottom < p.KernelH || (long)p.InW + p.PadLeft + p.PadRight < p.KernelW)
             throw new ArgumentException($"{name}: the {p.KernelH}x{p.KernelW} window does not fit the padded {p.InH}x{p.InW} input", name);
+        CheckOutputSize(WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH),
+            WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW), name);
+    }
+
+    private static void CheckOutputSize(long outH, long outW, string name)
+    {
+        if (outH > int.MaxValue || outW > int.MaxValue)
+            throw new ArgumentException($"{name}: the output ({outH}x{outW}) exceeds int.MaxValue in a dimension (pads too large)", name);
     }
 
     private static nint Pool(NativeThreadPool? pool) => pool is null ? 0 : pool.DangerousGetHandle();
@@ -209,6 +225,7 @@ public static unsafe class NativeKernels
         CheckActivation(p.ProjectActivation, "p.ProjectActivation");
         if (p.OutH < 1 || p.OutW < 1)
             throw new ArgumentException($"p: the 3x3 window does not fit the padded {p.InH}x{p.InW} input", nameof(p));
+        CheckOutputSize(WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, 3, p.Stride), WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, 3, p.Stride), "p");
         if (p.Residual is not (0 or 1))
             throw new ArgumentOutOfRangeException("p.Residual", p.Residual, "residual must be 0 or 1");
         if (p.Residual == 1 && (p.Stride != 1 || p.InC != p.OutC || p.OutH != p.InH || p.OutW != p.InW))

@@ -107,9 +107,9 @@ public struct Conv2DParams
     public Activation Activation;
 
     /// <summary>Output height by the usual formula; may be &lt; 1 for invalid params.</summary>
-    public readonly int OutH => StrideH <= 0 ? 0 : (InH + PadTop + PadBottom - KernelH) / StrideH + 1;
+    public readonly int OutH => WindowOut.Size(InH, PadTop, PadBottom, KernelH, StrideH);
     /// <summary>Output width by the usual formula; may be &lt; 1 for invalid params.</summary>
-    public readonly int OutW => StrideW <= 0 ? 0 : (InW + PadLeft + PadRight - KernelW) / StrideW + 1;
+    public readonly int OutW => WindowOut.Size(InW, PadLeft, PadRight, KernelW, StrideW);
 }
 
 /// <summary>Parameters of the fused inverted-residual block (mna_irb_params).</summary>
@@ -127,6 +127,17 @@ public struct InvertedResidualParams
     public int Residual;
 
     public readonly int DepthwiseChannels => HiddenC == 0 ? InC : HiddenC;
-    public readonly int OutH => Stride <= 0 ? 0 : (InH + PadTop + PadBottom - 3) / Stride + 1;
-    public readonly int OutW => Stride <= 0 ? 0 : (InW + PadLeft + PadRight - 3) / Stride + 1;
+    public readonly int OutH => WindowOut.Size(InH, PadTop, PadBottom, 3, Stride);
+    public readonly int OutW => WindowOut.Size(InW, PadLeft, PadRight, 3, Stride);
+}
+
+/// <summary>out = (in + padA + padB - kernel) / stride + 1, computed in 64 bits (int32 sums of huge pads overflow) and
+/// saturated to the int range: int.MaxValue means "too large", and validation rejects it.</summary>
+internal static class WindowOut
+{
+    internal static long Size64(int size, int padA, int padB, int kernel, int stride) =>
+        stride <= 0 ? 0 : ((long)size + padA + padB - kernel) / stride + 1;
+
+    internal static int Size(int size, int padA, int padB, int kernel, int stride) =>
+        (int)Math.Clamp(Size64(size, padA, padB, kernel, stride), int.MinValue, int.MaxValue);
 }

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MobileNetAccel.Execution;
+using MobileNetAccel.Interop;
+
+namespace MobileNetAccel.Cli.Commands;
+
+/// <summary>
+/// <c>mobilenet bench</c>: times a built-in model the way TFLite's benchmark_model does — init, first inference,
+/// warm-up, then timed runs with count/min/max/avg/std/p50/p95 — and reports memory.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions();
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs after the first inference", DefaultValueFactory = _ => 3 };
+        var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels) or managed (C# reference)", DefaultValueFactory = _ => "cpu" };
+        var batch = new Option<int>("--batch") { Description = "Images per inference", DefaultValueFactory = _ => 1 };
+        var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip the graph passes (batch-norm folding, fusion)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the report" };
+        threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (default) or positive"); });
+        runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
+        warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
+        batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
+
+        var command = new Command("bench", "Benchmark a built-in model (random weights) like TFLite's benchmark_model");
+        model.AddTo(command);
+        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json })
+            command.Options.Add(o);
+        command.SetAction(result =>
+        {
+            var (arch, alpha, resolution) = model.Read(result);
+            var settings = new Settings(result.GetValue(threads), result.GetValue(runs), result.GetValue(warmup),
+                result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json));
+            try
+            {
+                return Bench(arch, alpha, resolution, settings);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException)
+            {
+                Console.Error.WriteLine($"mobilenet bench: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private sealed record Settings(int Threads, int Runs, int Warmup, string Backend, int Batch, bool Optimize, bool Json);
+
+    private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sw = Stopwatch.StartNew();
+        var model = Model.Zoo.Build(arch, alpha, resolution);
+        if (s.Batch != 1)
+            model = model.WithBatch(s.Batch);
+        double buildMs = sw.Elapsed.TotalMilliseconds;
+
+        sw.Restart();
+        using var session = new InferenceSession(model, new SessionOptions { Threads = s.Threads, Backend = s.Backend, Optimize = s.Optimize });
+        double initMs = sw.Elapsed.TotalMilliseconds;
+
+        var input = new float[session.Inputs[0].ElementCount];
+        var rng = new Random(1);
+        for (int i = 0; i < input.Length; i++)
+            input[i] = (float)(rng.NextDouble() * 2 - 1);
+        var output = new float[session.Outputs[0].ElementCount];
+
+        sw.Restart();
+        session.Run(input, output);
+        double firstMs = sw.Elapsed.TotalMilliseconds;
+
+        double warmupTotal = 0;
+        for (int i = 0; i < s.Warmup; i++)
+        {
+            sw.Restart();
+            session.Run(input, output);
+            warmupTotal += sw.Elapsed.TotalMilliseconds;
+        }
+        double warmupAvg = s.Warmup == 0 ? 0 : warmupTotal / s.Warmup;
+
+        var times = new double[s.Runs];
+        for (int i = 0; i < s.Runs; i++)
+        {
+            sw.Restart();
+            session.Run(input, output);
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        var sorted = times.OrderBy(t => t).ToArray();
+        double avg = times.Average();
+        double std = Math.Sqrt(times.Average(t => (t - avg) * (t - avg)));
+        double p50 = Percentile(sorted, 50), p95 = Percentile(sorted, 95);
+        double perSecond = 1000.0 / avg;
+        long peakRss = ProcessMemory.PeakResidentBytes();
+        long rss = Environment.WorkingSet;
+        string name = model.Name;
+
+        if (s.Json)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("model", name);
+                w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
+                w.WriteNumber("alpha", alpha);
+                w.WriteNumber("resolution", resolution);
+                w.WriteString("backend", s.Backend);
+                w.WriteString("device", session.Placement.Count > 0 ? session.Placement[0].Device : "");
+                w.WriteString("kernels", NativeKernels.CurrentIsa.ToString());
+                w.WriteString("cpu", CpuInfo.ModelName);
+                w.WriteString("cpu_features", NativeKernels.CpuFeatures);
+                w.WriteNumber("threads", session.Threads);
+                w.WriteNumber("batch", s.Batch);
+                w.WriteBoolean("optimize", s.Optimize);
+                w.WriteNumber("params", model.Parameters);
+                w.WriteNumber("macs_per_image", model.MacsPerImage);
+                w.WriteNumber("model_bytes", model.ConstantBytes);
+                w.WriteNumber("build_ms", buildMs);
+                w.WriteNumber("init_ms", initMs);
+                w.WriteNumber("first_ms", firstMs);
+                w.WriteNumber("warmup", s.Warmup);
+                w.WriteNumber("warmup_avg_ms", warmupAvg);
+                w.WriteNumber("runs", s.Runs);
+                w.WriteNumber("min_ms", sorted[0]);
+                w.WriteNumber("max_ms", sorted[^1]);
+                w.WriteNumber("avg_ms", avg);
+                w.WriteNumber("std_ms", std);
+                w.WriteNumber("median_ms", p50);
+                w.WriteNumber("p95_ms", p95);
+                w.WriteNumber("inferences_per_s", perSecond);
+                w.WriteNumber("images_per_s", perSecond * s.Batch);
+                w.WriteNumber("arena_bytes", session.ArenaBytes);
+                w.WriteNumber("peak_rss_bytes", peakRss);
+                w.WriteNumber("rss_bytes", rss);
+                w.WriteEndObject();
+            }
+            stdout.WriteByte((byte)'\n');
+            return 0;
+        }
+
+        static string Mb(long bytes) => (bytes / 1e6).ToString("F3", CultureInfo.InvariantCulture);
+        Console.WriteLine("STARTING!");
+        Console.WriteLine($"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)");
+        Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
+        Console.WriteLine($"Num threads: [{session.Threads}]  Batch: [{s.Batch}]  Optimize: [{s.Optimize}]  Num runs: [{s.Runs}]  Warm-up runs: [{s.Warmup}]");
+        Console.WriteLine($"Graph: {session.Graph.Nodes.Count} nodes after passes ({string.Join(", ", session.PassLog.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} {p.Rewrites}"))})");
+        Console.WriteLine($"The model size (MB): {Mb(model.ConstantBytes)}  ({model.Parameters.ToString("N0", inv)} parameters, {model.MacsPerImage.ToString("N0", inv)} MACs per image)");
+        Console.WriteLine($"Initialized session in {initMs.ToString("F3", inv)} ms.");
+        Console.WriteLine($"First inference: {firstMs.ToString("F3", inv)} ms");
+        Console.WriteLine($"Warm-up: count={s.Warmup} avg={warmupAvg.ToString("F3", inv)} ms");
+        Console.WriteLine($"Inference timings in ms: count={s.Runs} min={sorted[0].ToString("F3", inv)} max={sorted[^1].ToString("F3", inv)} avg={avg.ToString("F3", inv)} "
+            + $"std={std.ToString("F3", inv)} p50={p50.ToString("F3", inv)} p95={p95.ToString("F3", inv)}");
+        Console.WriteLine($"Throughput: {perSecond.ToString("F2", inv)} inferences/s, {(perSecond * s.Batch).ToString("F2", inv)} img/s");
+        Console.WriteLine($"Memory (MB): arena={Mb(session.ArenaBytes)} peak RSS={Mb(peakRss)} current RSS={Mb(rss)}");
+        return 0;
+    }
+
+    /// <summary>Nearest-rank percentile of sorted samples.</summary>
+    private static double Percentile(double[] sorted, double p)
+    {
+        int rank = (int)Math.Ceiling(p / 100.0 * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>Process memory figures.</summary>
+internal static class ProcessMemory
+{
+    /// <summary>Peak resident set size (VmHWM of /proc/self/status on Linux), else the current working set.</summary>
+    public static long PeakResidentBytes()
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux())
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (parts.Length >= 2 && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long kb))
+                            return kb * 1024;
+                    }
+        }
+        catch (IOException) { }
+        return Environment.WorkingSet;
+    }
+}

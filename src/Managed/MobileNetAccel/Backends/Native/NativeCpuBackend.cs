@@ -1,0 +1,75 @@
+using MobileNetAccel.Execution;
+using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
+
+namespace MobileNetAccel.Backends.Native;
+
+/// <summary>
+/// The native CPU backend ("cpu"): every op is a P/Invoke call into the C kernels of native/ (libmna), through
+/// <see cref="NativeKernels"/>. Weights are copied once, at compile time, into 64-byte aligned native memory; the
+/// fused inverted-residual block is one mna_f32_irb call. Intra-op parallelism uses one <see cref="NativeThreadPool"/>
+/// per compiled partition with <see cref="CompileOptions.Threads"/> threads (idle workers sleep).
+/// Which ops exist is decided by <see cref="NativeOps"/>, the single factory of this backend.
+/// </summary>
+public sealed class NativeCpuBackend : IBackend
+{
+    public const string BackendName = "cpu";
+    private static readonly Lazy<DeviceInfo> Cpu = new(() => new DeviceInfo("cpu", CpuInfo.ModelName, DeviceKind.Cpu, 0,
+        $"{NativeKernels.CpuFeatures}; kernels {NativeKernels.CurrentIsa}"));
+
+    public string Name => BackendName;
+
+    public IReadOnlyList<DeviceInfo> Devices => new[] { Cpu.Value };
+
+    public bool Supports(Node node, out string reason) => NativeOps.Plan(node, out reason) is not null;
+
+    public ICompiledPartition Compile(Partition partition, DeviceInfo device, CompileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Threads < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "threads must be at least 1");
+        return new NativeCompiledPartition(partition, options.Threads);
+    }
+}
+
+/// <summary>A partition compiled for the native CPU backend: one step per node, run in order.</summary>
+internal sealed class NativeCompiledPartition : ICompiledPartition
+{
+    private readonly List<NativeStep> _steps = new();
+    private readonly NativeThreadPool _pool;
+
+    public NativeCompiledPartition(Partition partition, int threads)
+    {
+        _pool = NativeThreadPool.Create(threads);
+        var context = new NativeContext(_pool);
+        try
+        {
+            foreach (var node in partition.Nodes)
+            {
+                var factory = NativeOps.Plan(node, out string reason)
+                    ?? throw new NotSupportedException($"backend 'cpu' cannot run node '{node.Name}' ({node.Op}): {reason}");
+                _steps.Add(factory(context));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public void Run(IArena arena)
+    {
+        foreach (var step in _steps)
+            step.Run(arena);
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _steps)
+            s.Dispose();
+        _steps.Clear();
+        _pool.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using MobileNetAccel.Execution;
+using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
+
+namespace MobileNetAccel.Backends.Native;
+
+/// <summary>What a step may use when it is created: the partition's thread pool.</summary>
+internal sealed class NativeContext
+{
+    public NativeContext(NativeThreadPool pool) => Pool = pool;
+    public NativeThreadPool Pool { get; }
+}
+
+/// <summary>Creates the step of one node (called once, at compile time).</summary>
+internal delegate NativeStep NativeStepFactory(NativeContext context);
+
+/// <summary>One node compiled for the native CPU backend. Run reads its inputs from the arena and writes its outputs.</summary>
+internal abstract class NativeStep : IDisposable
+{
+    public abstract void Run(IArena arena);
+    public virtual void Dispose() { }
+}
+
+/// <summary>Float weights copied once into 64-byte aligned native memory (packed for the kernels).</summary>
+internal sealed unsafe class NativeBuffer : IDisposable
+{
+    private float* _data;
+
+    public NativeBuffer(ReadOnlySpan<float> source)
+    {
+        Length = source.Length;
+        _data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Length) * sizeof(float), 64);
+        if (_data == null)
+            throw new OutOfMemoryException($"cannot allocate {Length} floats of packed weights");
+        source.CopyTo(new Span<float>(_data, Length));
+    }
+
+    /// <summary>A buffer for an optional constant: null when the value is absent.</summary>
+    public static NativeBuffer? From(Value? value) => value is null ? null : new NativeBuffer(value.AsFloats());
+
+    public int Length { get; }
+
+    public ReadOnlySpan<float> Span
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_data == null, this);
+            return new ReadOnlySpan<float>(_data, Length);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_data != null)
+        {
+            NativeMemory.AlignedFree(_data);
+            _data = null;
+        }
+    }
+}
+
+internal static class NativeBufferExtensions
+{
+    /// <summary>The buffer's data, or an empty span (= no bias) for null.</summary>
+    public static ReadOnlySpan<float> OrEmpty(this NativeBuffer? b) => b is null ? ReadOnlySpan<float>.Empty : b.Span;
+}

@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+using MobileNetAccel.Graph;
+
+namespace MobileNetAccel.Execution;
+
+/// <summary>
+/// One block of 64-byte aligned native memory (NativeMemory.AlignedAlloc) holding every run-time value at the offset
+/// a <see cref="MemoryPlan"/> gave it. Not thread-safe: one run at a time uses an arena.
+/// </summary>
+public sealed unsafe class NativeArena : IArena, IDisposable
+{
+    private byte* _base;
+    private readonly IReadOnlyDictionary<Value, long> _offsets;
+
+    public NativeArena(MemoryPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Plan = plan;
+        _offsets = plan.Offsets;
+        SizeInBytes = Math.Max(plan.PeakBytes, MemoryPlanner.Alignment);
+        _base = (byte*)NativeMemory.AlignedAlloc((nuint)SizeInBytes, MemoryPlanner.Alignment);
+        if (_base == null)
+            throw new OutOfMemoryException($"cannot allocate an arena of {SizeInBytes} bytes");
+        NativeMemory.Clear(_base, (nuint)SizeInBytes);
+    }
+
+    public MemoryPlan Plan { get; }
+    public long SizeInBytes { get; }
+
+    public byte* Pointer(Value value)
+    {
+        ObjectDisposedException.ThrowIf(_base == null, this);
+        if (!_offsets.TryGetValue(value, out long offset))
+            throw new ArgumentException($"value '{value.Name}' has no place in the arena (a constant, or not part of the planned graph)", nameof(value));
+        return _base + offset;
+    }
+
+    public Span<T> Span<T>(Value value) where T : unmanaged
+    {
+        byte* p = Pointer(value);
+        long count = value.SizeInBytes / sizeof(T);
+        return new Span<T>(p, checked((int)count));
+    }
+
+    public void Dispose()
+    {
+        if (_base != null)
+        {
+            NativeMemory.AlignedFree(_base);
+            _base = null;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using MobileNetAccel.Graph;
+
+namespace MobileNetAccel;
+
+/// <summary>Metadata of a session input or output.</summary>
+/// <param name="Name">Tensor name in the graph.</param>
+/// <param name="Shape">Dimensions (4-D tensors are NHWC). A copy: changing it changes nothing.</param>
+/// <param name="DataType">Element type.</param>
+/// <param name="Quantization">Quantization parameters for uint8/int8 tensors, else null.</param>
+public sealed record TensorInfo(string Name, int[] Shape, DataType DataType, QuantizationParameters? Quantization)
+{
+    /// <summary>Number of elements.</summary>
+    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
+
+    internal static TensorInfo From(Value v) => new(v.Name, (int[])v.Shape.Clone(), v.DataType, v.Quantization);
+
+    public override string ToString() => $"{Name} {Value.FormatShape(Shape)} {DataType}{(Quantization is null ? "" : " " + Quantization)}";
+}

@@ -1,0 +1,127 @@
+using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
+using NUnit.Framework;
+using static MobileNetAccel.Tests.TestGraphs;
+
+namespace MobileNetAccel.Tests;
+
+public class SessionTests
+{
+    private static readonly Model Small = Model.Zoo.MobileNetV1(0.25, 128);
+
+    [Test]
+    public void MetadataDescribesInputAndOutput()
+    {
+        using var s = new InferenceSession(Small, new SessionOptions { Threads = 1 });
+        Assert.That(s.Inputs.Single().Name, Is.EqualTo("input"));
+        Assert.That(s.Inputs[0].Shape, Is.EqualTo(new[] { 1, 128, 128, 3 }));
+        Assert.That(s.Inputs[0].DataType, Is.EqualTo(DataType.Float32));
+        Assert.That(s.Inputs[0].Quantization, Is.Null);
+        Assert.That(s.Outputs.Single().Shape, Is.EqualTo(new[] { 1, 1001 }));
+        Assert.That(s.Outputs[0].Name, Is.EqualTo("MobilenetV1/Predictions/Softmax"));
+        Assert.That(s.ArenaBytes, Is.GreaterThan(0));
+        Assert.That(s.Threads, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void PlacementNamesEveryNodeAndBackend()
+    {
+        using var s = new InferenceSession(Small, new SessionOptions { Backend = "cpu", Threads = 1 });
+        Assert.That(s.Placement, Has.Count.EqualTo(s.Graph.Nodes.Count));
+        Assert.That(s.Placement.All(p => p.Backend == "cpu" && p.Device == "cpu"), Is.True);
+        Assert.That(s.Placement[0].ToString(), Does.Contain("MobilenetV1/Conv2d_0").And.Contain("cpu"));
+        Assert.That(s.PassLog.Single(p => p.Pass == "fold-batch-norm").Rewrites, Is.EqualTo(27));
+    }
+
+    [Test]
+    public void WrongSizesAreRejectedWithTheTensorName()
+    {
+        using var s = new InferenceSession(Small, new SessionOptions { Threads = 1 });
+        var e = Assert.Throws<ArgumentException>(() => s.Run(new float[10], new float[1001]))!;
+        Assert.That(e.Message, Does.Contain("input").And.Contain("49152"));
+        e = Assert.Throws<ArgumentException>(() => s.Run(new float[49152], new float[1000]))!;
+        Assert.That(e.Message, Does.Contain("MobilenetV1/Predictions/Softmax"));
+    }
+
+    [Test]
+    public void UnknownBackendListsTheAvailableOnes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new InferenceSession(Small, new SessionOptions { Backend = "tpu" }))!;
+        Assert.That(e.Message, Does.Contain("tpu").And.Contain("cpu").And.Contain("managed"));
+    }
+
+    [Test]
+    public void UnsupportedNodeIsNamed()
+    {
+        var g = new ModelGraph("transpose");
+        var x = new Value("x", new[] { 1, 2, 3, 4 });
+        g.Inputs.Add(x);
+        g.Outputs.Add(g.Add(new TransposeNode("nchw", x, Act("y"), new[] { 0, 3, 1, 2 })).Output);
+        var e = Assert.Throws<NotSupportedException>(() => new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu" }))!;
+        Assert.That(e.Message, Does.Contain("'nchw'").And.Contain("Transpose").And.Contain("cpu"));
+    }
+
+    [Test]
+    public void RunAllocatesNothing()
+    {
+        using var s = new InferenceSession(Small, new SessionOptions { Threads = 2 });
+        var input = Random(128 * 128 * 3, 3);
+        var output = new float[1001];
+        s.Run(input, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+            s.Run(input, output);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
+    public void ConcurrentRunsGiveTheSameResult()
+    {
+        using var s = new InferenceSession(Small, new SessionOptions { Threads = 2 });
+        var input = Random(128 * 128 * 3, 4);
+        var expected = s.Run(input);
+        var results = new float[4][];
+        Parallel.For(0, 4, i => results[i] = s.Run(input));
+        foreach (var r in results)
+            Assert.That(r, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void DisposedSessionThrows()
+    {
+        var s = new InferenceSession(Small, new SessionOptions { Threads = 1 });
+        s.Dispose();
+        s.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => s.Run(new float[49152]));
+    }
+
+    [Test]
+    public void DefaultThreadsArePhysicalCores()
+    {
+        var o = new SessionOptions();
+        Assert.That(o.EffectiveThreads, Is.EqualTo(MobileNetAccel.Execution.CpuInfo.PhysicalCores));
+        Assert.That(o.EffectiveThreads, Is.InRange(1, Environment.ProcessorCount));
+        Assert.That(o.Backend, Is.EqualTo("cpu"));
+        Assert.That(o.Optimize, Is.True);
+    }
+
+    [Test]
+    public void ModelIsNotChangedBySessions()
+    {
+        int nodes = Small.Graph.Nodes.Count;
+        using (new InferenceSession(Small, new SessionOptions { Threads = 1 })) { }
+        Assert.That(Small.Graph.Nodes, Has.Count.EqualTo(nodes));
+        Assert.That(Small.Graph.Nodes.OfType<BatchNormNode>().Count(), Is.EqualTo(27));
+    }
+
+    [Test]
+    public void NativeAndManagedAgreeOnASmallModelWithSoftmax()
+    {
+        var input = Random(128 * 128 * 3, 8);
+        var expected = Run(Small.Graph, input, "managed", optimize: false);
+        var actual = Run(Small.Graph, input, "cpu", optimize: true, threads: 2);
+        AssertClose(expected, actual, 1e-5, "probabilities");
+        Assert.That(actual.Sum(), Is.EqualTo(1f).Within(1e-4));
+        _ = Activation.None;
+    }
+}
