@@ -15,3 +15,14 @@ public sealed class CudaOpTests : OpTests
 {
     protected override string BackendName => "ilgpu-cuda";
 }
+
+/// <summary>The CPU accelerator compiled with the GPU geometry (8x8-thread GEMM groups, 32x32 tiles, 64-thread
+/// inverted-residual and softmax groups): the exact kernels a GPU runs, checked where no GPU is.</summary>
+[TestFixture]
+public sealed class CpuAcceleratorGpuGeometryOpTests : OpTests
+{
+    protected override string BackendName => "ilgpu-cpu";
+
+    protected override Execution.ICompiledPartition Compile(Execution.Partition partition) =>
+        Kernels.Gpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
+}

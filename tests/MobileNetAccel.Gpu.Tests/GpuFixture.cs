@@ -47,13 +47,16 @@ public abstract class GpuFixture
         foreach (var n in g.Nodes)
             Assert.That(Backend.Supports(n, out var why), Is.True, $"{n}: {why}");
         var partition = new Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
-        using var compiled = Backend.Compile(partition, Device, new CompileOptions());
+        using var compiled = Compile(partition);
         using var arena = new TestArena(g.Inputs.Concat(g.Outputs));
         for (int i = 0; i < inputs.Length; i++)
             inputs[i].CopyTo(arena.Span<float>(g.Inputs[i]));
         compiled.Run(arena);
         return g.Outputs.Select(o => arena.Span<float>(o).ToArray()).ToArray();
     }
+
+    /// <summary>Compiles a partition for this fixture's device.</summary>
+    protected virtual ICompiledPartition Compile(Partition partition) => Backend.Compile(partition, Device, new CompileOptions());
 
     /// <summary>|got - want| ≤ abs + rel·|want| everywhere; the message names the first offending index.</summary>
     protected static void AssertClose(float[] got, float[] want, double abs, double rel, string what)

@@ -27,12 +27,24 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _weights;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _activations;
     private readonly List<Action> _steps = new();
+    private readonly List<string> _stepNames = new();
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _inputs;
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _outputs;
     private readonly Dictionary<Value, long> _activationOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Value, long> _weightOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Node, long> _scratchOffsets = new(ReferenceEqualityComparer.Instance);
+    private readonly int _maxGroups;
+    private readonly int _maxThreads;
+    private readonly int _groupSize;
+    private readonly GemmGeometry _gemm;
+    private readonly SpecializedValue<int> _gemmThreads, _gemmTileK;
     private bool _disposed;
+
+    /// <summary>Tests: compiles with the GPU group sizes and GEMM geometry on a CPU accelerator with 64-thread
+    /// groups, so the exact kernels a GPU runs are checked where no GPU is.</summary>
+    internal static IlgpuCompiledPartition CompileWithGpuGeometryOnCpu(Partition partition) =>
+        new(partition, new DeviceInfo("ilgpu-cpu:wide", "CPU accelerator, 64-thread groups", DeviceKind.CpuEmulatedGpu, 0, ""),
+            IlgpuDevices.WideCpuAccelerator(), gpuGeometry: true);
 
     public DeviceInfo Device { get; }
     public IlgpuCompileTimings Timings { get; }
@@ -94,10 +106,24 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         }
     }
 
-    internal IlgpuCompiledPartition(Partition partition, DeviceInfo device, Accelerator accelerator)
+    internal IlgpuCompiledPartition(Partition partition, DeviceInfo device, Accelerator accelerator, bool gpuGeometry = false)
     {
         Device = device;
         _accelerator = accelerator;
+        // GPUs get one thread per output element and one group per tile. ILGPU's CPU accelerator pays for every
+        // simulated thread and group, so there the kernels run grid-stride loops over as many threads and groups
+        // as it executes at once.
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        _maxGroups = cpu ? Math.Max(accelerator.NumMultiprocessors, 1) : int.MaxValue;
+        _maxThreads = cpu ? Math.Max(accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor, 1) : int.MaxValue;
+        // Group sizes: barriers on the CPU accelerator cost a round of OS context switches per thread, so small groups there.
+        bool small = cpu && !gpuGeometry;
+        _groupSize = small ? Math.Min(4, accelerator.MaxNumThreadsPerGroup) : InvertedResidualKernels.Threads;
+        _gemm = small ? GemmGeometry.Cpu : GemmGeometry.Gpu;
+        if (small)
+            _maxThreads = Math.Max(accelerator.NumMultiprocessors, 1) * Math.Min(4, accelerator.MaxNumThreadsPerGroup);
+        _gemmThreads = SpecializedValue.New(_gemm.Threads);
+        _gemmTileK = SpecializedValue.New(_gemm.TileK);
         foreach (var n in partition.Nodes)
             if (!Supports(n, out var why))
                 throw n.Error($"cannot run on ILGPU: {why}");
@@ -141,7 +167,12 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         double uploadMs = sw.Elapsed.TotalMilliseconds;
 
         foreach (var n in partition.Nodes)
+        {
+            int before = _steps.Count;
             Emit(n, packed[n]);
+            for (int i = before; i < _steps.Count; i++)
+                _stepNames.Add($"{n.Name} ({n.Op}){(i > before ? " #" + (i - before + 1) : "")}");
+        }
         _inputs = partition.Inputs.Select(v => (v, Act(v))).ToArray();
         _outputs = partition.Outputs.Select(v => (v, Act(v))).ToArray();
 
@@ -164,6 +195,23 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         _stream.Synchronize();
     }
 
+    /// <summary>Runs every kernel once, synchronising after each, and returns the milliseconds per launch
+    /// (diagnostics: a normal run never synchronises between kernels). Reads whatever the device buffers hold.</summary>
+    public IReadOnlyList<(string Step, double Milliseconds)> Profile()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var result = new List<(string, double)>(_steps.Count);
+        var sw = new Stopwatch();
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            sw.Restart();
+            _steps[i]();
+            _stream.Synchronize();
+            result.Add((_stepNames[i], sw.Elapsed.TotalMilliseconds));
+        }
+        return result;
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -173,6 +221,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         _weights.Dispose();
         _activations.Dispose();
     }
+
+    private int Threads(int n) => Math.Min(n, _maxThreads);
 
     private static long RoundUp(long n) => (n + Align - 1) / Align * Align;
 
@@ -368,6 +418,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     {
         var k = _k;
         var stream = _stream;
+        var (gt, gk) = (_gemmThreads, _gemmTileK);
         ArrayView<float> W(int i, long length) => _weights.View.SubView(w[i], length);
         switch (node)
         {
@@ -382,8 +433,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 {
                     var s = new GemmShape { M = (int)(c.Input.ElementCount / ws[3]), N = ws[0], K = ws[3] };
                     var launch = k.Gemm[c.Activation];
-                    var cfg = GemmKernels.Config(s.M, s.N);
-                    _steps.Add(() => launch(stream, cfg, x, wv, bv, y, y, s));
+                    var cfg = GemmKernels.Config(s.M, s.N, _gemm, _maxGroups);
+                    _steps.Add(() => launch(stream, cfg, x, wv, bv, y, y, s, gt, gk));
                 }
                 else
                 {
@@ -393,7 +444,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                     var launch = k.Conv2D[c.Activation];
                     int n = (int)c.Output.ElementCount;
                     var (kh, kw, sh, swd) = (SpecializedValue.New(c.KernelH), SpecializedValue.New(c.KernelW), SpecializedValue.New(c.StrideH), SpecializedValue.New(c.StrideW));
-                    _steps.Add(() => launch(stream, n, x, wv, bv, y, s, kh, kw, sh, swd));
+                    _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, wv, bv, y, s, kh, kw, sh, swd));
                 }
                 break;
             }
@@ -409,7 +460,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var launch = k.Depthwise[d.Activation];
                 int n = (int)d.Output.ElementCount;
                 var (kh, kw, sh, swd) = (SpecializedValue.New(d.KernelH), SpecializedValue.New(d.KernelW), SpecializedValue.New(d.StrideH), SpecializedValue.New(d.StrideW));
-                _steps.Add(() => launch(stream, n, x, wv, bv, y, s, kh, kw, sh, swd));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, wv, bv, y, s, kh, kw, sh, swd));
                 break;
             }
             case FullyConnectedNode f:
@@ -421,8 +472,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var wv = W(0, f.Weights.ElementCount);
                 var bv = W(1, ws[0]);
                 var launch = k.Gemm[f.Activation];
-                var cfg = GemmKernels.Config(s.M, s.N);
-                _steps.Add(() => launch(stream, cfg, x, wv, bv, y, y, s));
+                var cfg = GemmKernels.Config(s.M, s.N, _gemm, _maxGroups);
+                _steps.Add(() => launch(stream, cfg, x, wv, bv, y, y, s, gt, gk));
                 break;
             }
             case InvertedResidualNode irb:
@@ -450,7 +501,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                         TilesY = (os[1] + InvertedResidualKernels.OutTile - 1) / InvertedResidualKernels.OutTile,
                     };
                     var launch = k.ExpandDepthwise(irb.ExpandActivation, irb.DepthwiseActivation);
-                    var cfg = InvertedResidualKernels.Config(s);
+                    var cfg = InvertedResidualKernels.Config(s, _groupSize, _maxGroups);
                     _steps.Add(() => launch(stream, cfg, x, we, be, wd, bd, dwOut, s, stride));
                 }
                 else
@@ -465,15 +516,15 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                     var launch = k.Depthwise[irb.DepthwiseActivation];
                     int n = (int)dwOut.Length;
                     var three = SpecializedValue.New(3);
-                    _steps.Add(() => launch(stream, n, x, wd, bd, dwOut, s, three, three, stride, stride));
+                    _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, wd, bd, dwOut, s, three, three, stride, stride));
                 }
                 var wp = W(i++, (long)hidden * cout);
                 var bp = W(i, cout);
                 var g = new GemmShape { M = os[0] * os[1] * os[2], N = cout, K = hidden, Residual = irb.Residual ? 1 : 0 };
                 var project = k.Gemm[irb.ProjectActivation];
-                var pcfg = GemmKernels.Config(g.M, g.N);
+                var pcfg = GemmKernels.Config(g.M, g.N, _gemm, _maxGroups);
                 ArrayView<float> residual = irb.Residual ? x : y;
-                _steps.Add(() => project(stream, pcfg, dwOut, wp, bp, residual, y, g));
+                _steps.Add(() => project(stream, pcfg, dwOut, wp, bp, residual, y, g, gt, gk));
                 break;
             }
             case GlobalAveragePoolNode gp:
@@ -483,7 +534,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var s = Window(gp.Input, gp.Output);
                 var launch = k.GlobalAveragePool;
                 int n = (int)gp.Output.ElementCount;
-                _steps.Add(() => launch(stream, n, x, y, s));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
             }
             case AveragePool2DNode ap:
@@ -496,7 +547,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var launch = k.AveragePool;
                 int n = (int)ap.Output.ElementCount;
                 var (kh, kw, sh, swd) = (SpecializedValue.New(ap.KernelH), SpecializedValue.New(ap.KernelW), SpecializedValue.New(ap.StrideH), SpecializedValue.New(ap.StrideW));
-                _steps.Add(() => launch(stream, n, x, y, s, kh, kw, sh, swd));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s, kh, kw, sh, swd));
                 break;
             }
             case AddNode add:
@@ -506,7 +557,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var y = Act(add.Output);
                 var launch = k.Add[add.Activation];
                 int n = (int)add.Output.ElementCount;
-                _steps.Add(() => launch(stream, n, a, b, y));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), a, b, y));
                 break;
             }
             case ActivationNode an:
@@ -533,7 +584,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var tv = W(1, c);
                 var launch = k.ChannelAffine;
                 int n = (int)bn.Output.ElementCount;
-                _steps.Add(() => launch(stream, n, x, sv, tv, y, c));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, sv, tv, y, c));
                 break;
             }
             case ReshapeNode:
@@ -545,9 +596,9 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 int cols = sm.Input.Shape[^1];
                 int rows = (int)(sm.Input.ElementCount / cols);
                 var launch = k.Softmax;
-                var cfg = ElementwiseKernels.SoftmaxConfig(rows);
+                var cfg = ElementwiseKernels.SoftmaxConfig(rows, _groupSize, _maxGroups);
                 float beta = sm.Beta;
-                _steps.Add(() => launch(stream, cfg, x, y, cols, beta));
+                _steps.Add(() => launch(stream, cfg, x, y, rows, cols, beta));
                 break;
             }
             case PadNode pad:
@@ -564,7 +615,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 };
                 var launch = k.Pad;
                 int n = (int)pad.Output.ElementCount;
-                _steps.Add(() => launch(stream, n, x, y, s));
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
             }
             default:
@@ -579,6 +630,6 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         var launch = _k.Clip;
         var stream = _stream;
         int n = (int)output.ElementCount;
-        _steps.Add(() => launch(stream, n, x, y, lo, hi));
+        _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, lo, hi));
     }
 }

@@ -27,10 +27,22 @@ internal static class IlgpuDevices
     private static readonly Dictionary<string, Accelerator> Accelerators = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The simulated CPU device: 64 threads per group (the explicitly grouped kernels use 64 threads), 2 groups at
-    /// once. ILGPU's CPU accelerator runs each group thread on an OS thread, so this stays small.
+    /// The simulated CPU device: groups of up to 4 threads, 2 groups at once. ILGPU's CPU accelerator runs each
+    /// group thread on an OS thread and a barrier costs a round of context switches, so partitions compiled for it
+    /// use small groups and grid-stride loops (see <see cref="IlgpuCompiledPartition"/>).
     /// </summary>
-    private static readonly CPUDevice CpuDevice = new(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 4, numMultiprocessors: 2);
+    private static readonly CPUDevice CpuDevice = MakeCpuDevice();
+    private static CPUAcceleratorMode CpuMode = CPUAcceleratorMode.Parallel;
+
+    private static CPUDevice MakeCpuDevice()
+    {
+        var e = Environment.GetEnvironmentVariable("MNA_ILGPU_CPU");
+        if (string.IsNullOrEmpty(e))
+            return new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1, numMultiprocessors: 2);
+        var p = e.Split(',');
+        CpuMode = Enum.Parse<CPUAcceleratorMode>(p[3]);
+        return new CPUDevice(int.Parse(p[0]), int.Parse(p[1]), int.Parse(p[2]));
+    }
 
     public static Context Context
     {
@@ -95,10 +107,29 @@ internal static class IlgpuDevices
         {
             if (!Accelerators.TryGetValue(device.Id, out var acc))
             {
-                acc = entry.Device.CreateAccelerator(Context);
+                acc = entry.Device is CPUDevice cpu ? cpu.CreateCPUAccelerator(Context, CpuMode) : entry.Device.CreateAccelerator(Context);
                 Accelerators[device.Id] = acc;
             }
             return acc;
+        }
+    }
+
+    private static Context? _wideContext;
+    private static Accelerator? _wide;
+
+    /// <summary>Tests: a CPU accelerator with 64-thread groups, enough for the GPU geometry (kept apart from the
+    /// normal 4-thread one, whose small thread count keeps everything else fast).</summary>
+    internal static Accelerator WideCpuAccelerator()
+    {
+        lock (Gate)
+        {
+            if (_wide is null)
+            {
+                var device = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 16, numMultiprocessors: 2);
+                _wideContext = Context.Create(b => b.CPU(device).Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly));
+                _wide = device.CreateCPUAccelerator(_wideContext, CPUAcceleratorMode.Parallel);
+            }
+            return _wide;
         }
     }
 }

@@ -59,22 +59,22 @@ internal sealed class KernelSet
     public double LoadMilliseconds { get; }
 
 
-    public readonly ByActivation<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+    public readonly ByActivation<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
         SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>> Conv2D;
-    public readonly ByActivation<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+    public readonly ByActivation<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
         SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>> Depthwise;
-    public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WindowShape,
+    public readonly Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, WindowShape,
         SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> AveragePool;
-    public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WindowShape> GlobalAveragePool;
+    public readonly Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, WindowShape> GlobalAveragePool;
     public readonly ByActivation<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, GemmShape>> Gemm;
+        ArrayView<float>, GemmShape, SpecializedValue<int>, SpecializedValue<int>>> Gemm;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ExpandDepthwiseShape, SpecializedValue<int>>[] _expandDepthwise;
-    public readonly ByActivation<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> Add;
-    public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, float, float> Clip;
-    public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> ChannelAffine;
-    public readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, PadShape> Pad;
-    public readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, float> Softmax;
+    public readonly ByActivation<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>> Add;
+    public readonly Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, float, float> Clip;
+    public readonly Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> ChannelAffine;
+    public readonly Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, PadShape> Pad;
+    public readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, float> Softmax;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ExpandDepthwiseShape, SpecializedValue<int>> ExpandDepthwise(Act expand, Act depthwise) =>
@@ -91,37 +91,37 @@ internal sealed class KernelSet
     private KernelSet(Accelerator a)
     {
         var sw = Stopwatch.StartNew();
-        Conv2D = new(a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+        Conv2D = new(a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Conv2D<IdentityActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Conv2D<ReluActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Conv2D<Relu6Activation>));
-        Depthwise = new(a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+        Depthwise = new(a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Depthwise<IdentityActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Depthwise<ReluActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WindowShape,
                 SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.Depthwise<Relu6Activation>));
-        AveragePool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, WindowShape,
+        AveragePool = a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, WindowShape,
             SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ConvKernels.AveragePool);
-        GlobalAveragePool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, WindowShape>(ConvKernels.GlobalAveragePool);
-        Gemm = new(a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm<IdentityActivation>),
-            a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm<ReluActivation>),
-            a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm<Relu6Activation>));
+        GlobalAveragePool = a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, WindowShape>(ConvKernels.GlobalAveragePool);
+        Gemm = new(a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, SpecializedValue<int>, SpecializedValue<int>>(GemmKernels.Gemm<IdentityActivation>),
+            a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, SpecializedValue<int>, SpecializedValue<int>>(GemmKernels.Gemm<ReluActivation>),
+            a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, SpecializedValue<int>, SpecializedValue<int>>(GemmKernels.Gemm<Relu6Activation>));
         _expandDepthwise = new[]
         {
             LoadEd<IdentityActivation, IdentityActivation>(a), LoadEd<IdentityActivation, ReluActivation>(a), LoadEd<IdentityActivation, Relu6Activation>(a),
             LoadEd<ReluActivation, IdentityActivation>(a), LoadEd<ReluActivation, ReluActivation>(a), LoadEd<ReluActivation, Relu6Activation>(a),
             LoadEd<Relu6Activation, IdentityActivation>(a), LoadEd<Relu6Activation, ReluActivation>(a), LoadEd<Relu6Activation, Relu6Activation>(a),
         };
-        Add = new(a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<IdentityActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<ReluActivation>),
-            a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<Relu6Activation>));
-        Clip = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.Clip);
-        ChannelAffine = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.ChannelAffine);
-        Pad = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PadShape>(ElementwiseKernels.Pad);
-        Softmax = a.LoadKernel<ArrayView<float>, ArrayView<float>, int, float>(ElementwiseKernels.Softmax);
+        Add = new(a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<IdentityActivation>),
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<ReluActivation>),
+            a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<Relu6Activation>));
+        Clip = a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.Clip);
+        ChannelAffine = a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.ChannelAffine);
+        Pad = a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, PadShape>(ElementwiseKernels.Pad);
+        Softmax = a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, float>(ElementwiseKernels.Softmax);
         LoadMilliseconds = sw.Elapsed.TotalMilliseconds;
     }
 

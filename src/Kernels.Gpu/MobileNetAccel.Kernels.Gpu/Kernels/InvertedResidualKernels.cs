@@ -15,11 +15,15 @@ public static class InvertedResidualKernels
 {
     public const int OutTile = 8;
     public const int HiddenChunk = 32;
+    /// <summary>Threads per group on GPUs (any group size works: loops stride by the group size).</summary>
     public const int Threads = 64;
     private const int MaxPatch = (OutTile - 1) * 2 + 3;
 
-    public static KernelConfig Config(in ExpandDepthwiseShape s) =>
-        new(new Index2D(s.N * s.TilesX * s.TilesY, (s.Hidden + HiddenChunk - 1) / HiddenChunk), new Index2D(Threads, 1));
+    public static int Work(in ExpandDepthwiseShape s) => s.N * s.TilesX * s.TilesY * ((s.Hidden + HiddenChunk - 1) / HiddenChunk);
+
+    /// <summary>One group per (image, 8x8 tile, 32-channel chunk), at most <paramref name="maxGroups"/> (then a group walks several).</summary>
+    public static KernelConfig Config(in ExpandDepthwiseShape s, int groupSize, int maxGroups) =>
+        new(new Index1D(Math.Min(Work(s), maxGroups)), new Index1D(groupSize));
 
     /// <summary>x NHWC [N,H,W,Cin]; we [Cin,Hidden]; be [Hidden]; wd [3,3,Hidden]; bd [Hidden]; y [N,OH,OW,Hidden].</summary>
     public static void ExpandDepthwise<TExpand, TDepthwise>(ArrayView<float> x, ArrayView<float> we, ArrayView<float> be,
@@ -28,16 +32,25 @@ public static class InvertedResidualKernels
     {
         var patch = SharedMemory.Allocate<float>(MaxPatch * MaxPatch * HiddenChunk);
         int stride = strideValue;
-        int patchSize = (OutTile - 1) * stride + 3;
-        int tile = Grid.IdxX;
         int tilesPerImage = s.TilesX * s.TilesY;
-        int n = tile / tilesPerImage;
-        int t = tile % tilesPerImage;
+        int work = s.N * tilesPerImage * ((s.Hidden + HiddenChunk - 1) / HiddenChunk);
+        for (int item = Grid.IdxX; item < work; item += Grid.DimX)
+        {
+            int tile = item % (s.N * tilesPerImage);
+            ExpandDepthwiseTile<TExpand, TDepthwise>(x, we, be, wd, bd, y, s, stride, patch, tile / tilesPerImage, tile % tilesPerImage,
+                item / (s.N * tilesPerImage) * HiddenChunk);
+        }
+    }
+
+    private static void ExpandDepthwiseTile<TExpand, TDepthwise>(ArrayView<float> x, ArrayView<float> we, ArrayView<float> be,
+        ArrayView<float> wd, ArrayView<float> bd, ArrayView<float> y, ExpandDepthwiseShape s, int stride, ArrayView<float> patch, int n, int t, int c0)
+        where TExpand : struct, IActivation where TDepthwise : struct, IActivation
+    {
+        int patchSize = (OutTile - 1) * stride + 3;
         int oy0 = t / s.TilesX * OutTile, ox0 = t % s.TilesX * OutTile;
-        int c0 = Grid.IdxY * HiddenChunk;
         int iy0 = oy0 * stride - s.PadTop, ix0 = ox0 * stride - s.PadLeft;
 
-        for (int e = Group.IdxX; e < patchSize * patchSize * HiddenChunk; e += Threads)
+        for (int e = Group.IdxX; e < patchSize * patchSize * HiddenChunk; e += Group.DimX)
         {
             int p = e / HiddenChunk, c = e % HiddenChunk;
             int iy = iy0 + p / patchSize, ix = ix0 + p % patchSize;
@@ -55,7 +68,7 @@ public static class InvertedResidualKernels
         }
         Group.Barrier();
 
-        for (int e = Group.IdxX; e < OutTile * OutTile * HiddenChunk; e += Threads)
+        for (int e = Group.IdxX; e < OutTile * OutTile * HiddenChunk; e += Group.DimX)
         {
             int o = e / HiddenChunk, c = e % HiddenChunk;
             int ty = o / OutTile, tx = o % OutTile;
@@ -70,5 +83,6 @@ public static class InvertedResidualKernels
                 y[(((long)n * s.OutH + oy) * s.OutW + ox) * s.Hidden + hc] = default(TDepthwise).Apply(acc);
             }
         }
+        Group.Barrier();
     }
 }
