@@ -21,6 +21,7 @@ public abstract class GpuFixture
     [OneTimeSetUp]
     public void FindDevice()
     {
+        IlgpuBackend.Register();
         Backend = IlgpuBackend.Get(BackendName);
         if (Backend.Devices.Count == 0)
             Assert.Ignore($"backend '{BackendName}' has no device on this machine (expected where there is no such GPU, e.g. CI, which has none); " +
