@@ -10,6 +10,7 @@ internal static class CliMain
     [
         InfoCommand.Create(),
         BenchCommand.Create(),
+        CompareCommand.Create(),
     ];
 
     public static int Run(string[] args)

@@ -34,7 +34,7 @@ public sealed class GraphExecutor : IDisposable
         _input = graph.Inputs[0];
         _output = graph.Outputs[0];
         if (backend.Devices.Count == 0)
-            throw new NotSupportedException($"backend '{backend.Name}' has no device on this machine");
+            throw new NotSupportedException($"backend '{backend.Name}' has no device on this machine; devices present: {DevicesPresent()}");
         Device = backend.Devices[0];
         foreach (var node in graph.Nodes)
             if (!backend.Supports(node, out string reason))
@@ -55,6 +55,13 @@ public sealed class GraphExecutor : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    /// <summary>"cpu (…), ilgpu-cpu:0 (CPUAccelerator)": every device of every available backend, for errors.</summary>
+    private static string DevicesPresent()
+    {
+        var devices = BackendCatalog.All().SelectMany(b => b.Devices).Select(d => $"{d.Id} ({d.Name})").Distinct().ToList();
+        return devices.Count == 0 ? "none" : string.Join(", ", devices);
     }
 
     public ModelGraph Graph { get; }
