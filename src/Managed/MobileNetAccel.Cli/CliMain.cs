@@ -16,6 +16,12 @@ internal static class CliMain
 
     public static int Run(string[] args)
     {
+        GpuBackends.Register();
+        if (GpuBackends.CheckArguments(args) is { } unavailable)
+        {
+            Console.Error.WriteLine($"mobilenet: {unavailable}");
+            return 2;
+        }
         var root = new RootCommand("mobilenet: MobileNet V1/V2 inference on native CPU kernels (MobileNetAccel)");
         foreach (var command in Commands())
             root.Subcommands.Add(command);
