@@ -45,7 +45,7 @@ internal static class DevicesCommand
             foreach (var d in devices)
             {
                 Console.WriteLine($"{d.Device.Id}: {d.Device.Name} [{d.KindName}]");
-                Console.WriteLine($"  memory:   {(d.Device.MemoryBytes > 0 ? (d.Device.MemoryBytes / (1024.0 * 1024 * 1024)).ToString("F1", CultureInfo.InvariantCulture) + " GiB" : "unknown")}");
+                Console.WriteLine($"  memory:   {Memory(d.Device.MemoryBytes)}");
                 Console.WriteLine($"  features: {d.Device.Features}");
                 Console.WriteLine($"  backends: {(d.Backends.Count == 0 ? "none" : string.Join(", ", d.Backends))}");
             }
@@ -56,4 +56,9 @@ internal static class DevicesCommand
         });
         return command;
     }
+
+    private static string Memory(long bytes) =>
+        bytes <= 0 ? "unknown"
+        : bytes >= 1L << 50 ? $"{bytes} bytes as reported (no real limit: host memory)"
+        : (bytes / (1024.0 * 1024 * 1024)).ToString("F1", CultureInfo.InvariantCulture) + " GiB";
 }
