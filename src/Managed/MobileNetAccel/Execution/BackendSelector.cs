@@ -228,6 +228,13 @@ public static class BackendSelector
             return null;
         }
 
+        /// <summary>"cpu (…), ilgpu-cpu:0 (CPUAccelerator)": every device of every backend, for errors.</summary>
+        private string DevicesPresent()
+        {
+            var devices = _backends.SelectMany(DeviceCatalog.SafeDevices).Select(d => $"{d.Id} ({d.Name})").Distinct().ToList();
+            return devices.Count == 0 ? "none" : string.Join(", ", devices);
+        }
+
         public SelectionPlan Explicit(string[] tokens)
         {
             var targets = new List<BackendTarget>();
@@ -236,7 +243,7 @@ public static class BackendSelector
                 var (b, d) = Resolve(token);
                 if (d is null)
                 {
-                    string msg = $"backend '{b.Name}' has no device on this machine";
+                    string msg = $"backend '{b.Name}' has no device on this machine; devices present: {DevicesPresent()}";
                     if (_o.Strict)
                         throw new NotSupportedException(msg + " (Strict: no fallback)");
                     Warn(msg + "; skipped");
