@@ -10,6 +10,8 @@ internal static class CliMain
     [
         InfoCommand.Create(),
         BenchCommand.Create(),
+        ClassifyCommand.Create(),
+        RunCommand.Create(),
         DevicesCommand.Create(),
         CompareCommand.Create(),
     ];
