@@ -11,7 +11,11 @@ namespace MobileNetAccel.Kernels.Gpu;
 /// <summary>Where the time of <see cref="IlgpuBackend.Compile"/> went: loading (compiling) the kernel set — zero when
 /// this accelerator already had it —, packing and uploading the weights, and the first run (ILGPU compiles the
 /// specialised kernel variants on their first launch), kept apart from steady-state runs.</summary>
-public sealed record IlgpuCompileTimings(double KernelLoadMs, double UploadMs, double FirstRunMs);
+public sealed record IlgpuCompileTimings(double KernelLoadMs, double UploadMs, double FirstRunMs)
+{
+    public override string ToString() =>
+        FormattableString.Invariant($"kernel load {KernelLoadMs:F1} ms, weight upload {UploadMs:F1} ms, first run (specialised kernels compiled) {FirstRunMs:F1} ms");
+}
 
 /// <summary>
 /// A partition compiled for one ILGPU accelerator. All weights live in one device buffer (uploaded once); all
@@ -166,6 +170,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         _stream.Synchronize();
         double uploadMs = sw.Elapsed.TotalMilliseconds;
 
+        sw.Restart();
         foreach (var n in partition.Nodes)
         {
             int before = _steps.Count;
@@ -173,6 +178,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             for (int i = before; i < _steps.Count; i++)
                 _stepNames.Add($"{n.Name} ({n.Op}){(i > before ? " #" + (i - before + 1) : "")}");
         }
+        loadMs += sw.Elapsed.TotalMilliseconds;
         _inputs = partition.Inputs.Select(v => (v, Act(v))).ToArray();
         _outputs = partition.Outputs.Select(v => (v, Act(v))).ToArray();
 
@@ -532,7 +538,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var x = Act(gp.Input);
                 var y = Act(gp.Output);
                 var s = Window(gp.Input, gp.Output);
-                var launch = k.GlobalAveragePool;
+                var launch = k.GlobalAveragePool.Value;
                 int n = (int)gp.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
@@ -544,7 +550,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var s = Window(ap.Input, ap.Output);
                 s.PadTop = ap.Padding.Top;
                 s.PadLeft = ap.Padding.Left;
-                var launch = k.AveragePool;
+                var launch = k.AveragePool.Value;
                 int n = (int)ap.Output.ElementCount;
                 var (kh, kw, sh, swd) = (SpecializedValue.New(ap.KernelH), SpecializedValue.New(ap.KernelW), SpecializedValue.New(ap.StrideH), SpecializedValue.New(ap.StrideW));
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s, kh, kw, sh, swd));
@@ -582,7 +588,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 int c = bn.Input.Shape[^1];
                 var sv = W(0, c);
                 var tv = W(1, c);
-                var launch = k.ChannelAffine;
+                var launch = k.ChannelAffine.Value;
                 int n = (int)bn.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, sv, tv, y, c));
                 break;
@@ -595,7 +601,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var y = Act(sm.Output);
                 int cols = sm.Input.Shape[^1];
                 int rows = (int)(sm.Input.ElementCount / cols);
-                var launch = k.Softmax;
+                var launch = k.Softmax.Value;
                 var cfg = ElementwiseKernels.SoftmaxConfig(rows, _groupSize, _maxGroups);
                 float beta = sm.Beta;
                 _steps.Add(() => launch(stream, cfg, x, y, rows, cols, beta));
@@ -613,7 +619,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                     Before0 = pad.Before[0], Before1 = pad.Before[1], Before2 = pad.Before[2], Before3 = pad.Before[3],
                     Value = pad.PadValue,
                 };
-                var launch = k.Pad;
+                var launch = k.Pad.Value;
                 int n = (int)pad.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
@@ -627,7 +633,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     {
         var x = Act(input);
         var y = Act(output);
-        var launch = _k.Clip;
+        var launch = _k.Clip.Value;
         var stream = _stream;
         int n = (int)output.ElementCount;
         _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, lo, hi));
