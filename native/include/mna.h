@@ -231,6 +231,121 @@ MNA_API mna_status mna_f32_pad2d(int32_t batch, int32_t in_h, int32_t in_w, int3
                                  const float* input, size_t input_len,
                                  float* output, size_t output_len);
 
+/* ------------------------------------------------- quantized kernels (uint8 / int8)
+ *
+ * Scalar reference kernels for TFLite-style quantized tensors: real = scale * (q - zero_point).
+ *  - qu8: uint8 activations and weights, per-tensor (TFLite's older asymmetric scheme);
+ *  - qs8: int8 activations (per-tensor, asymmetric) and int8 weights, per-tensor or per-channel symmetric.
+ * Biases are int32 with zero point 0 and scale input_scale * weight_scale[c]. Accumulation is exact (int64 inside,
+ * saturated to int32 before requantization; real models never reach the bound):
+ *   acc = bias[c] + sum (qx - input_zero_point) * (qw - weight_zero_point)
+ * over the taps inside the image (skipping padded taps == padding with the input zero point).
+ *
+ * Requantization — ONE scheme everywhere, "fp32" as XNNPACK does it (LiteRT's default x86/wasm path):
+ *   scale = input_scale * weight_scale[c] / output_scale, computed by the CALLER in float32;
+ *   v = (float)acc * scale, clamped in float to [output_min - zp, output_max - zp];
+ *   q = lrintf(v) + zp        (round to nearest, ties to EVEN, in the default FP environment).
+ * (float)acc is exact for |acc| <= 2^24. The clamp bounds include the fused activation: the caller passes
+ * output_min/output_max = the activation range in the quantized domain (e.g. ReLU6: [max(qmin, zp), min(qmax,
+ * zp + round(6/scale))]).
+ * Exceptions, chosen to match the runtimes the project is tested against:
+ *  - average pooling over a window keeps the input's scale and zero point and rounds (sum + n/2) / n with ties
+ *    away from zero (TFLite's integer kernel; padded taps are not counted);
+ *  - softmax follows TFLite's float-table kernel: e_j = expf(-input_scale*beta*(max - q_j)), summed in float in
+ *    order, q = (int)(e_j / (sum * output_scale) + 0.5) + output_zero_point, clamped;
+ *  - add: v = (qa - za) * (sa/so) + (qb - zb) * (sb/so) in float (ratios computed in float32 by the kernel), then
+ *    rounded to nearest-even, + zo, clamped;
+ *  - quantize: q = clamp(lrintf(x / scale) + zp); dequantize: (float)(q - zp) * scale.
+ * These kernels run on the calling thread (the pool argument is accepted for a uniform ABI and may be NULL). */
+
+typedef struct mna_quant_conv_params {
+  int32_t input_zero_point;  /* in the activation type's range */
+  int32_t weight_zero_point; /* per-tensor; 0 for symmetric int8 weights */
+  int32_t output_zero_point;
+  int32_t output_min, output_max; /* inclusive quantized clamp, fused activation included */
+} mna_quant_conv_params;
+
+/* Convolution (weights OHWI), depthwise (weights [kh][kw][c], multiplier 1) and fully connected (weights
+ * [out_n][in_n]). scales: 1 (per tensor) or out_c (per channel) requantization scales as above, each positive and
+ * finite. bias may be NULL (zero). p->activation must be valid but is ignored (the clamp is output_min/max). */
+MNA_API mna_status mna_qu8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
+                                  const float* scales, size_t scales_len,
+                                  const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
+                                  const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
+                                  mna_threadpool* pool);
+MNA_API mna_status mna_qs8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
+                                  const float* scales, size_t scales_len,
+                                  const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
+                                  const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
+                                  mna_threadpool* pool);
+MNA_API mna_status mna_qu8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
+                                    const float* scales, size_t scales_len,
+                                    const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
+                                    const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
+                                    mna_threadpool* pool);
+MNA_API mna_status mna_qs8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
+                                    const float* scales, size_t scales_len,
+                                    const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
+                                    const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
+                                    mna_threadpool* pool);
+MNA_API mna_status mna_qu8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
+                                           const float* scales, size_t scales_len,
+                                           const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
+                                           const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
+                                           mna_threadpool* pool);
+MNA_API mna_status mna_qs8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
+                                           const float* scales, size_t scales_len,
+                                           const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
+                                           const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
+                                           mna_threadpool* pool);
+
+/* Average pooling (window from p, in_c == out_c), same scale and zero point in and out; result clamped to
+ * [output_min, output_max]. */
+MNA_API mna_status mna_qu8_avgpool2d(const mna_conv2d_params* p, int32_t output_min, int32_t output_max,
+                                     const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_avgpool2d(const mna_conv2d_params* p, int32_t output_min, int32_t output_max,
+                                     const int8_t* input, size_t input_len, int8_t* output, size_t output_len);
+
+/* Parameters of a requantizing element-wise op: input a (and b), output. */
+typedef struct mna_quant_eltwise_params {
+  float a_scale;
+  int32_t a_zero_point;
+  float b_scale; /* add only */
+  int32_t b_zero_point;
+  float output_scale;
+  int32_t output_zero_point;
+  int32_t output_min, output_max;
+} mna_quant_eltwise_params;
+
+/* Global average pooling [n][h][w][c] -> [n][c], requantized from a to output (fp32 scheme, scale a/(h*w*out)). */
+MNA_API mna_status mna_qu8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
+                                          const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
+                                          const int8_t* input, size_t input_len, int8_t* output, size_t output_len);
+/* Element-wise add of two same-length tensors (exact in-place aliasing of a or b allowed). */
+MNA_API mna_status mna_qu8_add(int64_t count, const mna_quant_eltwise_params* q, const uint8_t* a, size_t a_len,
+                               const uint8_t* b, size_t b_len, uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_add(int64_t count, const mna_quant_eltwise_params* q, const int8_t* a, size_t a_len,
+                               const int8_t* b, size_t b_len, int8_t* output, size_t output_len);
+/* Softmax over rows of n (a = the input's parameters; b unused). */
+MNA_API mna_status mna_qu8_softmax(int32_t batch, int32_t n, float beta, const mna_quant_eltwise_params* q,
+                                   const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_softmax(int32_t batch, int32_t n, float beta, const mna_quant_eltwise_params* q,
+                                   const int8_t* input, size_t input_len, int8_t* output, size_t output_len);
+/* float32 <-> quantized with one scale / zero point. */
+MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
+                                    uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
+                                    int8_t* output, size_t output_len);
+MNA_API mna_status mna_qu8_dequantize(int64_t count, float scale, int32_t zero_point, const uint8_t* input, size_t input_len,
+                                      float* output, size_t output_len);
+MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_point, const int8_t* input, size_t input_len,
+                                      float* output, size_t output_len);
+/* The requantization step alone (for tests and for callers that accumulate themselves): see above. Validates the
+ * scale, and zero_point/output_min/output_max against [-128, 255] with output_min <= output_max. */
+MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
+                                       int32_t output_max, int32_t* result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,8 @@ internal static class CliMain
         InfoCommand.Create(),
         BenchCommand.Create(),
         CompareCommand.Create(),
+        ClassifyCommand.Create(),
+        RunCommand.Create(),
     ];
 
     public static int Run(string[] args)

@@ -15,6 +15,8 @@ public sealed class InferenceSession : IDisposable
 {
     private readonly object _gate = new();
     private readonly GraphExecutor _executor;
+    /// <summary>The output as the running graph produces it: the model's own, or float32 under ForceFloat.</summary>
+    private readonly TensorInfo _graphOutput;
     private bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
@@ -25,15 +27,23 @@ public sealed class InferenceSession : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be 0 (default) or positive");
         var graph = model.GraphNoCopy.Clone();
         graph.Validate();
+        var modelOutputs = graph.Outputs.Select(TensorInfo.From).ToList();
+        if (Options.ForceFloat && QuantizedGraphConverter.IsQuantized(graph))
+        {
+            graph = QuantizedGraphConverter.ToFloat(graph);
+            graph.Validate();
+        }
         if (Options.Optimize)
             PassLog = GraphOptimizer.Optimize(graph);
         else
             PassLog = Array.Empty<(string, int)>();
         Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
-        Outputs = graph.Outputs.Select(TensorInfo.From).ToList();
-        foreach (var t in Inputs.Concat(Outputs))
-            if (t.DataType != DataType.Float32)
-                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; this session API runs float32 inputs and outputs");
+        Outputs = modelOutputs;
+        _graphOutput = TensorInfo.From(graph.Outputs[0]);
+        foreach (var t in Inputs.Concat(Outputs).Append(_graphOutput))
+            if (t.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8)
+                || (t.DataType != DataType.Float32 && (t.Quantization is null || t.Quantization.IsPerChannel)))
+                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; sessions run float32 or per-tensor quantized uint8/int8 inputs and outputs");
         var backend = BackendCatalog.Get(Options.Backend);
         Threads = Options.EffectiveThreads;
         _executor = new GraphExecutor(graph, backend, new CompileOptions { Threads = Threads });
@@ -62,9 +72,56 @@ public sealed class InferenceSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _executor.Run(input, output);
+            if (Inputs[0].DataType == DataType.Float32 && _graphOutput.DataType == DataType.Float32)
+            {
+                _executor.Run(input, output);
+                return;
+            }
+            // Quantized inputs/outputs: real values are quantized in and dequantized out with the tensors' parameters.
+            if (input.Length != Inputs[0].ElementCount)
+                throw new ArgumentException($"input '{Inputs[0].Name}' needs {Inputs[0].ElementCount} values; got {input.Length}", nameof(input));
+            if (output.Length != Outputs[0].ElementCount)
+                throw new ArgumentException($"output '{Outputs[0].Name}' needs {Outputs[0].ElementCount} values; got {output.Length}", nameof(output));
+            var inBytes = new byte[Inputs[0].ElementCount * Inputs[0].DataType.SizeInBytes()];
+            var outBytes = new byte[_graphOutput.ElementCount * _graphOutput.DataType.SizeInBytes()];
+            if (Inputs[0].DataType == DataType.Float32)
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(input).CopyTo(inBytes);
+            else
+                Interop.NativeQuantKernels.Quantize(QType(Inputs[0].DataType), Inputs[0].Quantization!.Scale, (int)Inputs[0].Quantization!.ZeroPoint, input, inBytes);
+            _executor.RunRaw(inBytes, outBytes);
+            if (_graphOutput.DataType == DataType.Float32)
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(outBytes).CopyTo(output);
+            else
+                Interop.NativeQuantKernels.Dequantize(QType(Outputs[0].DataType), Outputs[0].Quantization!.Scale, (int)Outputs[0].Quantization!.ZeroPoint, outBytes, output);
         }
     }
+
+    private static Interop.QuantizedType QType(DataType t) => t == DataType.Int8 ? Interop.QuantizedType.Int8 : Interop.QuantizedType.UInt8;
+
+    /// <summary>Runs one inference on raw little-endian bytes in the model's own input/output types and layouts
+    /// (e.g. uint8 NHWC in, uint8 [1,1001] out for a quantized TFLite MobileNet). Under
+    /// <see cref="SessionOptions.ForceFloat"/> the float output is quantized back to the model's output type here.</summary>
+    public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var own = Outputs[0];
+            if (_graphOutput.DataType == own.DataType)
+            {
+                _executor.RunRaw(input, output);
+                return;
+            }
+            long need = own.ElementCount * own.DataType.SizeInBytes();
+            if (output.Length != need)
+                throw new ArgumentException($"output '{own.Name}' {Value.FormatShape(own.Shape)} {own.DataType} needs {need} bytes; got {output.Length}", nameof(output));
+            _floatOutput ??= new float[_graphOutput.ElementCount];
+            _executor.RunRaw(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(_floatOutput.AsSpan()));
+            Interop.NativeQuantKernels.Quantize(QType(own.DataType), own.Quantization!.Scale, (int)own.Quantization!.ZeroPoint, _floatOutput, output);
+        }
+    }
+
+    private float[]? _floatOutput;
 
     /// <summary>Convenience overload: returns a new array with the output.</summary>
     public float[] Run(float[] input)

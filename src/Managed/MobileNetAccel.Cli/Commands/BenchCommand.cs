@@ -23,6 +23,8 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Images per inference", DefaultValueFactory = _ => 1 };
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip the graph passes (batch-norm folding, fusion)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the report" };
+        var modelFile = new Option<string?>("--model") { Description = "Benchmark a model file (.tflite) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
+        var useFloat = new Option<bool>("--float") { Description = "Quantized model files: run the float32 kernels on dequantized weights" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (default) or positive"); });
         runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
         warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
@@ -30,18 +32,22 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a built-in model (random weights) like TFLite's benchmark_model");
         model.AddTo(command);
-        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json })
+        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat })
             command.Options.Add(o);
         command.SetAction(result =>
         {
             var (arch, alpha, resolution) = model.Read(result);
             var settings = new Settings(result.GetValue(threads), result.GetValue(runs), result.GetValue(warmup),
-                result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json));
+                result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json))
+            {
+                ModelFile = result.GetValue(modelFile), ForceFloat = result.GetValue(useFloat),
+            };
             try
             {
                 return Bench(arch, alpha, resolution, settings);
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
+                                           or MobileNetAccel.Formats.ModelFormatException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet bench: {e.Message}");
                 return 2;
@@ -50,19 +56,23 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record Settings(int Threads, int Runs, int Warmup, string Backend, int Batch, bool Optimize, bool Json);
+    private sealed record Settings(int Threads, int Runs, int Warmup, string Backend, int Batch, bool Optimize, bool Json)
+    {
+        public string? ModelFile { get; init; }
+        public bool ForceFloat { get; init; }
+    }
 
     private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
     {
         var inv = CultureInfo.InvariantCulture;
         var sw = Stopwatch.StartNew();
-        var model = Model.Zoo.Build(arch, alpha, resolution);
+        var model = s.ModelFile is null ? Model.Zoo.Build(arch, alpha, resolution) : Commands.ModelFile.Load(s.ModelFile);
         if (s.Batch != 1)
             model = model.WithBatch(s.Batch);
         double buildMs = sw.Elapsed.TotalMilliseconds;
 
         sw.Restart();
-        using var session = new InferenceSession(model, new SessionOptions { Threads = s.Threads, Backend = s.Backend, Optimize = s.Optimize });
+        using var session = new InferenceSession(model, new SessionOptions { Threads = s.Threads, Backend = s.Backend, Optimize = s.Optimize, ForceFloat = s.ForceFloat });
         double initMs = sw.Elapsed.TotalMilliseconds;
 
         var input = new float[session.Inputs[0].ElementCount];
@@ -107,6 +117,8 @@ internal static class BenchCommand
             {
                 w.WriteStartObject();
                 w.WriteString("model", name);
+                if (s.ModelFile is not null)
+                    w.WriteString("model_file", s.ModelFile);
                 w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
                 w.WriteNumber("alpha", alpha);
                 w.WriteNumber("resolution", resolution);
@@ -146,7 +158,9 @@ internal static class BenchCommand
 
         static string Mb(long bytes) => (bytes / 1e6).ToString("F3", CultureInfo.InvariantCulture);
         Console.WriteLine("STARTING!");
-        Console.WriteLine($"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)");
+        Console.WriteLine(s.ModelFile is null
+            ? $"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)"
+            : $"Model: [{name}] (file {s.ModelFile}{(s.ForceFloat ? ", float kernels" : "")}; load {buildMs.ToString("F1", inv)} ms)");
         Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
         Console.WriteLine($"Num threads: [{session.Threads}]  Batch: [{s.Batch}]  Optimize: [{s.Optimize}]  Num runs: [{s.Runs}]  Warm-up runs: [{s.Warmup}]");
         Console.WriteLine($"Graph: {session.Graph.Nodes.Count} nodes after passes ({string.Join(", ", session.PassLog.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} {p.Rewrites}"))})");

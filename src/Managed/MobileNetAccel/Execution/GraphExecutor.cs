@@ -89,6 +89,23 @@ public sealed class GraphExecutor : IDisposable
         _arena.Span<float>(_output).CopyTo(output);
     }
 
+    /// <summary>Like <see cref="Run"/> with raw little-endian bytes in the graph input's and output's own dtypes
+    /// (e.g. uint8 for a quantized TFLite model).</summary>
+    public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var inSpan = _arena.Span<byte>(_input);
+        if (input.Length != inSpan.Length)
+            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {inSpan.Length} bytes; got {input.Length}", nameof(input));
+        var outSpan = _arena.Span<byte>(_output);
+        if (output.Length != outSpan.Length)
+            throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} {_output.DataType} needs {outSpan.Length} bytes; got {output.Length}", nameof(output));
+        input.CopyTo(inSpan);
+        foreach (var c in _compiled)
+            c.Run(_arena);
+        _arena.Span<byte>(_output).CopyTo(output);
+    }
+
     public void Dispose()
     {
         if (_disposed)

@@ -13,6 +13,7 @@ internal static class NativeOps
 {
     public static NativeStepFactory? Plan(Node node, out string reason) => node switch
     {
+        _ when Quantized.QuantizedNativeStep.Handles(node) => Quantized.QuantizedNativeStep.Plan(node, out reason),
         Conv2DNode n => Conv2DStep.Plan(n, out reason),
         DepthwiseConv2DNode n => DepthwiseConv2DStep.Plan(n, out reason),
         InvertedResidualNode n => InvertedResidualStep.Plan(n, out reason),
