@@ -34,6 +34,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     private readonly List<string> _stepNames = new();
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _inputs;
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _outputs;
+    /// <summary>Quantized (uint8/int8) partition inputs: uploaded as bytes, dequantized on the device.</summary>
+    private readonly Dictionary<Value, MemoryBuffer1D<byte, Stride1D.Dense>> _byteInputs = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Value, long> _activationOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Value, long> _weightOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Node, long> _scratchOffsets = new(ReferenceEqualityComparer.Instance);
@@ -60,6 +62,17 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
 
     public static bool Supports(Node node, out string reason)
     {
+        if (node is DequantizeNode dq)
+        {
+            if (dq.Input.DataType is not (DataType.UInt8 or DataType.Int8) || dq.Input.Quantization is not { IsPerChannel: false } || dq.Output.DataType != DataType.Float32)
+            {
+                reason = $"Dequantize of '{dq.Input.Name}' ({dq.Input.DataType}, {dq.Input.Quantization?.ToString() ?? "no quantization"}): " +
+                    "the ILGPU kernel dequantizes per-tensor uint8/int8 graph inputs to float32";
+                return false;
+            }
+            reason = "";
+            return true;
+        }
         foreach (var v in node.Inputs.Concat(node.Outputs))
             if (v is not null && v.DataType != DataType.Float32)
             {
@@ -154,6 +167,12 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 if (v is { IsConstant: true } && !_weightOffsets.ContainsKey(v) && UsesRawConstant(n, v))
                     _weightOffsets[v] = AddWeights(v.AsFloats().ToArray());
 
+        foreach (var v in partition.Inputs)
+            if (v.DataType is DataType.UInt8 or DataType.Int8)
+                _byteInputs[v] = accelerator.Allocate1D<byte>(Math.Max(v.ElementCount, 1));
+        foreach (var n in partition.Nodes)
+            if (n is DequantizeNode dq && !_byteInputs.ContainsKey(dq.Input))
+                throw dq.Error($"cannot run on ILGPU: '{dq.Input.Name}' is not an input of the partition (only graph inputs are dequantized on the device)");
         PlanActivations(partition, out long activationLength);
         _weights = accelerator.Allocate1D<float>(Math.Max(weightLength, 1));
         _activations = accelerator.Allocate1D<float>(Math.Max(activationLength, 1));
@@ -179,7 +198,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 _stepNames.Add($"{n.Name} ({n.Op}){(i > before ? " #" + (i - before + 1) : "")}");
         }
         loadMs += sw.Elapsed.TotalMilliseconds;
-        _inputs = partition.Inputs.Select(v => (v, Act(v))).ToArray();
+        _inputs = partition.Inputs.Where(v => !_byteInputs.ContainsKey(v)).Select(v => (v, Act(v))).ToArray();
         _outputs = partition.Outputs.Select(v => (v, Act(v))).ToArray();
 
         sw.Restart();
@@ -194,6 +213,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var (v, view) in _inputs)
             view.CopyFromCPU(_stream, (ReadOnlySpan<float>)arena.Span<float>(v));
+        foreach (var (v, buffer) in _byteInputs)
+            buffer.View.CopyFromCPU(_stream, (ReadOnlySpan<byte>)arena.Span<byte>(v));
         foreach (var step in _steps)
             step();
         foreach (var (v, view) in _outputs)
@@ -224,6 +245,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             return;
         _disposed = true;
         _stream.Dispose();
+        foreach (var b in _byteInputs.Values)
+            b.Dispose();
         _weights.Dispose();
         _activations.Dispose();
     }
@@ -351,7 +374,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 end[key] = at;
         }
         foreach (var v in p.Inputs)
-            Define(Root(v), v.ElementCount, -1);
+            if (v.DataType == DataType.Float32)
+                Define(Root(v), v.ElementCount, -1);
         for (int i = 0; i < p.Nodes.Count; i++)
         {
             var n = p.Nodes[i];
@@ -595,6 +619,19 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             }
             case ReshapeNode:
                 break; // aliases its input
+            case DequantizeNode dq:
+            {
+                var x = _byteInputs[dq.Input].View;
+                var y = Act(dq.Output);
+                var q = dq.Input.Quantization!;
+                float scale = q.Scale;
+                int zeroPoint = (int)q.ZeroPoint;
+                int signed = dq.Input.DataType == DataType.Int8 ? 1 : 0;
+                var launch = k.Dequantize.Value;
+                int n = (int)dq.Output.ElementCount;
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, scale, zeroPoint, signed));
+                break;
+            }
             case SoftmaxNode sm:
             {
                 var x = Act(sm.Input);

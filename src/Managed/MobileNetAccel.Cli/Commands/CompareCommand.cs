@@ -20,21 +20,25 @@ internal static class CompareCommand
         var abs = new Option<double>("--abs") { Description = "Absolute tolerance on the (softmax) output", DefaultValueFactory = _ => 2e-6 };
         var rel = new Option<double>("--rel") { Description = "Relative tolerance on the (softmax) output", DefaultValueFactory = _ => 1e-3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var file = new Option<string?>("--model") { Description = "Model file (.tflite) instead of a built-in model; quantized models run their float32 form (ForceFloat) on both backends" };
         batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
 
         var command = new Command("compare", "Run a built-in model on two backends and compare the outputs");
         model.AddTo(command);
-        foreach (var o in new Option[] { backend, reference, batch, abs, rel, json })
+        foreach (var o in new Option[] { file, backend, reference, batch, abs, rel, json })
             command.Options.Add(o);
         command.SetAction(result =>
         {
             var (arch, alpha, resolution) = model.Read(result);
             try
             {
-                return Compare(Model.Zoo.Build(arch, alpha, resolution), result.GetValue(backend)!, result.GetValue(reference)!,
+                string? path = result.GetValue(file);
+                var m = path is null ? Model.Zoo.Build(arch, alpha, resolution) : ModelFile.Load(path);
+                return Compare(m, result.GetValue(backend)!, result.GetValue(reference)!,
                     result.GetValue(batch), result.GetValue(abs), result.GetValue(rel), result.GetValue(json));
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or MobileNetAccel.Graph.GraphException)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or MobileNetAccel.Graph.GraphException
+                                           or MobileNetAccel.Formats.ModelFormatException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet compare: {e.Message}");
                 return 2;
@@ -109,7 +113,7 @@ internal static class CompareCommand
     private static (float[] Output, double InitMs, double RunMs, string Device) RunOnce(Model model, string backend)
     {
         var sw = Stopwatch.StartNew();
-        using var session = new InferenceSession(model, new SessionOptions { Backend = backend });
+        using var session = new InferenceSession(model, new SessionOptions { Backend = backend, ForceFloat = true });
         double init = sw.Elapsed.TotalMilliseconds;
         var input = new float[session.Inputs[0].ElementCount];
         var rng = new Random(1);
