@@ -1,4 +1,6 @@
+using MobileNetAccel.Formats.TFLite;
 using MobileNetAccel.Models;
+using MobileNetAccel.Tests;
 using NUnit.Framework;
 
 namespace MobileNetAccel.Gpu.Tests;
@@ -18,7 +20,7 @@ public abstract class NetworkTests : GpuFixture
 
     protected float[] RunSession(Model model, string backend, float[] input)
     {
-        using var session = new InferenceSession(model, new SessionOptions { Backend = backend, Threads = 1 });
+        using var session = new InferenceSession(model, new SessionOptions { Backend = backend, Threads = 1, ForceFloat = true });
         Assert.That(session.Placement.All(p => p.Backend == backend), Is.True);
         return session.Run(input);
     }
@@ -37,6 +39,20 @@ public abstract class NetworkTests : GpuFixture
         var got = RunSession(model, BackendName, x);
         TestContext.Out.WriteLine($"{model.Name}: max |Δ| {got.Zip(want, (a, b) => Math.Abs(a - b)).Max():E2}, top-1 {ArgMax(got)} vs {ArgMax(want)}");
         AssertClose(got, want, Abs, Rel, $"{model.Name} on {BackendName} vs managed");
+        Assert.That(ArgMax(got), Is.EqualTo(ArgMax(want)), "top-1 class");
+    }
+
+    /// <summary>A real (quantized) TFLite MobileNet from the shared test data, run in its float32 form (ForceFloat:
+    /// weights dequantized once; the uint8 input dequantized on the device) against the native cpu backend's float path
+    /// (the managed reference has no Dequantize; the native float kernels are themselves checked against it).</summary>
+    protected void CompareFileWithNativeCpu(string relative)
+    {
+        var model = new Model(TfliteReader.Load(TestData.Require(relative)));
+        var x = Input(model, 3).Select(v => v * 0.99f).ToArray();
+        var want = RunSession(model, "cpu", x);
+        var got = RunSession(model, BackendName, x);
+        TestContext.Out.WriteLine($"{relative}: max |Δ| {got.Zip(want, (a, b) => Math.Abs(a - b)).Max():E2}");
+        AssertClose(got, want, Abs, Rel, $"{relative} on {BackendName} vs cpu");
         Assert.That(ArgMax(got), Is.EqualTo(ArgMax(want)), "top-1 class");
     }
 
@@ -83,6 +99,9 @@ public sealed class CpuAcceleratorNetworkTests : NetworkTests
     public void MobileNetV2_10_224() => CompareWithManaged(Architecture.MobileNetV2, 1.0, 224);
 
     [Test]
+    public void TfliteMobileNetV1_025_128_Quant() => CompareFileWithNativeCpu("models/tflite/mobilenet_v1_0.25_128_quant.tflite");
+
+    [Test]
     public void Batch8EqualsBatch1_V2() => BatchEqualsPerImage(Architecture.MobileNetV2, 0.35, 64, 8);
 
     [Test]
@@ -101,6 +120,11 @@ public sealed class CudaNetworkTests : NetworkTests
     [TestCase(Architecture.MobileNetV2, 0.35, 96)]
     [TestCase(Architecture.MobileNetV1, 0.25, 128)]
     public void MatchesManaged(Architecture arch, double alpha, int resolution) => CompareWithManaged(arch, alpha, resolution);
+
+    [TestCase("models/tflite/mobilenet_v1_0.25_128_quant.tflite")]
+    [TestCase("models/tflite/mobilenet_v1_0.5_160_quant.tflite")]
+    [TestCase("models/tflite/mobilenet_v2_1.0_224_quant.tflite")]
+    public void TfliteMatchesManaged(string relative) => CompareFileWithNativeCpu(relative);
 
     [TestCase(Architecture.MobileNetV2, 1.0, 224, 8)]
     [TestCase(Architecture.MobileNetV1, 1.0, 224, 8)]

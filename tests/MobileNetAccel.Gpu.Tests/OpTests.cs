@@ -267,7 +267,6 @@ public abstract class OpTests : GpuFixture
         int loads = KernelSetProbe.Loads;
         using var compiled = (IlgpuCompiledPartition)Backend.Compile(partition, Device, new Execution.CompileOptions());
         Assert.That(KernelSetProbe.Loads, Is.EqualTo(loads), "a second compile on the same device must reuse the loaded kernels");
-        Assert.That(compiled.Timings.KernelLoadMs, Is.LessThan(50), "kernel set lookup for a cached accelerator");
         Assert.That(compiled.Timings.FirstRunMs, Is.GreaterThan(0));
         TestContext.Out.WriteLine($"{Device.Id}: {compiled.Timings}, {compiled.LaunchesPerRun} launches/run, weights {compiled.WeightBytes} B, activations {compiled.ActivationBytes} B");
     }

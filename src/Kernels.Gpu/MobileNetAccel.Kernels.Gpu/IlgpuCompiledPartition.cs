@@ -11,7 +11,11 @@ namespace MobileNetAccel.Kernels.Gpu;
 /// <summary>Where the time of <see cref="IlgpuBackend.Compile"/> went: loading (compiling) the kernel set — zero when
 /// this accelerator already had it —, packing and uploading the weights, and the first run (ILGPU compiles the
 /// specialised kernel variants on their first launch), kept apart from steady-state runs.</summary>
-public sealed record IlgpuCompileTimings(double KernelLoadMs, double UploadMs, double FirstRunMs);
+public sealed record IlgpuCompileTimings(double KernelLoadMs, double UploadMs, double FirstRunMs)
+{
+    public override string ToString() =>
+        FormattableString.Invariant($"kernel load {KernelLoadMs:F1} ms, weight upload {UploadMs:F1} ms, first run (specialised kernels compiled) {FirstRunMs:F1} ms");
+}
 
 /// <summary>
 /// A partition compiled for one ILGPU accelerator. All weights live in one device buffer (uploaded once); all
@@ -30,6 +34,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     private readonly List<string> _stepNames = new();
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _inputs;
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _outputs;
+    /// <summary>Quantized (uint8/int8) partition inputs: uploaded as bytes, dequantized on the device.</summary>
+    private readonly Dictionary<Value, MemoryBuffer1D<byte, Stride1D.Dense>> _byteInputs = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Value, long> _activationOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Value, long> _weightOffsets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Node, long> _scratchOffsets = new(ReferenceEqualityComparer.Instance);
@@ -56,6 +62,17 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
 
     public static bool Supports(Node node, out string reason)
     {
+        if (node is DequantizeNode dq)
+        {
+            if (dq.Input.DataType is not (DataType.UInt8 or DataType.Int8) || dq.Input.Quantization is not { IsPerChannel: false } || dq.Output.DataType != DataType.Float32)
+            {
+                reason = $"Dequantize of '{dq.Input.Name}' ({dq.Input.DataType}, {dq.Input.Quantization?.ToString() ?? "no quantization"}): " +
+                    "the ILGPU kernel dequantizes per-tensor uint8/int8 graph inputs to float32";
+                return false;
+            }
+            reason = "";
+            return true;
+        }
         foreach (var v in node.Inputs.Concat(node.Outputs))
             if (v is not null && v.DataType != DataType.Float32)
             {
@@ -150,6 +167,12 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 if (v is { IsConstant: true } && !_weightOffsets.ContainsKey(v) && UsesRawConstant(n, v))
                     _weightOffsets[v] = AddWeights(v.AsFloats().ToArray());
 
+        foreach (var v in partition.Inputs)
+            if (v.DataType is DataType.UInt8 or DataType.Int8)
+                _byteInputs[v] = accelerator.Allocate1D<byte>(Math.Max(v.ElementCount, 1));
+        foreach (var n in partition.Nodes)
+            if (n is DequantizeNode dq && !_byteInputs.ContainsKey(dq.Input))
+                throw dq.Error($"cannot run on ILGPU: '{dq.Input.Name}' is not an input of the partition (only graph inputs are dequantized on the device)");
         PlanActivations(partition, out long activationLength);
         _weights = accelerator.Allocate1D<float>(Math.Max(weightLength, 1));
         _activations = accelerator.Allocate1D<float>(Math.Max(activationLength, 1));
@@ -166,6 +189,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         _stream.Synchronize();
         double uploadMs = sw.Elapsed.TotalMilliseconds;
 
+        sw.Restart();
         foreach (var n in partition.Nodes)
         {
             int before = _steps.Count;
@@ -173,7 +197,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             for (int i = before; i < _steps.Count; i++)
                 _stepNames.Add($"{n.Name} ({n.Op}){(i > before ? " #" + (i - before + 1) : "")}");
         }
-        _inputs = partition.Inputs.Select(v => (v, Act(v))).ToArray();
+        loadMs += sw.Elapsed.TotalMilliseconds;
+        _inputs = partition.Inputs.Where(v => !_byteInputs.ContainsKey(v)).Select(v => (v, Act(v))).ToArray();
         _outputs = partition.Outputs.Select(v => (v, Act(v))).ToArray();
 
         sw.Restart();
@@ -188,6 +213,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var (v, view) in _inputs)
             view.CopyFromCPU(_stream, (ReadOnlySpan<float>)arena.Span<float>(v));
+        foreach (var (v, buffer) in _byteInputs)
+            buffer.View.CopyFromCPU(_stream, (ReadOnlySpan<byte>)arena.Span<byte>(v));
         foreach (var step in _steps)
             step();
         foreach (var (v, view) in _outputs)
@@ -218,6 +245,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             return;
         _disposed = true;
         _stream.Dispose();
+        foreach (var b in _byteInputs.Values)
+            b.Dispose();
         _weights.Dispose();
         _activations.Dispose();
     }
@@ -345,7 +374,8 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 end[key] = at;
         }
         foreach (var v in p.Inputs)
-            Define(Root(v), v.ElementCount, -1);
+            if (v.DataType == DataType.Float32)
+                Define(Root(v), v.ElementCount, -1);
         for (int i = 0; i < p.Nodes.Count; i++)
         {
             var n = p.Nodes[i];
@@ -532,7 +562,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var x = Act(gp.Input);
                 var y = Act(gp.Output);
                 var s = Window(gp.Input, gp.Output);
-                var launch = k.GlobalAveragePool;
+                var launch = k.GlobalAveragePool.Value;
                 int n = (int)gp.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
@@ -544,7 +574,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 var s = Window(ap.Input, ap.Output);
                 s.PadTop = ap.Padding.Top;
                 s.PadLeft = ap.Padding.Left;
-                var launch = k.AveragePool;
+                var launch = k.AveragePool.Value;
                 int n = (int)ap.Output.ElementCount;
                 var (kh, kw, sh, swd) = (SpecializedValue.New(ap.KernelH), SpecializedValue.New(ap.KernelW), SpecializedValue.New(ap.StrideH), SpecializedValue.New(ap.StrideW));
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s, kh, kw, sh, swd));
@@ -582,20 +612,33 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                 int c = bn.Input.Shape[^1];
                 var sv = W(0, c);
                 var tv = W(1, c);
-                var launch = k.ChannelAffine;
+                var launch = k.ChannelAffine.Value;
                 int n = (int)bn.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, sv, tv, y, c));
                 break;
             }
             case ReshapeNode:
                 break; // aliases its input
+            case DequantizeNode dq:
+            {
+                var x = _byteInputs[dq.Input].View;
+                var y = Act(dq.Output);
+                var q = dq.Input.Quantization!;
+                float scale = q.Scale;
+                int zeroPoint = (int)q.ZeroPoint;
+                int signed = dq.Input.DataType == DataType.Int8 ? 1 : 0;
+                var launch = k.Dequantize.Value;
+                int n = (int)dq.Output.ElementCount;
+                _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, scale, zeroPoint, signed));
+                break;
+            }
             case SoftmaxNode sm:
             {
                 var x = Act(sm.Input);
                 var y = Act(sm.Output);
                 int cols = sm.Input.Shape[^1];
                 int rows = (int)(sm.Input.ElementCount / cols);
-                var launch = k.Softmax;
+                var launch = k.Softmax.Value;
                 var cfg = ElementwiseKernels.SoftmaxConfig(rows, _groupSize, _maxGroups);
                 float beta = sm.Beta;
                 _steps.Add(() => launch(stream, cfg, x, y, rows, cols, beta));
@@ -613,7 +656,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                     Before0 = pad.Before[0], Before1 = pad.Before[1], Before2 = pad.Before[2], Before3 = pad.Before[3],
                     Value = pad.PadValue,
                 };
-                var launch = k.Pad;
+                var launch = k.Pad.Value;
                 int n = (int)pad.Output.ElementCount;
                 _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, s));
                 break;
@@ -627,7 +670,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     {
         var x = Act(input);
         var y = Act(output);
-        var launch = _k.Clip;
+        var launch = _k.Clip.Value;
         var stream = _stream;
         int n = (int)output.ElementCount;
         _steps.Add(() => launch(stream, Threads(n), n, Threads(n), x, y, lo, hi));

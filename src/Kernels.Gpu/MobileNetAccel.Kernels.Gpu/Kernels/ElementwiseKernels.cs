@@ -26,6 +26,18 @@ public static class ElementwiseKernels
         }
     }
 
+    /// <summary>Dequantize uint8 (signed = 0) or int8 (signed = 1) to float32: y = scale·(q - zeroPoint).</summary>
+    public static void Dequantize(Index1D index, int total, int launched, ArrayView<byte> x, ArrayView<float> y, float scale, int zeroPoint, int signed)
+    {
+        for (int i = index; i < total; i += launched)
+        {
+            int q = x[i];
+            if (signed != 0 && q > 127)
+                q -= 256;
+            y[i] = scale * (q - zeroPoint);
+        }
+    }
+
     /// <summary>Inference batch norm folded to a per-channel affine map: y = x·scale[c] + shift[c].</summary>
     public static void ChannelAffine(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<float> scale, ArrayView<float> shift,
         ArrayView<float> y, int channels)
