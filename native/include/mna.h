@@ -231,6 +231,58 @@ MNA_API mna_status mna_f32_pad2d(int32_t batch, int32_t in_h, int32_t in_w, int3
                                  const float* input, size_t input_len,
                                  float* output, size_t output_len);
 
+/* ------------------------------------------------- pre-packed weights (load time) */
+
+/* An opaque, immutable object holding weights re-laid-out for the kernel table that was
+ * selected when it was packed (e.g. NR-wide GEMM panels with the bias in front, 64-byte
+ * aligned). Running it uses that table's microkernels whatever is selected later, so pack
+ * after mna_select_isa. It may be run from several threads at once. Packing copies: the
+ * caller's weight buffers may be freed afterwards. Destroy with mna_packed_destroy. */
+typedef struct mna_packed mna_packed;
+
+MNA_API mna_status mna_packed_destroy(mna_packed* packed); /* NULL is fine */
+/* The table the object was packed for (MNA_ISA_REFERENCE for plain copies); AUTO for NULL. */
+MNA_API mna_isa mna_packed_isa(const mna_packed* packed);
+
+/* Pointwise / fully connected: weights [out_c][in_c], bias [out_c] (may be NULL). Run as
+ * mna_f32_pwconv with `pixels` rows (a fully connected layer is pixels = batch, in_c = in_n,
+ * out_c = out_n). */
+MNA_API mna_status mna_f32_pwconv_pack(int32_t in_c, int32_t out_c,
+                                       const float* weights, size_t weights_len,
+                                       const float* bias, size_t bias_len,
+                                       mna_packed** packed);
+MNA_API mna_status mna_f32_pwconv_packed(const mna_packed* packed, int64_t pixels,
+                                         const float* input, size_t input_len,
+                                         int32_t activation,
+                                         float* output, size_t output_len,
+                                         mna_threadpool* pool);
+
+/* Full convolution (mna_f32_conv2d). The run's params must have the packed in_c, out_c,
+ * kernel_h and kernel_w; batch, spatial size, strides, pads and activation may differ. */
+MNA_API mna_status mna_f32_conv2d_pack(const mna_conv2d_params* p,
+                                       const float* weights, size_t weights_len,
+                                       const float* bias, size_t bias_len,
+                                       mna_packed** packed);
+MNA_API mna_status mna_f32_conv2d_packed(const mna_packed* packed, const mna_conv2d_params* p,
+                                         const float* input, size_t input_len,
+                                         float* output, size_t output_len,
+                                         mna_threadpool* pool);
+
+/* Fused inverted-residual block (mna_f32_irb). The run's params must have the packed in_c,
+ * hidden_c and out_c; the rest may differ. */
+MNA_API mna_status mna_f32_irb_pack(const mna_irb_params* p,
+                                    const float* expand_w, size_t expand_w_len,
+                                    const float* expand_b, size_t expand_b_len,
+                                    const float* dw_w, size_t dw_w_len,
+                                    const float* dw_b, size_t dw_b_len,
+                                    const float* project_w, size_t project_w_len,
+                                    const float* project_b, size_t project_b_len,
+                                    mna_packed** packed);
+MNA_API mna_status mna_f32_irb_packed(const mna_packed* packed, const mna_irb_params* p,
+                                      const float* input, size_t input_len,
+                                      float* output, size_t output_len,
+                                      mna_threadpool* pool);
+
 /* ------------------------------------------------- quantized kernels (uint8 / int8)
  *
  * Scalar reference kernels for TFLite-style quantized tensors: real = scale * (q - zero_point).

@@ -4,14 +4,14 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
-/// <summary>Conv2D: mna_f32_pwconv for 1x1/stride 1/no padding, else mna_f32_conv2d. Weights OHWI, packed once.</summary>
+/// <summary>Conv2D: mna_f32_pwconv_packed for 1x1/stride 1/no padding, else mna_f32_conv2d_packed. Weights OHWI, packed
+/// once at compile time for the kernel table selected then.</summary>
 internal sealed class Conv2DStep : NativeStep
 {
     private readonly Value _input, _output;
     private readonly Conv2DParams _p;
     private readonly bool _pointwise;
-    private readonly NativeBuffer _weights;
-    private readonly NativeBuffer? _bias;
+    private readonly NativePackedWeights _packed;
     private readonly NativeContext _ctx;
 
     public static NativeStepFactory? Plan(Conv2DNode n, out string reason)
@@ -28,8 +28,10 @@ internal sealed class Conv2DStep : NativeStep
         _output = n.Output;
         _p = n.ToParams();
         _pointwise = n.KernelH == 1 && n.KernelW == 1 && n.StrideH == 1 && n.StrideW == 1 && n.Padding.IsZero;
-        _weights = new NativeBuffer(n.Weights.AsFloats());
-        _bias = NativeBuffer.From(n.Bias);
+        ReadOnlySpan<float> bias = n.Bias is null ? default : n.Bias.AsFloats();
+        _packed = _pointwise
+            ? NativePackedWeights.PackPointwise(_p.InC, _p.OutC, n.Weights.AsFloats(), bias)
+            : NativePackedWeights.PackConv2D(_p, n.Weights.AsFloats(), bias);
     }
 
     public override void Run(IArena arena)
@@ -37,14 +39,10 @@ internal sealed class Conv2DStep : NativeStep
         var x = arena.Span<float>(_input);
         var y = arena.Span<float>(_output);
         if (_pointwise)
-            NativeKernels.PointwiseConv((long)_p.Batch * _p.InH * _p.InW, _p.InC, _p.OutC, x, _weights.Span, _bias.OrEmpty(), _p.Activation, y, _ctx.Pool);
+            _packed.RunPointwise((long)_p.Batch * _p.InH * _p.InW, x, _p.Activation, y, _ctx.Pool);
         else
-            NativeKernels.Conv2D(_p, x, _weights.Span, _bias.OrEmpty(), y, _ctx.Pool);
+            _packed.RunConv2D(_p, x, y, _ctx.Pool);
     }
 
-    public override void Dispose()
-    {
-        _weights.Dispose();
-        _bias?.Dispose();
-    }
+    public override void Dispose() => _packed.Dispose();
 }

@@ -4,13 +4,13 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
-/// <summary>The fused inverted-residual block as one mna_f32_irb call; its six weight/bias tensors packed once.</summary>
+/// <summary>The fused inverted-residual block as one mna_f32_irb_packed call: its six weight/bias tensors are packed
+/// once, at compile time, for the kernel table selected then (mna_f32_irb_pack: GEMM panels, bias in front).</summary>
 internal sealed class InvertedResidualStep : NativeStep
 {
     private readonly Value _input, _output;
     private readonly InvertedResidualParams _p;
-    private readonly NativeBuffer? _expandW, _expandB, _dwB, _projectB;
-    private readonly NativeBuffer _dwW, _projectW;
+    private readonly NativePackedWeights _packed;
     private readonly NativeContext _ctx;
 
     public static NativeStepFactory? Plan(InvertedResidualNode n, out string reason)
@@ -27,33 +27,17 @@ internal sealed class InvertedResidualStep : NativeStep
         _input = n.Input;
         _output = n.Output;
         _p = n.ToParams();
-        try
-        {
-            _expandW = NativeBuffer.From(n.ExpandWeights);
-            _expandB = NativeBuffer.From(n.ExpandBias);
-            _dwW = new NativeBuffer(n.DepthwiseWeights.AsFloats());
-            _dwB = NativeBuffer.From(n.DepthwiseBias);
-            _projectW = new NativeBuffer(n.ProjectWeights.AsFloats());
-            _projectB = NativeBuffer.From(n.ProjectBias);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        _packed = NativePackedWeights.PackInvertedResidual(_p,
+            n.ExpandWeights is null ? default : n.ExpandWeights.AsFloats(),
+            n.ExpandBias is null ? default : n.ExpandBias.AsFloats(),
+            n.DepthwiseWeights.AsFloats(),
+            n.DepthwiseBias is null ? default : n.DepthwiseBias.AsFloats(),
+            n.ProjectWeights.AsFloats(),
+            n.ProjectBias is null ? default : n.ProjectBias.AsFloats());
     }
 
     public override void Run(IArena arena) =>
-        NativeKernels.InvertedResidual(_p, arena.Span<float>(_input), _expandW.OrEmpty(), _expandB.OrEmpty(),
-            _dwW.Span, _dwB.OrEmpty(), _projectW.Span, _projectB.OrEmpty(), arena.Span<float>(_output), _ctx.Pool);
+        _packed.RunInvertedResidual(_p, arena.Span<float>(_input), arena.Span<float>(_output), _ctx.Pool);
 
-    public override void Dispose()
-    {
-        _expandW?.Dispose();
-        _expandB?.Dispose();
-        _dwW?.Dispose();
-        _dwB?.Dispose();
-        _projectW?.Dispose();
-        _projectB?.Dispose();
-    }
+    public override void Dispose() => _packed.Dispose();
 }

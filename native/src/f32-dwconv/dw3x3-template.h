@@ -1,0 +1,133 @@
+/* 3x3 depthwise row microkernel template (see mna_f32_dw3x3_ukernel in common/ukernels.h).
+ * Before including: a simd/simd-*.h header and DW_FN. Channel-tiled: for each block of VLEN
+ * channels the 9 taps and the bias stay in registers while the row is swept; the columns
+ * whose window lies inside the image run a branch-free body (one per stride), only the
+ * (at most 2) edge columns on each side take the bounds-checked path. */
+#include <stddef.h>
+
+#define DW_CAT2(a, b) a##b
+#define DW_CAT(a, b) DW_CAT2(a, b)
+#define DW_LD DW_CAT(DW_FN, _ld)
+#define DW_BLOCK DW_CAT(DW_FN, _block)
+
+static inline __attribute__((always_inline)) v_t DW_LD(const float* p, size_t n, int full) {
+  return full ? VLOAD(p) : vload_partial(p, n);
+}
+
+static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* rows, size_t in_w, size_t c,
+                                                          size_t stride, size_t pad_left, size_t out_w,
+                                                          size_t ox_lo, size_t ox_hi, size_t cb, size_t n,
+                                                          int full, const float* w, const float* bias,
+                                                          float* out, v_t lo, v_t hi) {
+  v_t k[9];
+  for (size_t t = 0; t < 9; t++) k[t] = DW_LD(w + t * c + cb, n, full);
+  const v_t b = bias ? DW_LD(bias + cb, n, full) : VZERO();
+  const float* r0 = rows[0] + cb;
+  const float* r1 = rows[1] + cb;
+  const float* r2 = rows[2] + cb;
+  float* o = out + cb;
+  /* edges: bounds-checked */
+  for (size_t ox = 0; ox < out_w; ox++) {
+    if (ox == ox_lo) {
+      ox = ox_hi; /* skip the interior */
+      if (ox >= out_w) break;
+    }
+    v_t acc = b;
+    const ptrdiff_t ix0 = (ptrdiff_t)(ox * stride) - (ptrdiff_t)pad_left;
+    for (size_t ky = 0; ky < 3; ky++) {
+      const float* rr = ky == 0 ? r0 : ky == 1 ? r1 : r2;
+      for (size_t kx = 0; kx < 3; kx++) {
+        const ptrdiff_t ix = ix0 + (ptrdiff_t)kx;
+        if (ix < 0 || ix >= (ptrdiff_t)in_w) continue;
+        acc = VFMA(DW_LD(rr + (size_t)ix * c, n, full), k[ky * 3 + kx], acc);
+      }
+    }
+    acc = VMIN(hi, VMAX(lo, acc));
+    if (full)
+      VSTORE(o + ox * c, acc);
+    else
+      vstore_partial(o + ox * c, acc, n);
+  }
+  /* interior: every tap inside the image. Four outputs at a time share the loaded input
+   * columns (stride 1: 6 columns per row for 4 outputs instead of 12) and give the core four
+   * independent FMA chains. Per element the taps still accumulate in (ky, kx) order. */
+  if (ox_lo < ox_hi) {
+    const size_t step = stride * c;
+    const float* x0 = r0 + (ox_lo * stride - pad_left) * c;
+    const float* x1 = r1 + (ox_lo * stride - pad_left) * c;
+    const float* x2 = r2 + (ox_lo * stride - pad_left) * c;
+    float* op = o + ox_lo * c;
+    size_t ox = ox_lo;
+    for (; ox + 4 <= ox_hi; ox += 4) {
+      v_t acc[4] = {b, b, b, b};
+      const float* xr[3] = {x0, x1, x2};
+#pragma GCC unroll 3
+      for (size_t ky = 0; ky < 3; ky++) {
+        v_t col[9];
+#pragma GCC unroll 9
+        for (size_t q = 0; q < 3 + 3 * stride; q++) col[q] = DW_LD(xr[ky] + q * c, n, full);
+#pragma GCC unroll 4
+        for (size_t j = 0; j < 4; j++)
+#pragma GCC unroll 3
+          for (size_t kx = 0; kx < 3; kx++) acc[j] = VFMA(col[j * stride + kx], k[ky * 3 + kx], acc[j]);
+      }
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; j++) {
+        const v_t v = VMIN(hi, VMAX(lo, acc[j]));
+        if (full)
+          VSTORE(op + j * c, v);
+        else
+          vstore_partial(op + j * c, v, n);
+      }
+      x0 += 4 * step, x1 += 4 * step, x2 += 4 * step, op += 4 * c;
+    }
+    for (; ox < ox_hi; ox++) {
+      v_t acc = b;
+      acc = VFMA(DW_LD(x0, n, full), k[0], acc);
+      acc = VFMA(DW_LD(x0 + c, n, full), k[1], acc);
+      acc = VFMA(DW_LD(x0 + 2 * c, n, full), k[2], acc);
+      acc = VFMA(DW_LD(x1, n, full), k[3], acc);
+      acc = VFMA(DW_LD(x1 + c, n, full), k[4], acc);
+      acc = VFMA(DW_LD(x1 + 2 * c, n, full), k[5], acc);
+      acc = VFMA(DW_LD(x2, n, full), k[6], acc);
+      acc = VFMA(DW_LD(x2 + c, n, full), k[7], acc);
+      acc = VFMA(DW_LD(x2 + 2 * c, n, full), k[8], acc);
+      acc = VMIN(hi, VMAX(lo, acc));
+      if (full)
+        VSTORE(op, acc);
+      else
+        vstore_partial(op, acc, n);
+      x0 += step, x1 += step, x2 += step, op += c;
+    }
+  }
+}
+
+void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_t pad_left, size_t out_w,
+                  const float* w, const float* bias, float* out, float fmin, float fmax) {
+  /* interior columns: ox*stride >= pad_left and ox*stride - pad_left + 2 <= in_w - 1 */
+  size_t ox_lo = (pad_left + stride - 1) / stride;
+  size_t ox_hi = in_w + pad_left >= 3 ? (in_w + pad_left - 3) / stride + 1 : 0;
+  if (ox_hi > out_w) ox_hi = out_w;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  if (ox_lo == ox_hi) ox_lo = ox_hi = out_w; /* no interior: all columns take the checked path */
+  const v_t lo = VSET1(fmin), hi = VSET1(fmax);
+  size_t cb = 0;
+  for (; cb + VLEN <= c; cb += VLEN) {
+    if (stride == 1)
+      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, w, bias, out, lo, hi);
+    else
+      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, w, bias, out, lo, hi);
+  }
+  if (cb < c) {
+    if (stride == 1)
+      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+    else
+      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+  }
+}
+
+#undef DW_LD
+#undef DW_BLOCK
+#undef DW_CAT
+#undef DW_CAT2
+#undef DW_FN

@@ -1,0 +1,175 @@
+/* Fused inverted-residual block, row by row (ISA-independent driver over a ukernel set).
+ *
+ * For each output row: the (at most 3) expanded input rows it needs are computed by the
+ * GEMM microkernel into a 3-slot ring (slot = input row % 3, so a row computed for the
+ * previous output row is reused), with bias + activation in the store; the depthwise row
+ * kernel writes one row of out_w x hidden floats; the project GEMM reads that row and
+ * stores bias + activation + residual straight into the output. The expanded tensor never
+ * exists: the working set is 3 * in_w * hidden + out_w * hidden floats per thread
+ * (block 2 of MobileNetV2 1.0/224: 168 KiB).
+ *
+ * Threads: images x bands of output rows; each band recomputes its 1-2 halo rows. When
+ * the image is too short for that to pay (out_h < 14 * threads), the block runs layer by
+ * layer instead with each layer split over all threads (those tensors fit in L2 anyway).
+ * Both paths use the same microkernels with the same per-element order, so the result is
+ * bit-identical for any thread count. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "common/threadpool.h"
+#include "common/ukernels.h"
+
+/* Expanded tensors smaller than this run layer by layer (they fit in L2). */
+#ifndef MNA_IRB_FUSE_MIN_BYTES
+#define MNA_IRB_FUSE_MIN_BYTES (512u * 1024u)
+#endif
+
+typedef struct {
+  const mna_f32_ukernels* uk;
+  const mna_irb_params* p;
+  size_t out_h, out_w, hidden, bands, band_rows;
+  const float *input, *ep, *dw_w, *dw_b, *pp, *zero;
+  float* output;
+  float elo, ehi, dlo, dhi, plo, phi;
+  int failed;
+} irb_ctx;
+
+static void irb_units(void* vctx, size_t begin, size_t end) {
+  irb_ctx* x = (irb_ctx*)vctx;
+  const mna_irb_params* p = x->p;
+  const mna_f32_ukernels* uk = x->uk;
+  const size_t in_h = (size_t)p->in_h, in_w = (size_t)p->in_w, in_c = (size_t)p->in_c;
+  const size_t hid = x->hidden, out_c = (size_t)p->out_c, s = (size_t)p->stride;
+  const size_t ring_row = in_w * hid;
+  float* scratch = (float*)mna_scratch(MNA_SCRATCH_RING, ((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
+  if (!scratch) {
+    __atomic_store_n(&x->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  float* ring = scratch;
+  float* dwrow = scratch + (p->hidden_c ? 3 * ring_row : 0);
+  for (size_t u = begin; u < end; u++) {
+    const size_t n = u / x->bands, band = u % x->bands;
+    const size_t oy0 = band * x->band_rows;
+    const size_t oy1 = oy0 + x->band_rows < x->out_h ? oy0 + x->band_rows : x->out_h;
+    ptrdiff_t tag[3] = {-1, -1, -1};
+    const float* img = x->input + n * in_h * in_w * in_c;
+    for (size_t oy = oy0; oy < oy1; oy++) {
+      const float* rows[3];
+      for (size_t ky = 0; ky < 3; ky++) {
+        const ptrdiff_t iy = (ptrdiff_t)(oy * s) - p->pad_top + (ptrdiff_t)ky;
+        if (iy < 0 || iy >= (ptrdiff_t)in_h) {
+          rows[ky] = x->zero;
+        } else if (!p->hidden_c) {
+          rows[ky] = img + (size_t)iy * in_w * in_c;
+        } else {
+          const size_t slot = (size_t)iy % 3;
+          float* dst = ring + slot * ring_row;
+          if (tag[slot] != iy) {
+            mna_f32_gemm_run(uk, in_w, hid, in_c, img + (size_t)iy * in_w * in_c, in_c, x->ep, dst, hid, NULL, 0,
+                             x->elo, x->ehi, NULL);
+            tag[slot] = iy;
+          }
+          rows[ky] = dst;
+        }
+      }
+      uk->dw3x3(rows, in_w, hid, s, (size_t)p->pad_left, x->out_w, x->dw_w, x->dw_b, dwrow, x->dlo, x->dhi);
+      float* out = x->output + ((n * x->out_h + oy) * x->out_w) * out_c;
+      const float* res = p->residual ? img + oy * in_w * in_c : NULL;
+      mna_f32_gemm_run(uk, x->out_w, out_c, hid, dwrow, hid, x->pp, out, out_c, res, in_c, x->plo, x->phi, NULL);
+    }
+  }
+}
+
+/* Layer by layer, each layer threaded over the whole pool (short images). */
+static mna_status irb_layers(const irb_ctx* x, mna_threadpool* pool) {
+  const mna_irb_params* p = x->p;
+  const size_t in_pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
+  const size_t out_pixels = (size_t)p->batch * x->out_h * x->out_w;
+  float* t = NULL;
+  const float* dw_in = x->input;
+  if (p->hidden_c) {
+    t = (float*)mna_scratch(MNA_SCRATCH_EXPANDED, in_pixels * x->hidden * sizeof(float));
+    if (!t) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the expanded tensor");
+    mna_f32_gemm_run(x->uk, in_pixels, x->hidden, (size_t)p->in_c, x->input, (size_t)p->in_c, x->ep, t, x->hidden,
+                     NULL, 0, x->elo, x->ehi, pool);
+    dw_in = t;
+  }
+  float* d = (float*)mna_scratch(MNA_SCRATCH_DW, out_pixels * x->hidden * sizeof(float));
+  if (!d) {
+    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the depthwise output");
+  }
+  const mna_conv2d_params dwp = {
+      .batch = p->batch, .in_h = p->in_h, .in_w = p->in_w, .in_c = (int32_t)x->hidden, .out_c = (int32_t)x->hidden,
+      .kernel_h = 3, .kernel_w = 3, .stride_h = p->stride, .stride_w = p->stride,
+      .pad_top = p->pad_top, .pad_left = p->pad_left, .pad_bottom = p->pad_bottom, .pad_right = p->pad_right,
+      .activation = p->dw_activation};
+  mna_status s = mna_fast_f32_dwconv2d(x->uk, &dwp, (int32_t)x->out_h, (int32_t)x->out_w, dw_in, x->dw_w, x->dw_b,
+                                       d, pool);
+  if (s == MNA_OK)
+    mna_f32_gemm_run(x->uk, out_pixels, (size_t)p->out_c, x->hidden, d, x->hidden, x->pp, x->output,
+                     (size_t)p->out_c, p->residual ? x->input : NULL, (size_t)p->in_c, x->plo, x->phi, pool);
+  return s;
+}
+
+mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h,
+                                   int32_t out_w, const float* input, const float* expand_packed,
+                                   const float* dw_w, const float* dw_b, const float* project_packed,
+                                   float* output, mna_threadpool* pool) {
+  irb_ctx x;
+  memset(&x, 0, sizeof x);
+  x.uk = uk;
+  x.p = p;
+  x.out_h = (size_t)out_h;
+  x.out_w = (size_t)out_w;
+  x.hidden = p->hidden_c ? (size_t)p->hidden_c : (size_t)p->in_c;
+  x.input = input;
+  x.ep = expand_packed;
+  x.dw_w = dw_w;
+  x.dw_b = dw_b;
+  x.pp = project_packed;
+  x.output = output;
+  mna_act_bounds(p->expand_activation, &x.elo, &x.ehi);
+  mna_act_bounds(p->dw_activation, &x.dlo, &x.dhi);
+  mna_act_bounds(p->project_activation, &x.plo, &x.phi);
+  const size_t threads = (size_t)mna_threadpool_threads(pool);
+  /* Row fusion pays when the expanded tensor would not stay in L2; below that, layer by layer
+   * reads each weight panel once for all pixels instead of once per row. */
+  const size_t expanded_bytes = (size_t)p->in_h * (size_t)p->in_w * x.hidden * sizeof(float);
+  const char* force = getenv("MNA_IRB_MODE"); /* benchmarking aid: "rows" or "layers" */
+  int fuse = expanded_bytes > MNA_IRB_FUSE_MIN_BYTES && x.out_h >= 14 * threads;
+  if (force && force[0] == 'r') fuse = 1;
+  if (force && force[0] == 'l') fuse = 0;
+  if (!fuse) return irb_layers(&x, pool);
+  x.bands = threads;
+  x.band_rows = (x.out_h + threads - 1) / threads;
+  x.bands = (x.out_h + x.band_rows - 1) / x.band_rows;
+  const float* zero = (const float*)mna_scratch(MNA_SCRATCH_ZERO, (size_t)p->in_w * x.hidden * sizeof(float));
+  if (!zero) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a zero row");
+  x.zero = zero;
+  mna_parallelize_1d(pool, irb_units, &x, (size_t)p->batch * x.bands);
+  if (x.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the row ring");
+  return MNA_OK;
+}
+
+mna_status mna_fast_f32_irb(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h, int32_t out_w,
+                            const float* input, const float* expand_w, const float* expand_b, const float* dw_w,
+                            const float* dw_b, const float* project_w, const float* project_b, float* output,
+                            mna_threadpool* pool) {
+  const size_t hidden = p->hidden_c ? (size_t)p->hidden_c : (size_t)p->in_c;
+  float* ep = NULL;
+  if (p->hidden_c) {
+    ep = mna_f32_gemm_pack(uk, hidden, (size_t)p->in_c, expand_w, (size_t)p->in_c, expand_b);
+    if (!ep) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate packed expand weights");
+  }
+  float* pp = mna_f32_gemm_pack(uk, (size_t)p->out_c, hidden, project_w, hidden, project_b);
+  if (!pp) {
+    mna_aligned_free(ep);
+    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate packed project weights");
+  }
+  const mna_status s = mna_fast_f32_irb_packed(uk, p, out_h, out_w, input, ep, dw_w, dw_b, pp, output, pool);
+  mna_aligned_free(ep);
+  mna_aligned_free(pp);
+  return s;
+}

@@ -1,0 +1,24 @@
+/* f32 GEMM microkernels for 1x1 convolution, avx2: 6x16 (MR x NR), 1x16, and the half-width 6x8, 1x8. */
+#include "common/ukernels.h"
+#include "simd/simd-avx2.h"
+
+#define GEMM_MR 6
+#define GEMM_NV 2
+#define GEMM_FN mna_f32_gemm_ukernel_6x16__avx2
+#include "f32-pwconv/gemm-template.h"
+
+#define GEMM_MR 1
+#define GEMM_NV 2
+#define GEMM_FN mna_f32_gemm_ukernel_1x16__avx2
+#include "f32-pwconv/gemm-template.h"
+
+/* half-width tile for the last column panel when the remainder fits in NR/2 */
+#define GEMM_MR 6
+#define GEMM_NV 1
+#define GEMM_FN mna_f32_gemm_ukernel_6x8__avx2
+#include "f32-pwconv/gemm-template.h"
+
+#define GEMM_MR 1
+#define GEMM_NV 1
+#define GEMM_FN mna_f32_gemm_ukernel_1x8__avx2
+#include "f32-pwconv/gemm-template.h"

@@ -1,0 +1,80 @@
+/* GEMM microkernel template (see mna_f32_gemm_ukernel in common/ukernels.h).
+ * Before including: a simd/simd-*.h header, and GEMM_MR, GEMM_NV (vectors per row: NR =
+ * GEMM_NV * VLEN), GEMM_FN. May be included several times; undefines its parameters.
+ * Rows beyond mr alias row mr-1 (same inputs, same outputs, identical values), so the
+ * fully unrolled MR x NR body has no row branches. */
+#include <stddef.h>
+
+#define GEMM_NR (GEMM_NV * VLEN)
+
+void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_stride,
+                    const float* restrict w, float* restrict c, size_t c_stride, const float* restrict r,
+                    size_t r_stride, float fmin, float fmax) {
+  const float* ap[GEMM_MR];
+  float* cp[GEMM_MR];
+  const float* rp[GEMM_MR];
+#pragma GCC unroll 16
+  for (size_t i = 0; i < GEMM_MR; i++) {
+    const size_t row = i < mr ? i : mr - 1;
+    ap[i] = a + row * a_stride;
+    cp[i] = c + row * c_stride;
+    rp[i] = r ? r + row * r_stride : NULL;
+  }
+  v_t acc[GEMM_MR][GEMM_NV];
+#pragma GCC unroll 16
+  for (size_t j = 0; j < GEMM_NV; j++) {
+    const v_t b = VLOAD(w + j * VLEN);
+#pragma GCC unroll 16
+    for (size_t i = 0; i < GEMM_MR; i++) acc[i][j] = b;
+  }
+  w += GEMM_NR;
+  for (size_t k = 0; k < kc; k++) {
+    v_t b[GEMM_NV];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < GEMM_NV; j++) b[j] = VLOAD(w + j * VLEN);
+    w += GEMM_NR;
+#pragma GCC unroll 16
+    for (size_t i = 0; i < GEMM_MR; i++) {
+      const v_t av = VSET1(ap[i][k]);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < GEMM_NV; j++) acc[i][j] = VFMA(av, b[j], acc[i][j]);
+    }
+  }
+  const v_t lo = VSET1(fmin), hi = VSET1(fmax);
+#pragma GCC unroll 16
+  for (size_t i = 0; i < GEMM_MR; i++)
+#pragma GCC unroll 16
+    for (size_t j = 0; j < GEMM_NV; j++) acc[i][j] = VMIN(hi, VMAX(lo, acc[i][j]));
+  if (nc == GEMM_NR) {
+    if (r) {
+#pragma GCC unroll 16
+      for (size_t i = 0; i < GEMM_MR; i++)
+#pragma GCC unroll 16
+        for (size_t j = 0; j < GEMM_NV; j++) VSTORE(cp[i] + j * VLEN, VADD(acc[i][j], VLOAD(rp[i] + j * VLEN)));
+    } else {
+#pragma GCC unroll 16
+      for (size_t i = 0; i < GEMM_MR; i++)
+#pragma GCC unroll 16
+        for (size_t j = 0; j < GEMM_NV; j++) VSTORE(cp[i] + j * VLEN, acc[i][j]);
+    }
+  } else {
+    for (size_t i = 0; i < GEMM_MR; i++) {
+      size_t left = nc;
+      for (size_t j = 0; j < GEMM_NV && left; j++) {
+        const size_t n = left < VLEN ? left : VLEN;
+        v_t v = acc[i][j];
+        if (r) v = VADD(v, n == VLEN ? VLOAD(rp[i] + j * VLEN) : vload_partial(rp[i] + j * VLEN, n));
+        if (n == VLEN)
+          VSTORE(cp[i] + j * VLEN, v);
+        else
+          vstore_partial(cp[i] + j * VLEN, v, n);
+        left -= n;
+      }
+    }
+  }
+}
+
+#undef GEMM_NR
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_FN

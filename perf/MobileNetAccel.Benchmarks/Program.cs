@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+namespace MobileNetAccel.Benchmarks;
+
+/// <summary>
+/// Benchmarks of the native CPU kernels and whole MobileNets against ONNX Runtime.
+/// Run (BenchmarkDotNet prints a menu and runs nothing without --filter):
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*'
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*ModelBenchmarks*'
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*LayerBenchmarks*' '*PeakProbe*'
+/// Environment: MNA_SHARED = the folder holding models/onnx (default: a 'shared' folder beside an ancestor).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var config = DefaultConfig.Instance
+            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min, BenchmarkDotNet.Columns.StatisticColumn.Median)
+            .AddColumn(new GflopsColumn(), new PeakPercentColumn(), new ImagesPerSecondColumn())
+            .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}
