@@ -102,10 +102,10 @@ public sealed class CpuAcceleratorNetworkTests : NetworkTests
     public void TfliteMobileNetV1_025_128_Quant() => CompareFileWithNativeCpu("models/tflite/mobilenet_v1_0.25_128_quant.tflite");
 
     [Test]
-    public void Batch8EqualsBatch1_V2() => BatchEqualsPerImage(Architecture.MobileNetV2, 0.35, 64, 8);
+    public void Batch8EqualsBatch1_V2() => BatchEqualsPerImage(Architecture.MobileNetV2, 0.35, 32, 8);
 
     [Test]
-    public void Batch8EqualsBatch1_V1() => BatchEqualsPerImage(Architecture.MobileNetV1, 0.25, 64, 8);
+    public void Batch8EqualsBatch1_V1() => BatchEqualsPerImage(Architecture.MobileNetV1, 0.25, 32, 8);
 }
 
 /// <summary>CUDA: every zoo size the GPU check uses; skipped (reported) where there is no NVIDIA GPU, as in CI.</summary>
