@@ -1,0 +1,26 @@
+namespace MobileNetAccel.Kernels.Gpu.Kernels;
+
+/// <summary>Shape of a windowed NHWC op (conv, depthwise, pooling). Passed by value to kernels.</summary>
+public struct WindowShape
+{
+    public int N, InH, InW, InC, OutH, OutW, OutC, PadTop, PadLeft;
+}
+
+/// <summary>C[M,N] = act(A[M,K] · B[K,N] + bias[N]) (+ R[M,N] when Residual != 0).</summary>
+public struct GemmShape
+{
+    public int M, N, K, Residual;
+}
+
+/// <summary>Shape of the fused expand 1x1 + depthwise 3x3 kernel.</summary>
+public struct ExpandDepthwiseShape
+{
+    public int N, InH, InW, InC, Hidden, OutH, OutW, PadTop, PadLeft, TilesX, TilesY;
+}
+
+/// <summary>Shape of a rank-4 constant pad.</summary>
+public struct PadShape
+{
+    public int InD0, InD1, InD2, InD3, OutD1, OutD2, OutD3, Before0, Before1, Before2, Before3;
+    public float Value;
+}
