@@ -55,6 +55,21 @@ public sealed class Model
         return new Model(g);
     }
 
+    /// <summary>Loads a model file, choosing the reader by extension: <c>.onnx</c> (ONNX, see
+    /// <see cref="Formats.Onnx.OnnxImporter"/>) or <c>.tflite</c> (<see cref="Formats.TFLite.TfliteReader"/>). A file that is malformed or uses something unsupported raises
+    /// <see cref="Formats.ModelFormatException"/> naming the file and where in it the problem is.</summary>
+    public static Model Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".onnx" => new Model(Formats.Onnx.OnnxImporter.Load(path)),
+            ".tflite" => new Model(Formats.TFLite.TfliteReader.Load(path)),
+            _ => throw new Formats.ModelFormatException(path, "", $"unknown model file extension '{extension}' (supported: .onnx, .tflite)"),
+        };
+    }
+
     /// <summary>Internal access without a copy (sessions clone it themselves).</summary>
     internal ModelGraph GraphNoCopy => _graph;
 

@@ -8,7 +8,7 @@ using MobileNetAccel.Imaging;
 namespace MobileNetAccel.Cli.Commands;
 
 /// <summary>
-/// <c>mobilenet classify --model M.tflite --labels L.txt [--top K] [--resize bilinear|nearest] [--backend B] [--json] IMAGE...</c>:
+/// <c>mobilenet classify --model M.tflite|M.onnx --labels L.txt [--top K] [--resize bilinear|nearest] [--preset torchvision] [--backend B] [--json] IMAGE...</c>:
 /// decodes each image, resizes it to the model's input (optionally after a centre crop), normalises it as the model
 /// expects and prints label_image-style lines <c>0.714844: 286 Egyptian cat</c> (score = probability), or one JSON object.
 /// </summary>
@@ -16,7 +16,7 @@ internal static class ClassifyCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file (.tflite)", Required = true };
+        var model = new Option<string>("--model") { Description = "Model file (.tflite, .onnx)", Required = true };
         var labels = new Option<string?>("--labels") { Description = "Labels file, one label per line (line i = class i)" };
         var top = new Option<int>("--top") { Description = "How many classes to print", DefaultValueFactory = _ => 5 };
         var resize = new Option<string>("--resize") { Description = "Resampling: bilinear (default) or nearest (PIL's pixel-centre NEAREST)", DefaultValueFactory = _ => "bilinear" };
@@ -28,19 +28,22 @@ internal static class ClassifyCommand
         var useFloat = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {model, results: [{image, top: [{index, label, score}]}]}" };
+        var preset = new Option<string>("--preset") { Description = "Preprocessing preset: none (use --crop/--resize/--normalize) or torchvision (shorter side to crop/0.875 = 256 for 224, centre crop, ImageNet mean/std)", DefaultValueFactory = _ => "none" };
+        preset.AcceptOnlyFromAmong("none", "torchvision");
         var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP)", Arity = ArgumentArity.OneOrMore };
         top.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top must be at least 1"); });
         crop.Validators.Add(r => { double c = r.GetValueOrDefault<double>(); if (!(c > 0 && c <= 1)) r.AddError("--crop must be in (0, 1]"); });
 
         var command = new Command("classify", "Classify photographs with an image-classification model (label_image style)");
-        foreach (var o in new Option[] { model, labels, top, resize, crop, norm, backend, useFloat, threads, json })
+        foreach (var o in new Option[] { model, labels, top, resize, crop, norm, backend, useFloat, threads, json, preset })
             command.Options.Add(o);
         command.Arguments.Add(images);
         command.SetAction(result =>
         {
             try
             {
-                var options = new PreprocessOptions
+                bool torchvision = result.GetValue(preset) == "torchvision";
+                var options = torchvision ? new PreprocessOptions { Normalization = NormalizationPreset.Torchvision } : new PreprocessOptions
                 {
                     Resize = result.GetValue(resize) == "nearest" ? ResizeMode.Nearest : ResizeMode.Bilinear,
                     CenterCropFraction = result.GetValue(crop),
@@ -52,7 +55,7 @@ internal static class ClassifyCommand
                         _ => NormalizationPreset.Auto,
                     },
                 };
-                return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options,
+                return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options, torchvision,
                     new SessionOptions { Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads) },
                     result.GetValue(json), result.GetValue(images)!);
             }
@@ -66,7 +69,7 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, SessionOptions so, bool json, string[] images)
+    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, bool torchvision, SessionOptions so, bool json, string[] images)
     {
         var model = ModelFile.Load(modelPath);
         string[] labels = labelsPath is null ? Array.Empty<string>() : Classifier.LoadLabels(labelsPath);
@@ -82,6 +85,11 @@ internal static class ClassifyCommand
         foreach (var path in images)
         {
             var image = RgbImage.Load(path);
+            if (torchvision)
+            {
+                var (h, w, _) = ImagePreprocessor.Geometry(input.Shape);
+                image = TorchvisionTransform.ResizeAndCenterCrop(image, TorchvisionTransform.ResizeFor(Math.Min(h, w)), w, h);
+            }
             var tensor = ImagePreprocessor.ToTensor(image, input.Shape, input.DataType, input.Quantization, pre);
             tensor.CopyTo(inBytes, 0);
             session.RunRaw(inBytes, outBytes);

@@ -13,15 +13,27 @@ internal static class InfoCommand
     {
         var model = new ModelOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
-        var command = new Command("info", "Layer table (name, op, input and output shape, parameters, MACs) and totals of a built-in model");
+        var modelFile = new Option<string?>("--model") { Description = "Show a model file (.onnx, .tflite) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
+        var command = new Command("info", "Layer table (name, op, input and output shape, parameters, MACs) and totals of a built-in model or a model file (--model)");
         model.AddTo(command);
         command.Options.Add(json);
+        command.Options.Add(modelFile);
         command.SetAction(result =>
         {
             var (arch, alpha, resolution) = model.Read(result);
-            var graph = ModelZoo.Build(arch, alpha, resolution);
+            string? file = result.GetValue(modelFile);
+            ModelGraph graph;
+            try
+            {
+                graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : ModelFile.Load(file).Graph;
+            }
+            catch (Exception e) when (e is MobileNetAccel.Formats.ModelFormatException or GraphException or NotSupportedException or IOException)
+            {
+                Console.Error.WriteLine($"mobilenet info: {e.Message}");
+                return 2;
+            }
             if (result.GetValue(json))
-                WriteJson(graph, arch, alpha, resolution);
+                WriteJson(graph, arch, alpha, resolution, file);
             else
                 WriteTable(graph);
             return 0;
@@ -46,16 +58,21 @@ internal static class InfoCommand
         Console.WriteLine("MACs = multiply-accumulates of the conv, depthwise and classifier layers for one image.");
     }
 
-    private static void WriteJson(ModelGraph graph, Architecture arch, double alpha, int resolution)
+    private static void WriteJson(ModelGraph graph, Architecture arch, double alpha, int resolution, string? file)
     {
         using var stdout = Console.OpenStandardOutput();
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteString("model", graph.Name);
-            w.WriteString("arch", arch == Architecture.MobileNetV1 ? "v1" : "v2");
-            w.WriteNumber("alpha", alpha);
-            w.WriteNumber("resolution", resolution);
+            if (file is not null)
+                w.WriteString("file", file);
+            else
+            {
+                w.WriteString("arch", arch == Architecture.MobileNetV1 ? "v1" : "v2");
+                w.WriteNumber("alpha", alpha);
+                w.WriteNumber("resolution", resolution);
+            }
             w.WriteNumber("params", graph.TotalParameters);
             w.WriteNumber("macs", graph.TotalMacs);
             w.WriteStartArray("layers");

@@ -11,7 +11,8 @@ internal static class ModelFile
         return ext switch
         {
             ".tflite" => new Model(TfliteReader.Load(path)),
-            _ => throw new NotSupportedException($"{path}: unknown model format '{ext}' (supported: .tflite)"),
+            ".onnx" => new Model(MobileNetAccel.Formats.Onnx.OnnxImporter.Load(path)),
+            _ => throw new NotSupportedException($"{path}: unknown model format '{ext}' (supported: .tflite, .onnx)"),
         };
     }
 }

@@ -25,6 +25,9 @@ internal static class ReferenceOps
         ReshapeNode n => RefReshape.Plan(n, out reason),
         SoftmaxNode n => RefSoftmax.Plan(n, out reason),
         PadNode n => RefPad.Plan(n, out reason),
+        TransposeNode n => RefTranspose.Plan(n, out reason),
+        ConcatNode n => RefConcat.Plan(n, out reason),
+        MatMulNode n => RefMatMul.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 

@@ -12,15 +12,12 @@ internal sealed class RefReshape : ReferenceStep
     {
         if (!ReferenceOps.Float(n, out reason))
             return null;
-        if (n.Input.IsConstant)
-        {
-            reason = "reshape of a constant";
-            return null;
-        }
         return () => new RefReshape(n);
     }
 
     private RefReshape(ReshapeNode n) => _n = n;
 
-    public override void Run(IArena arena) => arena.Span<float>(_n.Input).CopyTo(arena.Span<float>(_n.Output));
+    /// <summary>Copies the input (or, for a graph output that the importer computed as a constant, the constant).</summary>
+    public override void Run(IArena arena) =>
+        (_n.Input.IsConstant ? _n.Input.AsFloats() : arena.Span<float>(_n.Input)).CopyTo(arena.Span<float>(_n.Output));
 }

@@ -1,0 +1,74 @@
+using MobileNetAccel.Execution;
+using MobileNetAccel.Graph;
+
+namespace MobileNetAccel.Backends.Native.Ops;
+
+/// <summary>
+/// Axis permutation (e.g. the NCHW → NHWC conversion at an ONNX model's input). Pure data movement, written in C#:
+/// the output is walked in order with the input offset kept incrementally (an odometer over the output dims), so each
+/// element costs an add, not a division.
+/// </summary>
+internal sealed class TransposeStep : NativeStep
+{
+    private readonly Value _input, _output;
+    private readonly int[] _outShape;
+    private readonly long[] _srcStride;
+
+    public static NativeStepFactory? Plan(TransposeNode n, out string reason)
+    {
+        if (!NativeOps.AllFloat(n, out reason))
+            return null;
+        if (n.Input.IsConstant)
+        {
+            reason = "transpose of a constant should be folded";
+            return null;
+        }
+        return _ => new TransposeStep(n);
+    }
+
+    private TransposeStep(TransposeNode n)
+    {
+        _input = n.Input;
+        _output = n.Output;
+        _outShape = (int[])n.Output.Shape.Clone();
+        int rank = _outShape.Length;
+        var inStride = new long[rank];
+        long s = 1;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            inStride[d] = s;
+            s *= n.Input.Shape[d];
+        }
+        _srcStride = n.Perm.Select(p => inStride[p]).ToArray();
+    }
+
+    public override void Run(IArena arena)
+    {
+        var x = arena.Span<float>(_input);
+        var y = arena.Span<float>(_output);
+        int rank = _outShape.Length;
+        if (rank == 0)
+        {
+            y[0] = x[0];
+            return;
+        }
+        Span<int> index = stackalloc int[rank];
+        int last = _outShape[rank - 1];
+        long lastStride = _srcStride[rank - 1];
+        long src = 0;
+        for (int e = 0; e < y.Length; e += last)
+        {
+            long p = src;
+            for (int i = 0; i < last; i++, p += lastStride)
+                y[e + i] = x[(int)p];
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                src += _srcStride[d];
+                if (++index[d] < _outShape[d])
+                    break;
+                src -= _srcStride[d] * _outShape[d];
+                index[d] = 0;
+            }
+        }
+    }
+}
