@@ -163,6 +163,11 @@ else
   echo "{\"available\": false, \"reason\": \"python3 with torch and CUDA not found\"}" > "$OUT/peer-torch-mobilenet_v2.json"
 fi
 
+# ---- 4b. Vulkan backend on the same GPU (perf/gpu-check-vulkan.sh; MNA_GPU_CHECK_VULKAN=0 skips it) -------------
+if [ "${MNA_GPU_CHECK_VULKAN:-1}" = 1 ]; then
+  bash "$HERE/gpu-check-vulkan.sh" "$OUT" "$CLI" || FAILED=1
+fi
+
 # ---- 5. summary ---------------------------------------------------------------------------------------------------
 if command -v python3 >/dev/null 2>&1; then
   python3 - "$OUT" "$GPU" <<'PY' || FAILED=1

@@ -10,13 +10,15 @@ internal static class CliMain
     [
         InfoCommand.Create(),
         BenchCommand.Create(),
-        CompareCommand.Create(),
         ClassifyCommand.Create(),
         RunCommand.Create(),
+        DevicesCommand.Create(),
+        CompareCommand.Create(),
     ];
 
     public static int Run(string[] args)
     {
+        MobileNetAccel.Vulkan.VulkanBackend.Register();
         GpuBackends.Register();
         if (GpuBackends.CheckArguments(args) is { } unavailable)
         {

@@ -1,11 +1,12 @@
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Graph.Passes;
+using Microsoft.Extensions.Logging;
 
 namespace MobileNetAccel;
 
 /// <summary>
-/// Runs a <see cref="Model"/> on one backend. Creating the session copies the graph, optimises it (when
+/// Runs a <see cref="Model"/> on the backends <see cref="SessionOptions.Backend"/> asks for (see <see cref="Placement"/>). Creating the session copies the graph, optimises it (when
 /// <see cref="SessionOptions.Optimize"/>), plans the activation arena and compiles the graph (weights are packed once).
 /// <para>Thread safety: <see cref="Run(ReadOnlySpan{float}, Span{float})"/> may be called from several threads at once;
 /// runs are serialised by a lock (one arena per session). For parallel throughput create one session per thread.</para>
@@ -44,9 +45,21 @@ public sealed class InferenceSession : IDisposable
             if (t.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8)
                 || (t.DataType != DataType.Float32 && (t.Quantization is null || t.Quantization.IsPerChannel)))
                 throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; sessions run float32 or per-tensor quantized uint8/int8 inputs and outputs");
-        var backend = BackendCatalog.Get(Options.Backend);
         Threads = Options.EffectiveThreads;
-        _executor = new GraphExecutor(graph, backend, new CompileOptions { Threads = Threads });
+        string? cacheDir = null;
+        if (Options.CalibrationCache)
+            cacheDir = Options.CalibrationCacheDirectory ?? CalibrationCache.DefaultDirectory();
+        var plan = BackendSelector.Select(graph, new SelectionOptions
+        {
+            Backend = Options.Backend,
+            Strict = Options.Strict,
+            Threads = Threads,
+            CalibrationRuns = Options.CalibrationRuns,
+            CacheDirectory = cacheDir,
+            Backends = Options.Backends,
+            Logger = Options.LoggerFactory?.CreateLogger("MobileNetAccel.Selection"),
+        });
+        _executor = new GraphExecutor(graph, plan, new CompileOptions { Threads = Threads });
     }
 
     public SessionOptions Options { get; }
@@ -54,8 +67,9 @@ public sealed class InferenceSession : IDisposable
     public int Threads { get; }
     public IReadOnlyList<TensorInfo> Inputs { get; }
     public IReadOnlyList<TensorInfo> Outputs { get; }
-    /// <summary>Which backend and device runs each node of the (optimised) graph.</summary>
-    public IReadOnlyList<NodePlacement> Placement => _executor.Placement;
+    /// <summary>Which backend and device runs each node of the (optimised) graph, the partitions with their measured
+    /// cost, the host↔device transfers and why (<c>ToString()</c> prints it all).</summary>
+    public PlacementReport Placement => _executor.Placement;
     /// <summary>The graph as it runs (after the passes). Do not modify it.</summary>
     public ModelGraph Graph => _executor.Graph;
     /// <summary>Rewrites made by each pass.</summary>

@@ -8,9 +8,35 @@ public sealed class SessionOptions
     /// <see cref="Environment.ProcessorCount"/> elsewhere).</summary>
     public int Threads { get; set; }
 
-    /// <summary>Backend name: "cpu" (native C kernels, the default), "managed" (C# reference), or one registered
-    /// through <see cref="Execution.BackendRegistry"/>.</summary>
+    /// <summary>Which backend runs the graph: "cpu" (native C kernels, the default), "managed" (C# reference), a backend
+    /// registered through <see cref="Execution.BackendRegistry"/> ("ilgpu-cuda", "vulkan") or one of its device ids
+    /// ("vulkan:1"); a comma-separated list in order of preference ("ilgpu-cuda,cpu"); or "auto": partition the graph
+    /// by what each device supports and choose per partition from a short calibration (see
+    /// <see cref="Execution.BackendSelector"/>). The default stays "cpu" so that a plain session never spends time
+    /// calibrating and behaves the same on every machine; ask for "auto" to let the library choose.</summary>
     public string Backend { get; set; } = "cpu";
+
+    /// <summary>Fail (NotSupportedException naming the node/backend) instead of falling back when a requested backend
+    /// cannot run a node or has no device. Not strict (the default): the fallback is logged as a warning and written
+    /// into <see cref="InferenceSession.Placement"/>.</summary>
+    public bool Strict { get; set; }
+
+    /// <summary>Timed runs per candidate when "auto" calibrates (after one warm-up run). Default 3.</summary>
+    public int CalibrationRuns { get; set; } = 3;
+
+    /// <summary>Keep "auto" calibration results on disk (per device and model shape). Default true; the environment
+    /// variable MNA_CALIBRATION_CACHE=off also disables it.</summary>
+    public bool CalibrationCache { get; set; } = true;
+
+    /// <summary>Directory of the calibration cache; null = MNA_CALIBRATION_CACHE, else $XDG_CACHE_HOME/mobilenetaccel,
+    /// else ~/.cache/mobilenetaccel.</summary>
+    public string? CalibrationCacheDirectory { get; set; }
+
+    /// <summary>Where selection decisions and fallbacks are logged (warnings for fallbacks); default none.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The backends to choose among instead of <see cref="Execution.BackendCatalog.All"/> (embedding, tests).</summary>
+    public IReadOnlyList<Execution.IBackend>? Backends { get; set; }
 
     /// <summary>Run the graph passes (batch-norm folding, activation and inverted-residual fusion, dead-node and
     /// identity-reshape removal) before planning. Default true.</summary>

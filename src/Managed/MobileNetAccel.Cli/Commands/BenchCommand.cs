@@ -19,7 +19,8 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
         var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs after the first inference", DefaultValueFactory = _ => 3 };
-        var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels) or managed (C# reference)", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels), managed (C# reference), a registered backend or device id, a comma-separated preference list, or auto (calibrated choice per partition)", DefaultValueFactory = _ => "cpu" };
+        var report = new Option<bool>("--report") { Description = "Print where every node ran, the partitions with their measured cost, the transfers and why" };
         var batch = new Option<int>("--batch") { Description = "Images per inference", DefaultValueFactory = _ => 1 };
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip the graph passes (batch-norm folding, fusion)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the report" };
@@ -32,7 +33,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a built-in model (random weights) like TFLite's benchmark_model");
         model.AddTo(command);
-        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat })
+        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report })
             command.Options.Add(o);
         command.SetAction(result =>
         {
@@ -40,7 +41,7 @@ internal static class BenchCommand
             var settings = new Settings(result.GetValue(threads), result.GetValue(runs), result.GetValue(warmup),
                 result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json))
             {
-                ModelFile = result.GetValue(modelFile), ForceFloat = result.GetValue(useFloat),
+                ModelFile = result.GetValue(modelFile), ForceFloat = result.GetValue(useFloat), Report = result.GetValue(report),
             };
             try
             {
@@ -60,6 +61,7 @@ internal static class BenchCommand
     {
         public string? ModelFile { get; init; }
         public bool ForceFloat { get; init; }
+        public bool Report { get; init; }
     }
 
     private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
@@ -150,6 +152,29 @@ internal static class BenchCommand
                 w.WriteNumber("arena_bytes", session.ArenaBytes);
                 w.WriteNumber("peak_rss_bytes", peakRss);
                 w.WriteNumber("rss_bytes", rss);
+                w.WriteString("placement", session.Placement.Summary);
+                if (s.Report)
+                {
+                    w.WriteStartArray("partitions");
+                    foreach (var p in session.Placement.Partitions)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("backend", p.Backend);
+                        w.WriteString("device", p.Device);
+                        w.WriteNumber("nodes", p.Nodes.Count);
+                        if (p.MeasuredMs is { } ms)
+                            w.WriteNumber("measured_ms", ms);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteNumber("transfers", session.Placement.Transfers.Count);
+                    w.WriteNumber("transfer_bytes", session.Placement.TransferBytes);
+                    w.WriteStartArray("reasons");
+                    foreach (var r in session.Placement.Reasons)
+                        w.WriteStringValue(r);
+                    w.WriteEndArray();
+                    w.WriteString("calibration", session.Placement.Calibration);
+                }
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');
@@ -172,6 +197,9 @@ internal static class BenchCommand
             + $"std={std.ToString("F3", inv)} p50={p50.ToString("F3", inv)} p95={p95.ToString("F3", inv)}");
         Console.WriteLine($"Throughput: {perSecond.ToString("F2", inv)} inferences/s, {(perSecond * s.Batch).ToString("F2", inv)} img/s");
         Console.WriteLine($"Memory (MB): arena={Mb(session.ArenaBytes)} peak RSS={Mb(peakRss)} current RSS={Mb(rss)}");
+        Console.WriteLine($"Placement: {session.Placement.Summary}");
+        if (s.Report)
+            Console.Write(session.Placement.ToString());
         return 0;
     }
 

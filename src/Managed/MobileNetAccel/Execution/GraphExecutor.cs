@@ -5,14 +5,18 @@ namespace MobileNetAccel.Execution;
 /// <summary>Which backend and device runs a node.</summary>
 public sealed record NodePlacement(string Node, OpType Op, string Backend, string Device)
 {
-    public override string ToString() => $"{Node} ({Op}) -> {Backend}/{Device}";
+    /// <summary>Index of the partition the node runs in (<see cref="PlacementReport.Partitions"/>).</summary>
+    public int Partition { get; init; }
+
+    public override string ToString() => $"{Node} ({Op}) -> {Backend}/{Device} [partition {Partition}]";
 }
 
 /// <summary>
-/// Runs a validated graph: partitions it by backend, plans one arena for every run-time value, compiles each partition
-/// once (weights are packed then), and runs the partitions in order. For now every node goes to the one requested
-/// backend; a node that backend cannot run is an error naming the node and the reason. Not thread-safe: callers
-/// serialise <see cref="Run"/> (the session does).
+/// Runs a validated graph: takes a <see cref="SelectionPlan"/> (partitions, each with a backend and device; see
+/// <see cref="BackendSelector"/>), plans one arena for every run-time value, compiles each partition once (weights are
+/// packed or uploaded then), and runs the partitions in order. Partitions exchange values through the host arena:
+/// a partition on another device uploads its inputs and downloads its outputs (the <see cref="PlacementReport.Transfers"/>).
+/// Not thread-safe: callers serialise <see cref="Run"/> (the session does).
 /// </summary>
 public sealed class GraphExecutor : IDisposable
 {
@@ -22,33 +26,41 @@ public sealed class GraphExecutor : IDisposable
     private readonly Value _output;
     private bool _disposed;
 
+    /// <summary>Every node on <paramref name="backend"/> (its first device); a node it cannot run is an error naming
+    /// the node and the reason.</summary>
     public GraphExecutor(ModelGraph graph, IBackend backend, CompileOptions options)
+        : this(graph, BackendSelector.Select(graph ?? throw new ArgumentNullException(nameof(graph)), new SelectionOptions
+        {
+            Backend = (backend ?? throw new ArgumentNullException(nameof(backend))).Name,
+            Strict = true,
+            Backends = new[] { backend },
+            Threads = (options ?? throw new ArgumentNullException(nameof(options))).Threads,
+        }), options)
+    {
+    }
+
+    public GraphExecutor(ModelGraph graph, SelectionPlan plan, CompileOptions options)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
         if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
             throw new GraphException($"graph '{graph.Name}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; the executor runs graphs with one of each");
+        if (plan.Partitions.Count == 0 && graph.Nodes.Count > 0)
+            throw new ArgumentException("the plan has no partitions", nameof(plan));
         Graph = graph;
-        Backend = backend;
         _input = graph.Inputs[0];
         _output = graph.Outputs[0];
-        if (backend.Devices.Count == 0)
-            throw new NotSupportedException($"backend '{backend.Name}' has no device on this machine; devices present: {DevicesPresent()}");
-        Device = backend.Devices[0];
-        foreach (var node in graph.Nodes)
-            if (!backend.Supports(node, out string reason))
-                throw new NotSupportedException($"backend '{backend.Name}' cannot run node '{node.Name}' ({node.Op}): {reason}");
-
+        Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : new Backends.Native.NativeCpuBackend();
+        Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : DeviceCatalog.HostCpu;
         Plan = MemoryPlanner.Plan(graph);
-        var partitions = Partitioner.Split(graph, _ => backend);
-        Partitions = partitions.Select(p => p.Partition).ToList();
-        Placement = graph.Nodes.Select(n => new NodePlacement(n.Name, n.Op, backend.Name, Device.Id)).ToList();
+        Partitions = plan.Partitions.Select(p => p.Partition).ToList();
+        Placement = plan.Report;
         _arena = new NativeArena(Plan);
         try
         {
-            foreach (var (partition, b) in partitions)
-                _compiled.Add(b.Compile(partition, Device, options));
+            foreach (var (partition, target) in plan.Partitions)
+                _compiled.Add(target.Backend.Compile(partition, target.Device, options));
         }
         catch
         {
@@ -57,19 +69,14 @@ public sealed class GraphExecutor : IDisposable
         }
     }
 
-    /// <summary>"cpu (…), ilgpu-cpu:0 (CPUAccelerator)": every device of every available backend, for errors.</summary>
-    private static string DevicesPresent()
-    {
-        var devices = BackendCatalog.All().SelectMany(b => b.Devices).Select(d => $"{d.Id} ({d.Name})").Distinct().ToList();
-        return devices.Count == 0 ? "none" : string.Join(", ", devices);
-    }
-
     public ModelGraph Graph { get; }
+    /// <summary>Backend of the first partition.</summary>
     public IBackend Backend { get; }
+    /// <summary>Device of the first partition.</summary>
     public DeviceInfo Device { get; }
     public MemoryPlan Plan { get; }
     public IReadOnlyList<Partition> Partitions { get; }
-    public IReadOnlyList<NodePlacement> Placement { get; }
+    public PlacementReport Placement { get; }
     /// <summary>Bytes of the activation arena.</summary>
     public long ArenaBytes => _arena.SizeInBytes;
 
@@ -147,7 +154,9 @@ public static class Partitioner
         return result;
     }
 
-    private static Partition Make(ModelGraph graph, List<Node> nodes)
+    /// <summary>The partition of <paramref name="nodes"/> (a run of the graph's node list): inputs read from the host
+    /// arena, outputs other nodes or the graph need.</summary>
+    internal static Partition Make(ModelGraph graph, List<Node> nodes)
     {
         var inside = new HashSet<Node>(nodes, ReferenceEqualityComparer.Instance);
         var produced = new HashSet<Value>(nodes.SelectMany(n => n.Outputs), ReferenceEqualityComparer.Instance);

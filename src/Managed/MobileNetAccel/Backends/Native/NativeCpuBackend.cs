@@ -14,12 +14,9 @@ namespace MobileNetAccel.Backends.Native;
 public sealed class NativeCpuBackend : IBackend
 {
     public const string BackendName = "cpu";
-    private static readonly Lazy<DeviceInfo> Cpu = new(() => new DeviceInfo("cpu", CpuInfo.ModelName, DeviceKind.Cpu, 0,
-        $"{NativeKernels.CpuFeatures}; kernels {NativeKernels.CurrentIsa}"));
-
     public string Name => BackendName;
 
-    public IReadOnlyList<DeviceInfo> Devices => new[] { Cpu.Value };
+    public IReadOnlyList<DeviceInfo> Devices => new[] { DeviceCatalog.HostCpu };
 
     public bool Supports(Node node, out string reason) => NativeOps.Plan(node, out reason) is not null;
 

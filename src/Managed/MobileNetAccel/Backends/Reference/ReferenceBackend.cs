@@ -12,10 +12,9 @@ namespace MobileNetAccel.Backends.Reference;
 public sealed class ReferenceBackend : IBackend
 {
     public const string BackendName = "managed";
-    private static readonly DeviceInfo Device = new("managed", "managed reference (C#, single thread)", DeviceKind.Cpu, 0, "scalar C#");
-
     public string Name => BackendName;
-    public IReadOnlyList<DeviceInfo> Devices => new[] { Device };
+    /// <summary>The host CPU (the same device as the native backend's; this backend uses one thread of it).</summary>
+    public IReadOnlyList<DeviceInfo> Devices => new[] { DeviceCatalog.HostCpu };
 
     public bool Supports(Node node, out string reason) => ReferenceOps.Plan(node, out reason) is not null;
 
