@@ -257,6 +257,35 @@ public abstract class OpTests : GpuFixture
         AssertClose(got, want, 1e-5, 1e-5, "relu6 → clip → batch norm → pad → reshape");
     }
 
+    [TestCase(new[] { 2, 3, 5, 4 }, new[] { 0, 2, 3, 1 })]
+    [TestCase(new[] { 3, 4, 5 }, new[] { 2, 0, 1 })]
+    public void Transpose(int[] shape, int[] perm)
+    {
+        int count = shape.Aggregate(1, (a, b) => a * b);
+        var x = RandomFloats(Rng(count), count);
+        var g = new ModelGraph("transpose");
+        var xin = new Value("x", shape);
+        var y = new Value("y", Array.Empty<int>());
+        g.Inputs.Add(xin);
+        g.Outputs.Add(y);
+        g.Add(new TransposeNode("t", xin, y, perm));
+        var got = Run(g, x);
+        var outShape = perm.Select(p => shape[p]).ToArray();
+        var want = new float[count];
+        var idx = new int[shape.Length];
+        for (int i = 0; i < count; i++)
+        {
+            int t = i;
+            for (int a = shape.Length - 1; a >= 0; a--) { idx[a] = t % outShape[a]; t /= outShape[a]; }
+            var src = new int[shape.Length];
+            for (int a = 0; a < shape.Length; a++) src[perm[a]] = idx[a];
+            int off = 0;
+            for (int a = 0; a < shape.Length; a++) off = off * shape[a] + src[a];
+            want[i] = x[off];
+        }
+        AssertClose(got, want, 0, 0, "transpose");
+    }
+
     [Test]
     public void KernelsAreLoadedOncePerAccelerator()
     {

@@ -75,6 +75,7 @@ internal sealed class KernelSet
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> ChannelAffine;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, PadShape>> Pad;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<byte>, ArrayView<float>, float, int, int>> Dequantize;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, TransposeShape>> Transpose;
     public readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, float>> Softmax;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
@@ -122,6 +123,7 @@ internal sealed class KernelSet
             () => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add<Relu6Activation>));
         Clip = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.Clip));
         ChannelAffine = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.ChannelAffine));
+        Transpose = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, TransposeShape>(ElementwiseKernels.Transpose));
         Dequantize = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<byte>, ArrayView<float>, float, int, int>(ElementwiseKernels.Dequantize));
         Pad = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, PadShape>(ElementwiseKernels.Pad));
         Softmax = new(() => a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, float>(ElementwiseKernels.Softmax));

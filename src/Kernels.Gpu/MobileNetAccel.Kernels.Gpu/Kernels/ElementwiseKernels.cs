@@ -26,6 +26,21 @@ public static class ElementwiseKernels
         }
     }
 
+    /// <summary>Axis permutation, one thread per output element (e.g. the NCHW→NHWC layout change of ONNX models).</summary>
+    public static void Transpose(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<float> y, TransposeShape s)
+    {
+        for (int i = index; i < total; i += launched)
+        {
+            int d3 = i % s.D3;
+            int t = i / s.D3;
+            int d2 = t % s.D2;
+            t /= s.D2;
+            int d1 = t % s.D1;
+            int d0 = t / s.D1;
+            y[i] = x[d0 * s.S0 + d1 * s.S1 + d2 * s.S2 + d3 * s.S3];
+        }
+    }
+
     /// <summary>Dequantize uint8 (signed = 0) or int8 (signed = 1) to float32: y = scale·(q - zeroPoint).</summary>
     public static void Dequantize(Index1D index, int total, int launched, ArrayView<byte> x, ArrayView<float> y, float scale, int zeroPoint, int signed)
     {

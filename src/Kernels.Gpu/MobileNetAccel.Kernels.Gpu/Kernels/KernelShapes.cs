@@ -24,3 +24,11 @@ public struct PadShape
     public int InD0, InD1, InD2, InD3, OutD1, OutD2, OutD3, Before0, Before1, Before2, Before3;
     public float Value;
 }
+
+/// <summary>Rank-4 (or lower, padded with leading 1s) permutation: output dims D0..D3 and, for each output axis, the
+/// input stride it walks.</summary>
+public struct TransposeShape
+{
+    public int D1, D2, D3;
+    public long S0, S1, S2, S3;
+}
