@@ -58,8 +58,12 @@ public class SessionTests
         var x = new Value("x", new[] { 1, 2, 3, 4 });
         g.Inputs.Add(x);
         g.Outputs.Add(g.Add(new ConcatNode("joined", new[] { x, x }, Act("y"), 3)).Output);
-        var e = Assert.Throws<NotSupportedException>(() => new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu" }))!;
+        // Strict: the requested backend must run every node, so the session fails and names the node.
+        var e = Assert.Throws<NotSupportedException>(() => new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu", Strict = true }))!;
         Assert.That(e.Message, Does.Contain("'joined'").And.Contain("Concat").And.Contain("cpu"));
+        // Not strict: the node falls back to another backend, and the placement says so.
+        using var s = new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu" });
+        Assert.That(s.Placement.ToString(), Does.Contain("joined").And.Contain("managed"));
     }
 
     [Test]
