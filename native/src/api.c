@@ -104,6 +104,19 @@ static mna_status no_overlap(const char* fn, const float* out, int64_t out_n, co
   return MNA_OK;
 }
 
+/* The activation buffers of a windowed op: NHWC input [batch][in_h][in_w][in_c] and output
+ * [batch][oh][ow][out_c] — sizes without overflow, lengths, and no overlap. */
+static mna_status check_nhwc_io(const char* fn, int32_t batch, int32_t in_h, int32_t in_w, int32_t in_c, int32_t oh,
+                                int32_t ow, int32_t out_c, const float* input, size_t input_len, const float* output,
+                                size_t output_len) {
+  int64_t in_n = 0, out_n = 0;
+  TRY(product(fn, "batch*in_h*in_w*in_c", batch, in_h, in_w, in_c, &in_n));
+  TRY(product(fn, "batch*out_h*out_w*out_c", batch, oh, ow, out_c, &out_n));
+  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
+  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
+  return no_overlap(fn, output, out_n, "input", input, in_n, 0);
+}
+
 /* out = (in + pad_a + pad_b - kernel) / stride + 1, which must be in [1, INT32_MAX]. */
 static mna_status window_out(const char* fn, const char* dim, int64_t in, int64_t pad_a, int64_t pad_b,
                              int64_t kernel, int64_t stride, int32_t* out) {
@@ -359,12 +372,7 @@ MNA_API mna_status mna_f32_avgpool2d(const mna_conv2d_params* p,
   int32_t oh = 0, ow = 0;
   TRY(check_conv_params(fn, p, &oh, &ow));
   TRY(check_same_channels(fn, p));
-  int64_t in_n = 0, out_n = 0;
-  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
-  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
-  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
-  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
-  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
+  TRY(check_nhwc_io(fn, p->batch, p->in_h, p->in_w, p->in_c, oh, ow, p->out_c, input, input_len, output, output_len));
   DISPATCH(f32_avgpool2d, p, oh, ow, input, output, pool);
 }
 
@@ -671,12 +679,7 @@ MNA_API mna_status mna_f32_conv2d_packed(const mna_packed* pk, const mna_conv2d_
   TRY(same_dim(fn, "out_c", p->out_c, pk->out_c));
   TRY(same_dim(fn, "kernel_h", p->kernel_h, pk->kernel_h));
   TRY(same_dim(fn, "kernel_w", p->kernel_w, pk->kernel_w));
-  int64_t in_n = 0, out_n = 0;
-  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
-  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
-  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
-  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
-  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
+  TRY(check_nhwc_io(fn, p->batch, p->in_h, p->in_w, p->in_c, oh, ow, p->out_c, input, input_len, output, output_len));
   if (!pk->uk) return mna_ref_f32_conv2d(p, oh, ow, input, pk->w0, pk->b0, output, pool);
   return mna_fast_f32_conv2d_packed(pk->uk, p, oh, ow, input, pk->w0, output, pool);
 }
@@ -731,12 +734,7 @@ MNA_API mna_status mna_f32_irb_packed(const mna_packed* pk, const mna_irb_params
   TRY(same_dim(fn, "in_c", p->in_c, pk->in_c));
   TRY(same_dim(fn, "hidden_c", p->hidden_c, pk->hidden_c));
   TRY(same_dim(fn, "out_c", p->out_c, pk->out_c));
-  int64_t in_n = 0, out_n = 0;
-  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
-  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
-  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
-  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
-  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
+  TRY(check_nhwc_io(fn, p->batch, p->in_h, p->in_w, p->in_c, oh, ow, p->out_c, input, input_len, output, output_len));
   if (!pk->uk)
     return mna_ref_f32_irb(p, oh, ow, input, pk->w0, pk->b0, pk->w1, pk->b1, pk->w2, pk->b2, output, pool);
   return mna_fast_f32_irb_packed(pk->uk, p, oh, ow, input, pk->w0, pk->w1, pk->b1, pk->w2, output, pool);
