@@ -1,5 +1,7 @@
 /* Results are bit-identical for a NULL pool and pools of 1, 2, 3 (and 5) threads. */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <time.h>
 
 #include "test_util.h"
 
@@ -108,6 +110,25 @@ int main(void) {
   for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
   CHECK(s.mismatches == 0);
   CHECK_OK(mna_threadpool_destroy(s.pool));
+
+  /* idle workers block: after a burst of regions the pool may poll for a bounded time
+   * (MNA_POOL_SPIN_US, default 100 us), then a 3-thread pool left alone for 300 ms must use
+   * (almost) no CPU. A pool whose workers kept spinning would burn ~600 ms of CPU here. */
+  {
+    mna_threadpool* pool = NULL;
+    CHECK_OK(mna_threadpool_create(3, &pool));
+    for (int rep = 0; rep < 20; rep++) run_op(2, &in, y, YN, pool);
+    struct timespec c0, c1, pause = {0, 300 * 1000 * 1000};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    nanosleep(&pause, NULL);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    const double idle_cpu_ms = 1e3 * (double)(c1.tv_sec - c0.tv_sec) + 1e-6 * (double)(c1.tv_nsec - c0.tv_nsec);
+    if (!(idle_cpu_ms < 30.0)) {
+      __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED);
+      fprintf(stderr, "idle 3-thread pool used %.1f ms of CPU in 300 ms (workers must block when idle)\n", idle_cpu_ms);
+    }
+    CHECK_OK(mna_threadpool_destroy(pool));
+  }
 
   /* create/destroy churn */
   for (int i = 0; i < 50; i++) {

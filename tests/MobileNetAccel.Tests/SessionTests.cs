@@ -66,6 +66,40 @@ public class SessionTests
         Assert.That(s.Placement.ToString(), Does.Contain("joined").And.Contain("managed"));
     }
 
+    [TestCase(new[] { 2, 3, 5, 7 }, new[] { 0, 2, 3, 1 })] // NCHW -> NHWC, 3 channels (an ONNX image input)
+    [TestCase(new[] { 1, 5, 4, 6 }, new[] { 0, 2, 3, 1 })] // NCHW -> NHWC, other channel counts
+    [TestCase(new[] { 1, 1, 3, 3 }, new[] { 0, 2, 3, 1 })]
+    [TestCase(new[] { 2, 3, 4, 5 }, new[] { 0, 3, 1, 2 })] // any other permutation: the general path
+    [TestCase(new[] { 3, 4, 5 }, new[] { 2, 0, 1 })]
+    public void NativeTransposeEqualsTheDefinition(int[] shape, int[] perm)
+    {
+        var g = new ModelGraph("transpose");
+        var x = new Value("x", shape);
+        g.Inputs.Add(x);
+        g.Outputs.Add(g.Add(new TransposeNode("t", x, Act("y"), perm)).Output);
+        int n = shape.Aggregate(1, (a, b) => a * b);
+        var input = Random(n, 7);
+        var got = Run(g, input, "cpu", optimize: false);
+        // the definition: y[i_0..i_r] = x[j] with j_perm[d] = i_d
+        var outShape = perm.Select(p => shape[p]).ToArray();
+        var expected = new float[n];
+        var idx = new int[shape.Length];
+        for (int o = 0; o < n; o++)
+        {
+            int rem = o;
+            for (int d = outShape.Length - 1; d >= 0; d--)
+            {
+                idx[perm[d]] = rem % outShape[d];
+                rem /= outShape[d];
+            }
+            int src = 0;
+            for (int d = 0; d < shape.Length; d++)
+                src = src * shape[d] + idx[d];
+            expected[o] = input[src];
+        }
+        Assert.That(got, Is.EqualTo(expected)); // data movement: exact
+    }
+
     [Test]
     public void RunAllocatesNothing()
     {
