@@ -1,6 +1,6 @@
 /* Quick native benchmark (not a ctest): FMA peak probe, MobileNet V1/V2 1.0/224 layer
  * shapes and whole networks (random weights) through the packed API, fused vs unfused,
- * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only]
+ * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads]
  * The BenchmarkDotNet project in perf/ is the reported benchmark; this is the profiler's
  * companion (per-layer times against the peak). */
 #define _POSIX_C_SOURCE 200809L
@@ -305,12 +305,12 @@ int main(int argc, char** argv) {
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
   for (int fused = 1; fused >= 0; fused--) {
     build_v2(fused);
-    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV2 fused" : "MobileNetV2 unfused", pools[p], reps, per_layer && p == 0);
+    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV2 fused" : "MobileNetV2 unfused", pools[p], reps, per_layer && (p == 0 || per_layer == 3));
     free_net();
   }
   for (int fused = 1; fused >= 0; fused--) {
     build_v1(fused);
-    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV1 dw+pw fused" : "MobileNetV1 unfused", pools[p], reps, per_layer && p == 0);
+    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV1 dw+pw fused" : "MobileNetV1 unfused", pools[p], reps, per_layer && (p == 0 || per_layer == 3));
     free_net();
   }
   mna_threadpool_destroy(pools[1]);

@@ -4,6 +4,7 @@
 
 #include "common/kernels.h"
 #include "common/threadpool.h"
+#include "common/ukernels.h"
 #include "test_util.h"
 
 typedef struct {
@@ -50,6 +51,58 @@ static void* concurrent(void* arg) {
   return ok ? (void*)1 : NULL;
 }
 
+/* The fused block's two paths (row ring, layer by layer) give bit-identical results for every
+ * fast table and thread count: which one runs is a speed decision only. */
+static void irb_paths_agree(void) {
+  static const mna_irb_params cases[] = {
+      {1, 14, 13, 16, 96, 24, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
+      {2, 15, 15, 16, 96, 16, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1},
+      {1, 16, 16, 24, 144, 32, 2, 0, 0, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
+      {1, 9, 9, 40, 0, 48, 1, 1, 1, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU6, MNA_ACT_RELU6, 0},
+      {1, 7, 7, 160, 960, 160, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1},
+  };
+  static const mna_isa isas[] = {MNA_ISA_SCALAR, MNA_ISA_AVX2, MNA_ISA_AVX512, MNA_ISA_NEON};
+  mna_threadpool* pools[3] = {NULL, NULL, NULL};
+  CHECK_OK(mna_threadpool_create(2, &pools[1]));
+  CHECK_OK(mna_threadpool_create(3, &pools[2]));
+  for (size_t ii = 0; ii < sizeof isas / sizeof isas[0]; ii++) {
+    if (!mna_isa_supported(isas[ii])) continue;
+    CHECK_OK(mna_select_isa(isas[ii]));
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+      const mna_irb_params* p = &cases[ci];
+      const int32_t hid = p->hidden_c ? p->hidden_c : p->in_c;
+      int32_t oh, ow;
+      CHECK_OK(mna_irb_output_shape(p, &oh, &ow));
+      const size_t xn = (size_t)p->batch * p->in_h * p->in_w * p->in_c, yn = (size_t)p->batch * oh * ow * p->out_c;
+      const size_t ewn = (size_t)hid * p->in_c, dwn = (size_t)9 * hid, pwn = (size_t)p->out_c * hid;
+      float *x = rand_buf(xn), *ew = rand_buf(ewn), *eb = rand_buf((size_t)hid), *dw = rand_buf(dwn);
+      float *db = rand_buf((size_t)hid), *pw = rand_buf(pwn), *pb = rand_buf((size_t)p->out_c);
+      float *want = (float*)malloc(yn * sizeof(float)), *got = (float*)malloc(yn * sizeof(float));
+      mna_packed* pk = NULL;
+      CHECK_OK(mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hid, dw, dwn, db, (size_t)hid, pw, pwn, pb, (size_t)p->out_c, &pk));
+      mna_irb_mode_override = MNA_IRB_MODE_LAYERS;
+      CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, want, yn, NULL));
+      for (int t = 0; t < 3; t++)
+        for (int mode = MNA_IRB_MODE_ROWS; mode <= MNA_IRB_MODE_LAYERS; mode++) {
+          mna_irb_mode_override = mode;
+          memset(got, 0xff, yn * sizeof(float));
+          CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, got, yn, pools[t]));
+          if (memcmp(want, got, yn * sizeof(float)) != 0) {
+            __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED);
+            fprintf(stderr, "irb case %zu isa %d: %s path with %d threads differs from layer by layer, 1 thread\n", ci,
+                    (int)isas[ii], mode == MNA_IRB_MODE_ROWS ? "row" : "layer", t + 1);
+          }
+        }
+      mna_irb_mode_override = MNA_IRB_MODE_AUTO;
+      CHECK_OK(mna_packed_destroy(pk));
+      free(x), free(ew), free(eb), free(dw), free(db), free(pw), free(pb), free(want), free(got);
+    }
+  }
+  CHECK_OK(mna_select_isa(MNA_ISA_AUTO));
+  CHECK_OK(mna_threadpool_destroy(pools[1]));
+  CHECK_OK(mna_threadpool_destroy(pools[2]));
+}
+
 int main(void) {
   static const size_t ranges[] = {0, 1, 2, 3, 5, 7, 16, 17, 100, 1001, 65537};
   for (int threads = 1; threads <= 6; threads++) {
@@ -93,5 +146,6 @@ int main(void) {
     MNA_F32_OPS(CHECK_ENTRY)
 #undef CHECK_ENTRY
   }
+  irb_paths_agree();
   return test_summary("test_internal");
 }

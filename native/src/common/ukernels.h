@@ -118,4 +118,8 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
                                       int32_t out_w, const float* input, const float* packed, float* output,
                                       mna_threadpool* pool);
 
+/* Fused-block path selection (f32-irb-rowring.c): auto, or forced for benchmarks. */
+enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2 };
+extern int mna_irb_mode_override;
+
 #endif

@@ -9,10 +9,11 @@
  * (block 2 of MobileNetV2 1.0/224: 168 KiB).
  *
  * Threads: images x bands of output rows; each band recomputes its 1-2 halo rows. When
- * the image is too short for that to pay (out_h < 14 * threads), the block runs layer by
- * layer instead with each layer split over all threads (those tensors fit in L2 anyway).
+ * the weights do not fit in L2 or the bands would be too short (see mna_fast_f32_irb_packed),
+ * the block runs layer by layer instead, each layer split over all threads.
  * Both paths use the same microkernels with the same per-element order, so the result is
  * bit-identical for any thread count. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,14 @@
 #include "common/threadpool.h"
 #include "common/ukernels.h"
 
-/* Expanded tensors smaller than this run layer by layer (they fit in L2). */
-#ifndef MNA_IRB_FUSE_MIN_BYTES
-#define MNA_IRB_FUSE_MIN_BYTES (512u * 1024u)
+/* Blocks whose expand + project weights exceed this run layer by layer: row fusion reads every
+ * weight panel once per output row, which is cheap from L2 but not once the weights spill
+ * to L3 (MobileNetV2's 7x7 blocks, 1.2 MB; MobileNetV1's 1024-channel layers, 2-4 MB). */
+#ifndef MNA_IRB_FUSE_MAX_WEIGHT_BYTES
+#define MNA_IRB_FUSE_MAX_WEIGHT_BYTES (480u * 1024u)
 #endif
+/* Each thread's band of output rows must be at least this tall (it recomputes 1-2 halo rows). */
+#define MNA_IRB_MIN_BAND_ROWS 4
 
 typedef struct {
   const mna_f32_ukernels* uk;
@@ -113,6 +118,16 @@ static mna_status irb_layers(const irb_ctx* x, mna_threadpool* pool) {
   return s;
 }
 
+/* Benchmarking aid: MNA_IRB_MODE=rows|layers (read once) forces one path for every block;
+ * in-process benchmarks (tests/bench_irb.c) set mna_irb_mode_override directly. */
+int mna_irb_mode_override = MNA_IRB_MODE_AUTO;
+static pthread_once_t g_force_once = PTHREAD_ONCE_INIT;
+static int g_env_mode = MNA_IRB_MODE_AUTO;
+static void read_force_mode(void) {
+  const char* e = getenv("MNA_IRB_MODE");
+  g_env_mode = e && e[0] == 'r' ? MNA_IRB_MODE_ROWS : e && e[0] == 'l' ? MNA_IRB_MODE_LAYERS : MNA_IRB_MODE_AUTO;
+}
+
 mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h,
                                    int32_t out_w, const float* input, const float* expand_packed,
                                    const float* dw_w, const float* dw_b, const float* project_packed,
@@ -134,13 +149,18 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   mna_act_bounds(p->dw_activation, &x.dlo, &x.dhi);
   mna_act_bounds(p->project_activation, &x.plo, &x.phi);
   const size_t threads = (size_t)mna_threadpool_threads(pool);
-  /* Row fusion pays when the expanded tensor would not stay in L2; below that, layer by layer
-   * reads each weight panel once for all pixels instead of once per row. */
-  const size_t expanded_bytes = (size_t)p->in_h * (size_t)p->in_w * x.hidden * sizeof(float);
-  const char* force = getenv("MNA_IRB_MODE"); /* benchmarking aid: "rows" or "layers" */
-  int fuse = expanded_bytes > MNA_IRB_FUSE_MIN_BYTES && x.out_h >= 14 * threads;
-  if (force && force[0] == 'r') fuse = 1;
-  if (force && force[0] == 'l') fuse = 0;
+  /* Path selection, from tests/bench_irb (both paths timed in alternation, every block of
+   * MobileNetV1/V2 1.0/224, 1 and 2 threads; docs/PERFORMANCE.md): row fusion is as fast or
+   * faster (up to 1.4x) wherever the block's weights stay in L2, at every image size, and at
+   * 2 threads it also saves the layer path's three fork/joins; layer by layer wins (up to
+   * 1.6x) when the weights do not fit, and when the bands would be too short. */
+  const size_t weight_bytes =
+      ((p->hidden_c ? (size_t)p->in_c * x.hidden : 0) + x.hidden * (size_t)p->out_c) * sizeof(float);
+  pthread_once(&g_force_once, read_force_mode);
+  const int force = mna_irb_mode_override != MNA_IRB_MODE_AUTO ? mna_irb_mode_override : g_env_mode;
+  int fuse = weight_bytes <= MNA_IRB_FUSE_MAX_WEIGHT_BYTES && x.out_h >= MNA_IRB_MIN_BAND_ROWS * threads;
+  if (force == MNA_IRB_MODE_ROWS) fuse = 1;
+  if (force == MNA_IRB_MODE_LAYERS) fuse = 0;
   if (!fuse) return irb_layers(&x, pool);
   x.bands = threads;
   x.band_rows = (x.out_h + threads - 1) / threads;

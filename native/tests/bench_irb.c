@@ -1,0 +1,84 @@
+/* Fused inverted-residual blocks: row-ring fusion against layer-by-layer, per block of
+ * MobileNetV2 1.0/224 and MobileNetV1 1.0/224, at 1 and 2 threads (not a ctest).
+ * The two paths are timed in alternation, call by call, in one process, so that both see the
+ * same machine noise; min and median over the calls. Used to choose the path selection rule
+ * in f32-irb-rowring.c. Usage: bench_irb [reps]  (links the library's objects: it sets the
+ * internal mna_irb_mode_override). */
+#define _POSIX_C_SOURCE 200809L
+#include <time.h>
+
+#include "common/threadpool.h"
+#include "common/ukernels.h"
+#include "test_util.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void* a, const void* b) {
+  const double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
+
+static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools, int reps) {
+  const int res = s == 1 && ic == oc && hid;
+  mna_irb_params p = {1, h, h, ic, hid, oc, s, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6,
+                      hid ? MNA_ACT_NONE : MNA_ACT_RELU6, res};
+  int32_t oh, ow;
+  CHECK_OK(mna_irb_output_shape(&p, &oh, &ow));
+  const int hd = hid ? hid : ic;
+  const size_t ewn = (size_t)hd * ic, dwn = (size_t)9 * hd, pwn = (size_t)oc * hd;
+  float *ew = rand_buf(ewn), *eb = rand_buf((size_t)hd), *dw = rand_buf(dwn), *db = rand_buf((size_t)hd);
+  float *pw = rand_buf(pwn), *pb = rand_buf((size_t)oc);
+  mna_packed* pk = NULL;
+  CHECK_OK(mna_f32_irb_pack(&p, ew, ewn, eb, (size_t)hd, dw, dwn, db, (size_t)hd, pw, pwn, pb, (size_t)oc, &pk));
+  const size_t xn = (size_t)h * h * ic, yn = (size_t)oh * ow * oc;
+  float *x = rand_buf(xn), *y = rand_buf(yn);
+  printf("irb %3dx%-3d %4d t%d -> %4d s%d", h, h, ic, hid ? hid / ic : 1, oc, s);
+  for (int t = 0; t < 2; t++) {
+    double* tm[2] = {(double*)malloc(sizeof(double) * (size_t)reps), (double*)malloc(sizeof(double) * (size_t)reps)};
+    for (int r = -3; r < reps; r++)
+      for (int m = 0; m < 2; m++) {
+        mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_ROWS : MNA_IRB_MODE_LAYERS;
+        const double t0 = now_s();
+        CHECK_OK(mna_f32_irb_packed(pk, &p, x, xn, y, yn, pools[t]));
+        if (r >= 0) tm[m][r] = now_s() - t0;
+      }
+    mna_irb_mode_override = MNA_IRB_MODE_AUTO;
+    qsort(tm[0], (size_t)reps, sizeof(double), cmp_d);
+    qsort(tm[1], (size_t)reps, sizeof(double), cmp_d);
+    printf(" | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
+           tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3, tm[0][reps / 2] / tm[1][reps / 2]);
+    free(tm[0]), free(tm[1]);
+  }
+  printf("\n");
+  mna_packed_destroy(pk);
+  free(ew), free(eb), free(dw), free(db), free(pw), free(pb), free(x), free(y);
+}
+
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? atoi(argv[1]) : 100;
+  mna_threadpool* pools[2] = {NULL, NULL};
+  CHECK_OK(mna_threadpool_create(2, &pools[1]));
+  printf("MobileNetV2 1.0/224 blocks\n");
+  static const int v2[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                              {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  int h = 112, c = 32;
+  for (int i = 0; i < 7; i++)
+    for (int r = 0; r < v2[i][2]; r++) {
+      const int s = r == 0 ? v2[i][3] : 1, oc = v2[i][1], hid = v2[i][0] == 1 ? 0 : c * v2[i][0];
+      if (r < 2) block(h, c, hid, oc, s, pools, reps); /* repeats of a block shape: measured twice */
+      h = (h + 2 - 3) / s + 1, c = oc;
+    }
+  printf("MobileNetV1 1.0/224 blocks (depthwise + pointwise)\n");
+  static const int v1[][2] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1}, {1024, 2}, {1024, 1}};
+  h = 112, c = 32;
+  for (int i = 0; i < 9; i++) {
+    block(h, c, 0, v1[i][0], v1[i][1], pools, reps);
+    h = (h + 2 - 3) / v1[i][1] + 1, c = v1[i][0];
+  }
+  CHECK_OK(mna_threadpool_destroy(pools[1]));
+  return test_summary("bench_irb");
+}
