@@ -319,9 +319,11 @@ public class ModelBenchmarks : IHasFlops
         _ort?.Dispose();
     }
 
-    public double FlopsFor(BenchmarkCase c)
+    public double FlopsFor(BenchmarkCase c) => FlopsFor((string)c.Parameters["Model"]);
+
+    public double FlopsFor(string model)
     {
-        using var net = Network.Build((string)c.Parameters["Model"], fused: true);
+        using var net = Network.Build(model, fused: true);
         return 2 * net.Macs;
     }
 

@@ -9,12 +9,15 @@ namespace MobileNetAccel.Benchmarks;
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*ModelBenchmarks*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*LayerBenchmarks*' '*PeakProbe*'
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved [seconds per row]   (ours vs ORT call by call, see Interleaved)
 /// Environment: MNA_SHARED = the folder holding models/onnx (default: a 'shared' folder beside an ancestor).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--interleaved")
+            return Interleaved.Run(args[1..]);
         var config = DefaultConfig.Instance
             .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min, BenchmarkDotNet.Columns.StatisticColumn.Median)
             .AddColumn(new GflopsColumn(), new PeakPercentColumn(), new ImagesPerSecondColumn())
