@@ -5,10 +5,6 @@
  * (at most 2) edge columns on each side take the bounds-checked path. */
 #include <stddef.h>
 
-#ifndef DW_OX
-#define DW_OX 4 /* interior outputs per step */
-#endif
-
 #define DW_CAT2(a, b) a##b
 #define DW_CAT(a, b) DW_CAT2(a, b)
 #define DW_LD DW_CAT(DW_FN, _ld)
@@ -52,11 +48,9 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
     else
       vstore_partial(o + ox * c, acc, n);
   }
-  /* interior: every tap inside the image. DW_OX outputs at a time share the loaded input
-   * columns (stride 1: DW_OX + 2 columns per row instead of 3 * DW_OX) and give the core
-   * DW_OX independent FMA chains: each chain is 9 dependent FMAs, so it takes about
-   * 2 x FMA latency chains to keep both FMA ports busy (8 on AVX-512). A 4-wide step then
-   * takes most of the rest. Per element the taps still accumulate in (ky, kx) order. */
+  /* interior: every tap inside the image. Four outputs at a time share the loaded input
+   * columns (stride 1: 6 columns per row for 4 outputs instead of 12) and give the core four
+   * independent FMA chains. Per element the taps still accumulate in (ky, kx) order. */
   if (ox_lo < ox_hi) {
     const size_t step = stride * c;
     const float* x0 = r0 + (ox_lo * stride - pad_left) * c;
@@ -64,40 +58,19 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
     const float* x2 = r2 + (ox_lo * stride - pad_left) * c;
     float* op = o + ox_lo * c;
     size_t ox = ox_lo;
-    for (; ox + DW_OX <= ox_hi; ox += DW_OX) {
-      v_t acc[DW_OX];
-#pragma GCC unroll 16
-      for (size_t j = 0; j < DW_OX; j++) acc[j] = b;
-      const float* xr[3] = {x0, x1, x2};
-#pragma GCC unroll 3
-      for (size_t ky = 0; ky < 3; ky++) {
-#pragma GCC unroll 16
-        for (size_t j = 0; j < DW_OX; j++)
-#pragma GCC unroll 3
-          for (size_t kx = 0; kx < 3; kx++)
-            acc[j] = VFMA(DW_LD(xr[ky] + (j * stride + kx) * c, n, full), k[ky * 3 + kx], acc[j]);
-      }
-#pragma GCC unroll 16
-      for (size_t j = 0; j < DW_OX; j++) {
-        const v_t v = VMIN(hi, VMAX(lo, acc[j]));
-        if (full)
-          VSTORE(op + j * c, v);
-        else
-          vstore_partial(op + j * c, v, n);
-      }
-      x0 += DW_OX * step, x1 += DW_OX * step, x2 += DW_OX * step, op += DW_OX * c;
-    }
-#if DW_OX > 4
     for (; ox + 4 <= ox_hi; ox += 4) {
       v_t acc[4] = {b, b, b, b};
       const float* xr[3] = {x0, x1, x2};
 #pragma GCC unroll 3
-      for (size_t ky = 0; ky < 3; ky++)
+      for (size_t ky = 0; ky < 3; ky++) {
+        v_t col[9];
+#pragma GCC unroll 9
+        for (size_t q = 0; q < 3 + 3 * stride; q++) col[q] = DW_LD(xr[ky] + q * c, n, full);
 #pragma GCC unroll 4
         for (size_t j = 0; j < 4; j++)
 #pragma GCC unroll 3
-          for (size_t kx = 0; kx < 3; kx++)
-            acc[j] = VFMA(DW_LD(xr[ky] + (j * stride + kx) * c, n, full), k[ky * 3 + kx], acc[j]);
+          for (size_t kx = 0; kx < 3; kx++) acc[j] = VFMA(col[j * stride + kx], k[ky * 3 + kx], acc[j]);
+      }
 #pragma GCC unroll 4
       for (size_t j = 0; j < 4; j++) {
         const v_t v = VMIN(hi, VMAX(lo, acc[j]));
@@ -108,7 +81,6 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
       }
       x0 += 4 * step, x1 += 4 * step, x2 += 4 * step, op += 4 * c;
     }
-#endif
     for (; ox < ox_hi; ox++) {
       v_t acc = b;
       acc = VFMA(DW_LD(x0, n, full), k[0], acc);
@@ -159,4 +131,3 @@ void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_
 #undef DW_CAT
 #undef DW_CAT2
 #undef DW_FN
-#undef DW_OX

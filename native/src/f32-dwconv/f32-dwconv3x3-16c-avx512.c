@@ -2,6 +2,5 @@
 #include "common/ukernels.h"
 #include "simd/simd-avx512.h"
 
-#define DW_OX 8
 #define DW_FN mna_f32_dw3x3_ukernel_16c__avx512
 #include "f32-dwconv/dw3x3-template.h"
