@@ -657,12 +657,14 @@ MNA_API mna_status mna_f32_conv2d_pack(const mna_conv2d_params* p, const float* 
   if (!pk) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "%s: out of memory", fn);
   pk->in_c = p->in_c, pk->out_c = p->out_c, pk->kernel_h = p->kernel_h, pk->kernel_w = p->kernel_w;
   const int64_t K = w_n / p->out_c;
-  if (pk->uk && (uint64_t)K * pk->uk->mr > 16384u) { /* im2col tile too large: reference path */
-    pk->uk = NULL;
-    pk->isa = MNA_ISA_REFERENCE;
-  }
   int failed = 0;
-  pk->w0 = pack_or_copy(pk->uk, p->out_c, K, weights, bias, &pk->b0, &failed);
+  if (pk->uk) {
+    pk->w0 = mna_f32_conv_pack(pk->uk, (size_t)p->out_c, (size_t)p->kernel_h, (size_t)p->kernel_w, (size_t)p->in_c,
+                               weights, bias);
+    if (!pk->w0) failed = 1;
+  } else {
+    pk->w0 = pack_or_copy(NULL, p->out_c, K, weights, bias, &pk->b0, &failed);
+  }
   return finish_pack(fn, pk, failed, packed);
 }
 

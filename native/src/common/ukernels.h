@@ -78,7 +78,14 @@ size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k);
 void* mna_aligned_alloc(size_t bytes);
 /* Per-thread scratch (64-byte aligned, kept between calls; NULL if out of memory). The
  * MNA_SCRATCH_ZERO slot is all zeros and must never be written. */
-enum { MNA_SCRATCH_RING = 0, MNA_SCRATCH_EXPANDED = 1, MNA_SCRATCH_DW = 2, MNA_SCRATCH_ZERO = 3, MNA_SCRATCH_SLOTS = 4 };
+enum {
+  MNA_SCRATCH_RING = 0,
+  MNA_SCRATCH_EXPANDED = 1,
+  MNA_SCRATCH_DW = 2,
+  MNA_SCRATCH_ZERO = 3,
+  MNA_SCRATCH_CONV = 4,
+  MNA_SCRATCH_SLOTS = 5
+};
 void* mna_scratch(int slot, size_t bytes);
 void mna_aligned_free(void* p);
 
@@ -93,6 +100,10 @@ void mna_act_bounds(int32_t act, float* vmin, float* vmax);
 mna_status mna_fast_f32_pwconv(const mna_f32_ukernels* uk, int64_t pixels, int32_t in_c, int32_t out_c,
                                const float* input, const float* weights, const float* bias, int32_t activation,
                                float* output, mna_threadpool* pool);
+/* KxK conv weights [out_c][kh][kw][ic] packed for mna_fast_f32_conv2d_packed (reduction in
+ * (kx, ky, c) order; see fast.c). NULL when out of memory. */
+float* mna_f32_conv_pack(const mna_f32_ukernels* uk, size_t out_c, size_t kh, size_t kw, size_t ic, const float* w,
+                         const float* bias);
 mna_status mna_fast_f32_conv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
                                int32_t out_w, const float* input, const float* weights, const float* bias,
                                float* output, mna_threadpool* pool);
