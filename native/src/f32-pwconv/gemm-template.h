@@ -29,6 +29,12 @@ void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_
   }
   w += GEMM_NR;
   for (size_t k = 0; k < kc; k++) {
+#ifdef GEMM_PREFETCH_BYTES
+    /* the weight panel streams from L2 (or L3 for the first pixel tile): request it this far
+     * ahead, one line per 64 bytes consumed */
+#pragma GCC unroll 4
+    for (size_t l = 0; l < GEMM_NR * sizeof(float); l += 64) __builtin_prefetch((const char*)w + GEMM_PREFETCH_BYTES + l, 0, 3);
+#endif
     v_t b[GEMM_NV];
 #pragma GCC unroll 16
     for (size_t j = 0; j < GEMM_NV; j++) b[j] = VLOAD(w + j * VLEN);
@@ -78,3 +84,4 @@ void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_
 #undef GEMM_MR
 #undef GEMM_NV
 #undef GEMM_FN
+#undef GEMM_PREFETCH_BYTES
