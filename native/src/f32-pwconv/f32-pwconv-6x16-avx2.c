@@ -4,6 +4,12 @@
 
 #define GEMM_MR 6
 #define GEMM_NV 2
+#ifndef MNA_GEMM_PF
+#define MNA_GEMM_PF 4096
+#endif
+#if MNA_GEMM_PF > 0
+#define GEMM_PREFETCH_BYTES MNA_GEMM_PF
+#endif
 #define GEMM_FN mna_f32_gemm_ukernel_6x16__avx2
 #include "f32-pwconv/gemm-template.h"
 
