@@ -17,8 +17,8 @@ static inline __attribute__((always_inline)) v_t DW_LD(const float* p, size_t n,
 static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* rows, size_t in_w, size_t c,
                                                           size_t stride, size_t pad_left, size_t out_w,
                                                           size_t ox_lo, size_t ox_hi, size_t cb, size_t n,
-                                                          int full, const float* w, const float* bias,
-                                                          float* out, v_t lo, v_t hi) {
+                                                          int full, int interior, const float* w,
+                                                          const float* bias, float* out, v_t lo, v_t hi) {
   v_t k[9];
   for (size_t t = 0; t < 9; t++) k[t] = DW_LD(w + t * c + cb, n, full);
   const v_t b = bias ? DW_LD(bias + cb, n, full) : VZERO();
@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
   /* interior: every tap inside the image. Four outputs at a time share the loaded input
    * columns (stride 1: 6 columns per row for 4 outputs instead of 12) and give the core four
    * independent FMA chains. Per element the taps still accumulate in (ky, kx) order. */
-  if (ox_lo < ox_hi) {
+  if (interior && ox_lo < ox_hi) {
     const size_t step = stride * c;
     const float* x0 = r0 + (ox_lo * stride - pad_left) * c;
     const float* x1 = r1 + (ox_lo * stride - pad_left) * c;
@@ -102,6 +102,53 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
   }
 }
 
+#define DW_COLS DW_CAT(DW_FN, _cols)
+/* Interior columns for narrow rows (c <= DW_COLS_MAX_C): four output columns at a time, all
+ * full channel blocks for them before moving on, so the input columns they read (3 rows x
+ * (3 + 3 stride) columns x c floats, <= 13.5 KiB) are brought into L1 once; the taps are
+ * reloaded per block from L1. Same per-element tap order as DW_BLOCK. */
+static inline __attribute__((always_inline)) void DW_COLS(const float* const* rows, size_t c, size_t stride,
+                                                         size_t pad_left, size_t ox_lo, size_t ox_hi,
+                                                         size_t c_full, const float* w, const float* bias,
+                                                         float* out, v_t lo, v_t hi) {
+  size_t ox = ox_lo;
+  for (; ox + 4 <= ox_hi; ox += 4) {
+    const size_t ix0 = ox * stride - pad_left;
+    for (size_t cb = 0; cb < c_full; cb += VLEN) {
+      const v_t b = bias ? VLOAD(bias + cb) : VZERO();
+      v_t acc[4] = {b, b, b, b};
+#pragma GCC unroll 3
+      for (size_t ky = 0; ky < 3; ky++) {
+        const float* xr = rows[ky] + ix0 * c + cb;
+        const v_t k0 = VLOAD(w + (ky * 3 + 0) * c + cb);
+        const v_t k1 = VLOAD(w + (ky * 3 + 1) * c + cb);
+        const v_t k2 = VLOAD(w + (ky * 3 + 2) * c + cb);
+#pragma GCC unroll 4
+        for (size_t j = 0; j < 4; j++) {
+          acc[j] = VFMA(VLOAD(xr + (j * stride + 0) * c), k0, acc[j]);
+          acc[j] = VFMA(VLOAD(xr + (j * stride + 1) * c), k1, acc[j]);
+          acc[j] = VFMA(VLOAD(xr + (j * stride + 2) * c), k2, acc[j]);
+        }
+      }
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; j++) VSTORE(out + (ox + j) * c + cb, VMIN(hi, VMAX(lo, acc[j])));
+    }
+  }
+  for (; ox < ox_hi; ox++) {
+    const size_t ix0 = ox * stride - pad_left;
+    for (size_t cb = 0; cb < c_full; cb += VLEN) {
+      v_t acc = bias ? VLOAD(bias + cb) : VZERO();
+#pragma GCC unroll 3
+      for (size_t ky = 0; ky < 3; ky++) {
+        const float* xr = rows[ky] + ix0 * c + cb;
+#pragma GCC unroll 3
+        for (size_t kx = 0; kx < 3; kx++) acc = VFMA(VLOAD(xr + kx * c), VLOAD(w + (ky * 3 + kx) * c + cb), acc);
+      }
+      VSTORE(out + ox * c + cb, VMIN(hi, VMAX(lo, acc)));
+    }
+  }
+}
+
 void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_t pad_left, size_t out_w,
                   const float* w, const float* bias, float* out, float fmin, float fmax) {
   /* interior columns: ox*stride >= pad_left and ox*stride - pad_left + 2 <= in_w - 1 */
@@ -111,22 +158,36 @@ void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_
   if (ox_lo > ox_hi) ox_lo = ox_hi;
   if (ox_lo == ox_hi) ox_lo = ox_hi = out_w; /* no interior: all columns take the checked path */
   const v_t lo = VSET1(fmin), hi = VSET1(fmax);
+  const size_t c_full = c - c % VLEN;
+#ifdef DW_COLS_MAX_C
+  const int cols = c <= DW_COLS_MAX_C && ox_lo < ox_hi && c_full > 0;
+#else
+  const int cols = 0;
+#endif
   size_t cb = 0;
   for (; cb + VLEN <= c; cb += VLEN) {
     if (stride == 1)
-      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, w, bias, out, lo, hi);
+      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, !cols, w, bias, out, lo, hi);
     else
-      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, w, bias, out, lo, hi);
+      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, VLEN, 1, !cols, w, bias, out, lo, hi);
   }
   if (cb < c) {
     if (stride == 1)
-      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+      DW_BLOCK(rows, in_w, c, 1, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, 1, w, bias, out, lo, hi);
     else
-      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, w, bias, out, lo, hi);
+      DW_BLOCK(rows, in_w, c, 2, pad_left, out_w, ox_lo, ox_hi, cb, c - cb, 0, 1, w, bias, out, lo, hi);
+  }
+  if (cols) {
+    if (stride == 1)
+      DW_COLS(rows, c, 1, pad_left, ox_lo, ox_hi, c_full, w, bias, out, lo, hi);
+    else
+      DW_COLS(rows, c, 2, pad_left, ox_lo, ox_hi, c_full, w, bias, out, lo, hi);
   }
 }
 
 #undef DW_LD
+#undef DW_COLS
+#undef DW_COLS_MAX_C
 #undef DW_BLOCK
 #undef DW_CAT
 #undef DW_CAT2

@@ -2,5 +2,11 @@
 #include "common/ukernels.h"
 #include "simd/simd-avx2.h"
 
+#ifndef MNA_DW_COLS
+#define MNA_DW_COLS 160
+#endif
+#if MNA_DW_COLS > 0
+#define DW_COLS_MAX_C MNA_DW_COLS
+#endif
 #define DW_FN mna_f32_dw3x3_ukernel_8c__avx2
 #include "f32-dwconv/dw3x3-template.h"
