@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace MobileNetAccel.Interop;
 
 /// <summary>A native worker pool (mna_threadpool). The calling thread takes part in every parallel region,
-/// so <c>threads = 1</c> runs everything on the caller. Idle workers block; they do not spin.
+/// so <c>threads = 1</c> runs everything on the caller. Idle workers block; a worker that has just finished a
+/// region polls for the next one for at most 100 µs first (environment variable <c>MNA_POOL_SPIN_US</c>, 0 = never).
 /// One pool must not be used by two parallel regions at once: callers serialise its use.</summary>
 public sealed class NativeThreadPool : SafeHandle
 {

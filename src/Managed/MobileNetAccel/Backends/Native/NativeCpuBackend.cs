@@ -8,7 +8,7 @@ namespace MobileNetAccel.Backends.Native;
 /// The native CPU backend ("cpu"): every op is a P/Invoke call into the C kernels of native/ (libmna), through
 /// <see cref="NativeKernels"/>. Weights are copied once, at compile time, into 64-byte aligned native memory; the
 /// fused inverted-residual block is one mna_f32_irb call. Intra-op parallelism uses one <see cref="NativeThreadPool"/>
-/// per compiled partition with <see cref="CompileOptions.Threads"/> threads (idle workers sleep).
+/// per compiled partition with <see cref="CompileOptions.Threads"/> threads (idle workers block after a short bounded poll).
 /// Which ops exist is decided by <see cref="NativeOps"/>, the single factory of this backend.
 /// </summary>
 public sealed class NativeCpuBackend : IBackend
