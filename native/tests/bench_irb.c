@@ -2,7 +2,9 @@
  * MobileNetV2 1.0/224 and MobileNetV1 1.0/224, at 1 and 2 threads (not a ctest).
  * The two paths are timed in alternation, call by call, in one process, so that both see the
  * same machine noise; min and median over the calls. Used to choose the path selection rule
- * in f32-irb-rowring.c. Usage: bench_irb [reps]  (links the library's objects: it sets the
+ * in f32-irb-rowring.c; a 16 MiB buffer is read before every call so that the block's weights
+ * and input come from L3, as in a network. Usage: bench_irb [reps] [prefetch] — "prefetch"
+ * times the automatic path with the GEMM's next-block weight prefetch on against off (links the library's objects: it sets the
  * internal mna_irb_mode_override). */
 #define _POSIX_C_SOURCE 200809L
 #include <time.h>
@@ -20,6 +22,17 @@ static double now_s(void) {
 static int cmp_d(const void* a, const void* b) {
   const double x = *(const double*)a, y = *(const double*)b;
   return x < y ? -1 : x > y;
+}
+
+static int g_ab;          /* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off */
+static float* g_flush;    /* read before every timed call: the block's weights come from L3, as in a network */
+static const size_t g_flush_n = (size_t)16 << 20;
+static volatile float g_sink;
+
+static void flush_caches(void) {
+  float s = 0;
+  for (size_t i = 0; i < g_flush_n; i += 16) s += g_flush[i];
+  g_sink = s;
 }
 
 static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools, int reps) {
@@ -41,15 +54,21 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
     double* tm[2] = {(double*)malloc(sizeof(double) * (size_t)reps), (double*)malloc(sizeof(double) * (size_t)reps)};
     for (int r = -3; r < reps; r++)
       for (int m = 0; m < 2; m++) {
-        mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_ROWS : MNA_IRB_MODE_LAYERS;
+        if (g_ab == 0)
+          mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_ROWS : MNA_IRB_MODE_LAYERS;
+        else
+          mna_gemm_prefetch_next = m == 0;
+        flush_caches();
         const double t0 = now_s();
         CHECK_OK(mna_f32_irb_packed(pk, &p, x, xn, y, yn, pools[t]));
         if (r >= 0) tm[m][r] = now_s() - t0;
       }
     mna_irb_mode_override = MNA_IRB_MODE_AUTO;
+    mna_gemm_prefetch_next = 1;
     qsort(tm[0], (size_t)reps, sizeof(double), cmp_d);
     qsort(tm[1], (size_t)reps, sizeof(double), cmp_d);
-    printf(" | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
+    printf(g_ab ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
+                : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
            tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3, tm[0][reps / 2] / tm[1][reps / 2]);
     free(tm[0]), free(tm[1]);
   }
@@ -60,6 +79,8 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? atoi(argv[1]) : 100;
+  g_ab = argc > 2 && !strcmp(argv[2], "prefetch");
+  g_flush = rand_buf(g_flush_n);
   mna_threadpool* pools[2] = {NULL, NULL};
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
   printf("MobileNetV2 1.0/224 blocks\n");
@@ -80,5 +101,6 @@ int main(int argc, char** argv) {
     h = (h + 2 - 3) / v1[i][1] + 1, c = v1[i][0];
   }
   CHECK_OK(mna_threadpool_destroy(pools[1]));
+  free(g_flush);
   return test_summary("bench_irb");
 }

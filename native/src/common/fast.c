@@ -116,8 +116,16 @@ typedef struct {
   float lo, hi;
   size_t mtiles, panels, nblock;
   int half_last;
+  int prefetch_next;
+  size_t packed_bytes;
 } gemm_ctx;
 
+int mna_gemm_prefetch_next = 1;
+
+/* Units are (column block, pixel tile), column block major. The first tile of a block reads
+ * the block's weights from L3 (they do not stay in L2 from one inference to the next); to
+ * overlap that with computation, every tile of block nb requests a slice of block nb + 1's
+ * weights into L2 (the slices of all tiles and panels of the block cover it once). */
 static void gemm_units(void* vctx, size_t begin, size_t end) {
   const gemm_ctx* g = (const gemm_ctx*)vctx;
   const mna_f32_ukernels* uk = g->uk;
@@ -128,12 +136,25 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
     const size_t mr = g->m - m0 < mrmax ? g->m - m0 : mrmax;
     const mna_f32_gemm_ukernel kern = mr == 1 && uk->gemm1 ? uk->gemm1 : uk->gemm;
     const mna_f32_gemm_ukernel kernh = mr == 1 ? uk->gemmh1 : uk->gemmh;
-    const size_t p1 = (nb + 1) * g->nblock < g->panels ? (nb + 1) * g->nblock : g->panels;
-    for (size_t p = nb * g->nblock; p < p1; p++) {
+    const size_t p0 = nb * g->nblock;
+    const size_t p1 = p0 + g->nblock < g->panels ? p0 + g->nblock : g->panels;
+    /* the next block's weights, as 64-byte lines, and this call's share of them */
+    size_t next_lines = 0, slice = 0;
+    const char* next = (const char*)(g->packed + p1 * panel);
+    if (g->prefetch_next && p1 < g->panels) {
+      const size_t next_end = p1 + g->nblock < g->panels ? (p1 + g->nblock) * panel * sizeof(float) : g->packed_bytes;
+      next_lines = (next_end - p1 * panel * sizeof(float) + 63) / 64;
+      const size_t calls = g->mtiles * (p1 - p0);
+      slice = (next_lines + calls - 1) / calls;
+    }
+    for (size_t p = p0; p < p1; p++) {
       const size_t n0 = p * nr;
       const size_t nc = g->n - n0 < nr ? g->n - n0 : nr;
+      const size_t ci = mt * (p1 - p0) + (p - p0);
+      const size_t first = ci * slice < next_lines ? ci * slice : next_lines;
+      const size_t lines = next_lines - first < slice ? next_lines - first : slice;
       (p + 1 == g->panels && g->half_last ? kernh : kern)(mr, nc, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, g->c + m0 * g->cs + n0, g->cs,
-           g->r ? g->r + m0 * g->rs + n0 : NULL, g->rs, g->lo, g->hi);
+           g->r ? g->r + m0 * g->rs + n0 : NULL, g->rs, g->lo, g->hi, next + first * 64, lines);
     }
   }
 }
@@ -141,7 +162,9 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
 void mna_f32_gemm_run(const mna_f32_ukernels* uk, size_t m, size_t n, size_t k, const float* a, size_t a_stride,
                       const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride,
                       float vmin, float vmax, mna_threadpool* pool) {
-  gemm_ctx g = {uk, m, n, k, a, a_stride, packed, c, c_stride, r, r_stride, vmin, vmax, 0, 0, 0, 0};
+  gemm_ctx g = {uk, m, n, k, a, a_stride, packed, c, c_stride, r, r_stride, vmin, vmax, 0, 0, 0, 0, 0, 0};
+  g.prefetch_next = mna_gemm_prefetch_next;
+  g.packed_bytes = mna_f32_gemm_packed_size(uk, n, k) * sizeof(float);
   g.half_last = last_panel_width(uk, n) != uk->nr;
   g.mtiles = (m + uk->mr - 1) / uk->mr;
   g.panels = (n + uk->nr - 1) / uk->nr;

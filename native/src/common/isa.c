@@ -18,7 +18,7 @@ const mna_kernel_table mna_reference_kernels = {
 
 #define MNA_GEMM_PROTO(name)                                                                                   \
   void name(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, const float*, size_t, float, \
-            float);
+            float, const void*, size_t);
 #define MNA_DECLARE_UKERNELS(isa, mr, nr, hr, vl)                                                               \
   MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##nr##__##isa)                                                     \
   MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##nr##__##isa)                                                          \

@@ -20,11 +20,14 @@
  *  a: mr rows of kc floats, row stride a_stride (elements);
  *  w: one packed panel: NR bias values, then kc groups of NR weights (zero-padded columns);
  *  c: mr rows, stride c_stride; only the first nc (1..NR) columns are written;
- *  r: NULL or mr residual rows (stride r_stride) added after the clamp.
+ *  r: NULL or mr residual rows (stride r_stride) added after the clamp;
+ *  pf, pf_lines: cache lines to request into L2 while this tile computes (pf_lines 64-byte
+ *  lines from pf, spread over the k loop; 0 = none): the driver passes slices of the weights
+ *  the next column block will need, so that they are not fetched from L3 on demand.
  * 1 <= mr <= MR. Per element: acc = bias; acc = fma(a[k], w[k], acc) for k ascending. */
 typedef void (*mna_f32_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                      const float* w, float* c, size_t c_stride, const float* r,
-                                     size_t r_stride, float vmin, float vmax);
+                                     size_t r_stride, float vmin, float vmax, const void* pf, size_t pf_lines);
 
 /* One output row of a 3x3 depthwise convolution (stride 1 or 2), NHWC, channels c.
  *  rows[3]: input rows iy0, iy0+1, iy0+2 (in_w*c floats each; a zero row where out of image);
@@ -132,5 +135,7 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
 /* Fused-block path selection (f32-irb-rowring.c): auto, or forced for benchmarks. */
 enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2 };
 extern int mna_irb_mode_override;
+/* GEMM driver: prefetch the next column block's weights during this one (1, the default), for benchmarks. */
+extern int mna_gemm_prefetch_next;
 
 #endif

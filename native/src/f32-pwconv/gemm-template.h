@@ -9,7 +9,7 @@
 
 void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_stride,
                     const float* restrict w, float* restrict c, size_t c_stride, const float* restrict r,
-                    size_t r_stride, float fmin, float fmax) {
+                    size_t r_stride, float fmin, float fmax, const void* pf, size_t pf_lines) {
   const float* ap[GEMM_MR];
   float* cp[GEMM_MR];
   const float* rp[GEMM_MR];
@@ -28,7 +28,12 @@ void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_
     for (size_t i = 0; i < GEMM_MR; i++) acc[i][j] = b;
   }
   w += GEMM_NR;
+  /* next-block prefetch: ceil(pf_lines / kc) lines per k step, front-loaded */
+  const size_t pf_step = kc ? (pf_lines + kc - 1) / kc : 0;
+  const char* pfc = (const char*)pf;
+  size_t pf_left = pf_lines;
   for (size_t k = 0; k < kc; k++) {
+    for (size_t l = 0; l < pf_step && pf_left; l++, pf_left--, pfc += 64) __builtin_prefetch(pfc, 0, 2);
 #ifdef GEMM_PREFETCH_BYTES
     /* the weight panel streams from L2 (or L3 for the first pixel tile): request it this far
      * ahead, one line per 64 bytes consumed */
