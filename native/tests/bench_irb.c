@@ -3,8 +3,9 @@
  * The two paths are timed in alternation, call by call, in one process, so that both see the
  * same machine noise; min and median over the calls. Used to choose the path selection rule
  * in f32-irb-rowring.c; a 16 MiB buffer is read before every call so that the block's weights
- * and input come from L3, as in a network. Usage: bench_irb [reps] [prefetch] — "prefetch"
- * times the automatic path with the GEMM's next-block weight prefetch on against off (links the library's objects: it sets the
+ * and input come from L3, as in a network. Usage: bench_irb [reps] [prefetch|block=KiB] — "prefetch"
+ * times the automatic path with the GEMM's next-block weight prefetch on against off, "block="
+ * the default GEMM column-block size (A) against another (B) (links the library's objects: it sets the
  * internal mna_irb_mode_override). */
 #define _POSIX_C_SOURCE 200809L
 #include <time.h>
@@ -24,7 +25,8 @@ static int cmp_d(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-static int g_ab;          /* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off */
+static int g_ab; /* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off; 2: GEMM column-block bytes */
+static size_t g_block_a, g_block_b;
 static float* g_flush;    /* read before every timed call: the block's weights come from L3, as in a network */
 static const size_t g_flush_n = (size_t)16 << 20;
 static volatile float g_sink;
@@ -56,8 +58,10 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
       for (int m = 0; m < 2; m++) {
         if (g_ab == 0)
           mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_ROWS : MNA_IRB_MODE_LAYERS;
-        else
+        else if (g_ab == 1)
           mna_gemm_prefetch_next = m == 0;
+        else
+          mna_gemm_block_bytes = m == 0 ? g_block_a : g_block_b;
         flush_caches();
         const double t0 = now_s();
         CHECK_OK(mna_f32_irb_packed(pk, &p, x, xn, y, yn, pools[t]));
@@ -65,10 +69,12 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
       }
     mna_irb_mode_override = MNA_IRB_MODE_AUTO;
     mna_gemm_prefetch_next = 1;
+    mna_gemm_block_bytes = g_block_a;
     qsort(tm[0], (size_t)reps, sizeof(double), cmp_d);
     qsort(tm[1], (size_t)reps, sizeof(double), cmp_d);
-    printf(g_ab ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
-                : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
+    printf(g_ab == 2   ? " | %dt A %.4f/%.4f B %.4f/%.4f ms (min/med) A/B %.2f"
+           : g_ab == 1 ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
+                       : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
            tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3, tm[0][reps / 2] / tm[1][reps / 2]);
     free(tm[0]), free(tm[1]);
   }
@@ -80,6 +86,11 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? atoi(argv[1]) : 100;
   g_ab = argc > 2 && !strcmp(argv[2], "prefetch");
+  g_block_a = g_block_b = mna_gemm_block_bytes;
+  if (argc > 2 && !strncmp(argv[2], "block=", 6)) { /* A = the default, B = this many KiB */
+    g_ab = 2;
+    g_block_b = (size_t)atoi(argv[2] + 6) * 1024u;
+  }
   g_flush = rand_buf(g_flush_n);
   mna_threadpool* pools[2] = {NULL, NULL};
   CHECK_OK(mna_threadpool_create(2, &pools[1]));

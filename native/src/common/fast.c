@@ -14,6 +14,7 @@
 
 /* Bytes of packed weights one GEMM column block may hold (kept in L2 while pixel tiles stream). */
 #define MNA_GEMM_BLOCK_BYTES (256u * 1024u)
+size_t mna_gemm_block_bytes = MNA_GEMM_BLOCK_BYTES; /* benchmarks may change it (tests/bench_irb) */
 
 void mna_act_bounds(int32_t act, float* vmin, float* vmax) {
   *vmin = act == MNA_ACT_NONE ? -INFINITY : 0.0f;
@@ -169,7 +170,7 @@ void mna_f32_gemm_run(const mna_f32_ukernels* uk, size_t m, size_t n, size_t k, 
   g.mtiles = (m + uk->mr - 1) / uk->mr;
   g.panels = (n + uk->nr - 1) / uk->nr;
   const size_t panel_bytes = (k + 1) * uk->nr * sizeof(float);
-  size_t nblock = MNA_GEMM_BLOCK_BYTES / panel_bytes;
+  size_t nblock = mna_gemm_block_bytes / panel_bytes;
   if (nblock < 1) nblock = 1;
   if (nblock > g.panels) nblock = g.panels;
   const size_t threads = (size_t)mna_threadpool_threads(pool);

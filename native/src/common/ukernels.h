@@ -137,5 +137,7 @@ enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2 };
 extern int mna_irb_mode_override;
 /* GEMM driver: prefetch the next column block's weights during this one (1, the default), for benchmarks. */
 extern int mna_gemm_prefetch_next;
+/* GEMM driver: bytes of packed weights per column block (default MNA_GEMM_BLOCK_BYTES), for benchmarks. */
+extern size_t mna_gemm_block_bytes;
 
 #endif
