@@ -7,35 +7,23 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "test_util.h"
 
 /* MNA_BENCH_CPUTIME=1: thread CPU time instead of wall time (only meaningful at 1 thread; a
  * loaded machine then still shows each run's cost, without the time spent preempted). */
 static double now_s(void) {
-  struct timespec ts;
   static int cpu = -1;
   if (cpu < 0) cpu = getenv("MNA_BENCH_CPUTIME") && atoi(getenv("MNA_BENCH_CPUTIME")) == 1;
-  clock_gettime(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  return clock_seconds(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC);
 }
 
 double mna_peak_fma_flops(size_t iters);
-
-static double now_wall(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void* peak_thread(void* arg) {
   (void)arg;
   (void)mna_peak_fma_flops(2000000);
   return NULL;
-}
-
-static int cmp_d(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return x < y ? -1 : x > y;
 }
 
 typedef struct {
@@ -227,12 +215,12 @@ static void run_net(const char* name, mna_threadpool* pool, int reps, int per_la
     }
     if (r >= 0) t[r] = now_s() - t0;
   }
-  qsort(t, (size_t)reps, sizeof(double), cmp_d);
+  qsort(t, (size_t)reps, sizeof(double), cmp_double);
   printf("%-28s threads %d: min %.3f ms  median %.3f ms  (%.1f GFLOP/s at median, %.0f MMAC)\n", name,
          mna_threadpool_threads(pool), t[0] * 1e3, t[reps / 2] * 1e3, 2 * macs / t[reps / 2] * 1e-9, macs * 1e-6);
   if (per_layer)
     for (int i = 0; i < nl; i++) {
-      qsort(lt + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_d);
+      qsort(lt + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_double);
       const double m = lt[(size_t)i * reps + reps / 2], mn = lt[(size_t)i * reps];
       printf("   %-36s median %8.4f ms %7.1f GFLOP/s | min %8.4f ms %7.1f GFLOP/s\n", L[i].name, m * 1e3,
              m > 0 ? 2 * L[i].macs / m * 1e-9 : 0, mn * 1e3, mn > 0 ? 2 * L[i].macs / mn * 1e-9 : 0);
@@ -328,11 +316,11 @@ int main(int argc, char** argv) {
     double best2 = 0, worst2 = 1e30;
     for (int i = 0; i < 10; i++) {
       pthread_t th;
-      const double t0 = now_wall();
+      const double t0 = wall_seconds();
       CHECK(pthread_create(&th, NULL, peak_thread, NULL) == 0);
       const double f = mna_peak_fma_flops(2000000);
       pthread_join(th, NULL);
-      const double g = 2 * f / (now_wall() - t0) * 1e-9;
+      const double g = 2 * f / (wall_seconds() - t0) * 1e-9;
       if (g > best2) best2 = g;
       if (g < worst2) worst2 = g;
     }

@@ -8,22 +8,10 @@
  * the default GEMM column-block size (A) against another (B) (links the library's objects: it sets the
  * internal mna_irb_mode_override). */
 #define _POSIX_C_SOURCE 200809L
-#include <time.h>
-
+#include "bench_util.h"
 #include "common/threadpool.h"
 #include "common/ukernels.h"
 #include "test_util.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return x < y ? -1 : x > y;
-}
 
 static int g_ab; /* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off; 2: GEMM column-block bytes */
 static size_t g_block_a, g_block_b;
@@ -63,15 +51,15 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
         else
           mna_gemm_block_bytes = m == 0 ? g_block_a : g_block_b;
         flush_caches();
-        const double t0 = now_s();
+        const double t0 = wall_seconds();
         CHECK_OK(mna_f32_irb_packed(pk, &p, x, xn, y, yn, pools[t]));
-        if (r >= 0) tm[m][r] = now_s() - t0;
+        if (r >= 0) tm[m][r] = wall_seconds() - t0;
       }
     mna_irb_mode_override = MNA_IRB_MODE_AUTO;
     mna_gemm_prefetch_next = 1;
     mna_gemm_block_bytes = g_block_a;
-    qsort(tm[0], (size_t)reps, sizeof(double), cmp_d);
-    qsort(tm[1], (size_t)reps, sizeof(double), cmp_d);
+    qsort(tm[0], (size_t)reps, sizeof(double), cmp_double);
+    qsort(tm[1], (size_t)reps, sizeof(double), cmp_double);
     printf(g_ab == 2   ? " | %dt A %.4f/%.4f B %.4f/%.4f ms (min/med) A/B %.2f"
            : g_ab == 1 ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
                        : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,

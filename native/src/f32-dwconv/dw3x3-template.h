@@ -5,6 +5,16 @@
  * (at most 2) edge columns on each side take the bounds-checked path. */
 #include <stddef.h>
 
+/* DW_COLUMN_GROUPS (set by a kernel file before including): rows of at most MNA_DW_COLS
+ * channels run the column-group interior (DW_COLS below). Compile-time knob: -DMNA_DW_COLS=0
+ * turns it off; 160 measured on the development machine. */
+#ifndef MNA_DW_COLS
+#define MNA_DW_COLS 160
+#endif
+#if defined(DW_COLUMN_GROUPS) && MNA_DW_COLS > 0
+#define DW_COLS_MAX_C MNA_DW_COLS
+#endif
+
 #define DW_CAT2(a, b) a##b
 #define DW_CAT(a, b) DW_CAT2(a, b)
 #define DW_LD DW_CAT(DW_FN, _ld)
@@ -188,6 +198,7 @@ void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_
 #undef DW_LD
 #undef DW_COLS
 #undef DW_COLS_MAX_C
+#undef DW_COLUMN_GROUPS
 #undef DW_BLOCK
 #undef DW_CAT
 #undef DW_CAT2

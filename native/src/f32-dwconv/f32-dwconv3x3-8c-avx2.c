@@ -2,13 +2,6 @@
 #include "common/ukernels.h"
 #include "simd/simd-avx2.h"
 
-/* Rows of at most this many channels run the column-group interior (compile-time knob:
- * -DMNA_DW_COLS=0 turns it off; 160 measured on the development machine). */
-#ifndef MNA_DW_COLS
-#define MNA_DW_COLS 160
-#endif
-#if MNA_DW_COLS > 0
-#define DW_COLS_MAX_C MNA_DW_COLS
-#endif
+#define DW_COLUMN_GROUPS /* column-group interior for narrow rows, see dw3x3-template.h */
 #define DW_FN mna_f32_dw3x3_ukernel_8c__avx2
 #include "f32-dwconv/dw3x3-template.h"

@@ -4,14 +4,7 @@
 
 #define GEMM_MR 7
 #define GEMM_NV 2
-/* In-loop prefetch distance of the weight panel, bytes (compile-time knob: -DMNA_GEMM_PF=0 turns
- * it off; on the development machine 4096 and 8192 measured alike and better than 0 and 2048). */
-#ifndef MNA_GEMM_PF
-#define MNA_GEMM_PF 4096
-#endif
-#if MNA_GEMM_PF > 0
-#define GEMM_PREFETCH_BYTES MNA_GEMM_PF
-#endif
+#define GEMM_PREFETCH /* weight-panel prefetch, see gemm-template.h */
 #define GEMM_FN mna_f32_gemm_ukernel_7x32__avx512
 #include "f32-pwconv/gemm-template.h"
 
