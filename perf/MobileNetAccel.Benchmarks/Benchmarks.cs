@@ -226,8 +226,10 @@ public class BlockBenchmarks : IHasFlops
 /// provider, all graph optimizations, the same thread count, sequential execution) running the same file in the same
 /// process. Ratio = ours / ORT. A third row runs the same architecture built directly on the packed native API with
 /// random weights (no graph, no executor): the difference to the session row is the executor's overhead.
-/// Setup checks that our output equals ORT's on the file's sample input (max |d| / max |y| below 1e-4) so a
-/// benchmark can never time a wrong result.
+/// Setup checks that our output equals ORT's on the file's sample input (max |d| below 1e-4 max(1, max |y|)). The
+/// shared ONNX files carry seeded random weights, and their outputs hardly depend on the input (a permuted input
+/// changes them by ~1e-7), so this check catches wrong weights or operators, not a wrong input layout; the layout is
+/// tested with the pretrained TFLite models and real photographs in the test suite.
 /// </summary>
 [ShortInProcess(5, 20)]
 public class ModelBenchmarks : IHasFlops
@@ -235,7 +237,7 @@ public class ModelBenchmarks : IHasFlops
     private Network? _net;
     private NativeThreadPool? _pool;
     private MobileNetAccel.InferenceSession? _session;
-    private float[] _nhwc = [], _y = [];
+    private float[] _input = [], _y = [];
     private OrtSession? _ort;
     private OrtValue? _in, _out;
     private float[] _ortY = [];
@@ -290,12 +292,11 @@ public class ModelBenchmarks : IHasFlops
 
         _session = new MobileNetAccel.InferenceSession(MobileNetAccel.Model.Load(file),
             new MobileNetAccel.SessionOptions { Threads = Threads, Backend = "cpu" });
-        // our sessions take NHWC: the same sample input, transposed once here
-        _nhwc = new float[input.Length];
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < res; y++)
-                for (int x = 0; x < res; x++)
-                    _nhwc[(y * res + x) * 3 + c] = input[(c * res + y) * res + x];
+        // the imported graph keeps the file's NCHW input (its first node converts to NHWC), so both runtimes get
+        // the same array
+        if (_session.Inputs[0].ElementCount != input.Length)
+            throw new InvalidOperationException($"{Model}: our input has {_session.Inputs[0].ElementCount} values, the sample {input.Length}");
+        _input = input;
         _y = new float[_session.Outputs[0].ElementCount];
         if (_y.Length != _ortY.Length)
             throw new InvalidOperationException($"{Model}: our output has {_y.Length} values, ORT's {_ortY.Length}");
@@ -331,7 +332,7 @@ public class ModelBenchmarks : IHasFlops
     public void OnnxRuntime() => _ort!.Run(_runOptions, _inNames, [_in!], _outNames, [_out!]);
 
     [Benchmark(Description = "MobileNetAccel session (.onnx)")]
-    public void Ours() => _session!.Run(_nhwc, _y);
+    public void Ours() => _session!.Run(_input, _y);
 
     [Benchmark(Description = "MobileNetAccel packed API (no graph)")]
     public float[] OursPacked() => _net!.Run(_pool);
