@@ -402,6 +402,70 @@ MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_p
 MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
                                        int32_t output_max, int32_t* result);
 
+
+/* ------------------------------------------- fast integer kernels (pre-packed, SIMD, threaded)
+ *
+ * Integer kernel tables, selected apart from the float ones (mna_select_isa): the CPU probe picks the best at
+ * init (AVX-512 VNNI -> AVX-VNNI -> AVX2 -> scalar on x86-64; NEON dotprod -> NEON -> scalar on aarch64).
+ * EVERY table produces exactly the bytes of the scalar reference kernels above, for every shape and thread count:
+ *  - the accumulator is the exact integer sum. Activations are read as uint8 u (int8 ones XOR 0x80 = x + 128) and
+ *    weights are packed as int8 v (uint8 ones as w - 128, or as w - zw when that fits int8 for the whole layer);
+ *    every zero-point term that does not depend on the pixel is folded into the packed int32 bias at pack time, the
+ *    one that does (the uint8-weight case, coefficient 128 - zw) is a per-pixel sum of u times a constant. Padding
+ *    taps read the input zero point, so they contribute exactly the reference's nothing. int32 arithmetic wraps, and
+ *    packing refuses a layer whose exact accumulator could leave int32 (|bias| + taps * 255 * 255 > INT32_MAX, where
+ *    the reference saturates): such a layer runs the reference kernel, so the wrapped sum is the exact sum.
+ *  - requantization is the fp32 scheme above with one formula everywhere: (float)acc (round to nearest even, as
+ *    cvtdq2ps / scvtf) times the float scale (one multiply: nothing for FMA contraction to fuse; the library is
+ *    built with -ffp-contract=off), clamped in float to [output_min - zp, output_max - zp], converted with
+ *    round-to-nearest-even (cvtps2dq / fcvtns / lrintf under the default rounding mode), plus zp as an integer.
+ *  - K is never split across threads: each output byte comes from one microkernel call whatever the tiling.
+ * Add follows the reference expression ((float)(a - za) * ma + (float)(b - zb) * mb: two multiplies, one add). */
+typedef enum mna_isa_q8 {
+  MNA_ISA_Q8_AUTO = 0,
+  MNA_ISA_Q8_REFERENCE = 1, /* the scalar reference kernels above */
+  MNA_ISA_Q8_SCALAR = 2,    /* portable C on the packed layout */
+  MNA_ISA_Q8_AVX2 = 3,      /* vpmaddwd on zero/sign-extended bytes */
+  MNA_ISA_Q8_AVXVNNI = 4,   /* vpdpbusd ymm (VEX) */
+  MNA_ISA_Q8_AVX512VNNI = 5,/* vpdpbusd zmm (AVX-512F/BW/VL + VNNI) */
+  MNA_ISA_Q8_NEON = 6,
+  MNA_ISA_Q8_NEONDOT = 7
+} mna_isa_q8;
+
+MNA_API mna_status mna_q8_select_isa(mna_isa_q8 isa); /* MNA_ERR_UNSUPPORTED if the CPU/build lacks it */
+MNA_API mna_isa_q8 mna_q8_current_isa(void);
+MNA_API int mna_q8_isa_supported(mna_isa_q8 isa);
+MNA_API const char* mna_q8_isa_name(mna_isa_q8 isa); /* "avx512vnni", ...; "unknown" for other values */
+
+/* A quantized layer's weights packed for the integer table selected at pack time (immutable; may be run from
+ * several threads at once). kind: 0 convolution (KxK, 1x1 included; weights OHWI), 1 depthwise (weights
+ * [kernel_h][kernel_w][c], in_c == out_c), 2 fully connected (weights [out_c][in_c], kernel 1x1).
+ * input_type / weight_type: 0 uint8, 1 int8; the output has the input's type. q: zero points and the clamp;
+ * scales: 1 or out_c requantization scales (input * weight / output). */
+typedef struct mna_q8_layer {
+  int32_t kind;
+  int32_t input_type, weight_type;
+  int32_t in_c, out_c, kernel_h, kernel_w;
+} mna_q8_layer;
+typedef struct mna_q8_packed mna_q8_packed;
+
+MNA_API mna_status mna_q8_pack(const mna_q8_layer* layer, const mna_quant_conv_params* q, const float* scales,
+                               size_t scales_len, const void* weights, size_t weights_len, const int32_t* bias,
+                               size_t bias_len, mna_q8_packed** packed);
+MNA_API mna_status mna_q8_packed_destroy(mna_q8_packed* packed); /* NULL is fine */
+/* The table the object runs (REFERENCE when it was packed for it, or when the layer's accumulator bound sends
+ * it to the reference kernels); AUTO for NULL. */
+MNA_API mna_isa_q8 mna_q8_packed_isa(const mna_q8_packed* packed);
+/* Convolution / depthwise: p must carry the packed in_c, out_c, kernel_h, kernel_w (p->activation is ignored: the
+ * clamp is q's); dilation >= 1. Input [n][in_h][in_w][in_c], output [n][out_h][out_w][out_c] (dilated window). */
+MNA_API mna_status mna_q8_conv2d_run(const mna_q8_packed* packed, const mna_conv2d_params* p, int32_t dilation_h,
+                                     int32_t dilation_w, const void* input, size_t input_len, void* output,
+                                     size_t output_len, mna_threadpool* pool);
+/* Fully connected (or any layer packed with kind 2): input [batch][in_c], output [batch][out_c]. */
+MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* packed, int32_t batch, const void* input,
+                                              size_t input_len, void* output, size_t output_len,
+                                              mna_threadpool* pool);
+
 #ifdef __cplusplus
 }
 #endif

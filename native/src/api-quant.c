@@ -7,6 +7,8 @@
 
 #include "common/common.h"
 #include "reference/qu8-reference.h"
+#include "api-quant.h"
+#include "common/q8-ukernels.h"
 
 #define TRY(expr)                     \
   do {                                \
@@ -14,22 +16,22 @@
     if (try_s_ != MNA_OK) return try_s_; \
   } while (0)
 
-static mna_status q_ptr(const char* fn, const char* name, const void* ptr) {
+mna_status q_ptr(const char* fn, const char* name, const void* ptr) {
   if (!ptr) return mna_set_error(MNA_ERR_NULL_POINTER, "%s: %s is NULL", fn, name);
   return MNA_OK;
 }
 
-static mna_status q_positive(const char* fn, const char* name, int64_t v) {
+mna_status q_positive(const char* fn, const char* name, int64_t v) {
   if (v < 1) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: %s %" PRId64 " must be >= 1", fn, name, v);
   return MNA_OK;
 }
 
-static mna_status q_nonneg(const char* fn, const char* name, int64_t v) {
+mna_status q_nonneg(const char* fn, const char* name, int64_t v) {
   if (v < 0) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: %s %" PRId64 " must be >= 0", fn, name, v);
   return MNA_OK;
 }
 
-static mna_status q_product(const char* fn, const char* what, int64_t a, int64_t b, int64_t c, int64_t d, int64_t* out) {
+mna_status q_product(const char* fn, const char* what, int64_t a, int64_t b, int64_t c, int64_t d, int64_t* out) {
   int64_t n;
   if (__builtin_mul_overflow(a, b, &n) || __builtin_mul_overflow(n, c, &n) || __builtin_mul_overflow(n, d, &n) ||
       n > MNA_MAX_ELEMENTS)
@@ -39,28 +41,28 @@ static mna_status q_product(const char* fn, const char* what, int64_t a, int64_t
   return MNA_OK;
 }
 
-static mna_status q_len(const char* fn, const char* name, size_t len, int64_t required) {
+mna_status q_len(const char* fn, const char* name, size_t len, int64_t required) {
   if ((uint64_t)len < (uint64_t)required)
     return mna_set_error(MNA_ERR_BUFFER_TOO_SMALL, "%s: %s %zu < required %" PRId64, fn, name, len, required);
   return MNA_OK;
 }
 
 /* Value within the activation type's range. */
-static mna_status q_range(const char* fn, const char* name, int32_t v, int sgn) {
+mna_status q_range(const char* fn, const char* name, int32_t v, int sgn) {
   const int32_t lo = sgn ? -128 : 0, hi = sgn ? 127 : 255;
   if (v < lo || v > hi)
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: %s %d is outside [%d, %d]", fn, name, (int)v, (int)lo, (int)hi);
   return MNA_OK;
 }
 
-static mna_status q_clamp(const char* fn, int32_t mn, int32_t mx, int sgn) {
+mna_status q_clamp(const char* fn, int32_t mn, int32_t mx, int sgn) {
   TRY(q_range(fn, "output_min", mn, sgn));
   TRY(q_range(fn, "output_max", mx, sgn));
   if (mn > mx) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: output_min %d > output_max %d", fn, (int)mn, (int)mx);
   return MNA_OK;
 }
 
-static mna_status q_scale(const char* fn, const char* name, float s) {
+mna_status q_scale(const char* fn, const char* name, float s) {
   if (!(s > 0.0f) || !isfinite(s))
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: %s %g must be positive and finite", fn, name, (double)s);
   return MNA_OK;
@@ -72,7 +74,7 @@ static int q_overlap(const void* a, int64_t an, const void* b, int64_t bn) {
   return a0 < b1 && b0 < a1;
 }
 
-static mna_status q_no_overlap(const char* fn, const void* out, int64_t out_bytes, const char* name, const void* in,
+mna_status q_no_overlap(const char* fn, const void* out, int64_t out_bytes, const char* name, const void* in,
                                int64_t in_bytes, int in_place) {
   if (in_place && out == in && out_bytes == in_bytes) return MNA_OK;
   if (q_overlap(out, out_bytes, in, in_bytes))
@@ -80,7 +82,7 @@ static mna_status q_no_overlap(const char* fn, const void* out, int64_t out_byte
   return MNA_OK;
 }
 
-static mna_status q_window(const char* fn, const char* dim, int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t s,
+mna_status q_window(const char* fn, const char* dim, int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t s,
                            int32_t* out) {
   const int64_t padded = in + pa + pb;
   if (padded < k)
@@ -116,7 +118,7 @@ static mna_status q_conv_params(const char* fn, const mna_conv2d_params* p, int3
   return MNA_OK;
 }
 
-static mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
+mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                                int64_t channels, int sgn) {
   TRY(q_ptr(fn, "quant params", q));
   TRY(q_ptr(fn, "scales", scales));
@@ -130,7 +132,7 @@ static mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, c
   return MNA_OK;
 }
 
-static mna_status q_eltwise(const char* fn, const mna_quant_eltwise_params* q, int use_b, int sgn) {
+mna_status q_eltwise(const char* fn, const mna_quant_eltwise_params* q, int use_b, int sgn) {
   TRY(q_ptr(fn, "quant params", q));
   TRY(q_scale(fn, "a_scale", q->a_scale));
   TRY(q_range(fn, "a_zero_point", q->a_zero_point, sgn));
@@ -172,8 +174,8 @@ static mna_status q8_conv(const char* fn, int sgn, int depthwise, const mna_conv
   TRY(q_no_overlap(fn, output, out_n, "input", input, in_n, 0));
   TRY(q_no_overlap(fn, output, out_n, "weights", weights, w_n, 0));
   if (bias) TRY(q_no_overlap(fn, output, out_n, "bias", bias, (int64_t)p->out_c * 4, 0));
-  return depthwise ? mna_ref_q8_dwconv2d(sgn, p, oh, ow, q, scales, scales_len, input, weights, bias, output)
-                   : mna_ref_q8_conv2d(sgn, p, oh, ow, q, scales, scales_len, input, weights, bias, output);
+  return depthwise ? mna_ref_q8_dwconv2d(sgn, p, 1, 1, oh, ow, q, scales, scales_len, input, weights, bias, output)
+                   : mna_ref_q8_conv2d(sgn, p, 1, 1, oh, ow, q, scales, scales_len, input, weights, bias, output);
 }
 
 MNA_API mna_status mna_qu8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q, const float* scales,
@@ -335,7 +337,17 @@ static mna_status q8_add(const char* fn, int sgn, int64_t count, const mna_quant
   TRY(q_len(fn, "output_len", output_len, count));
   TRY(q_no_overlap(fn, output, count, "a", a, count, 1));
   TRY(q_no_overlap(fn, output, count, "b", b, count, 1));
-  return mna_ref_q8_add(sgn, count, q, a, b, output);
+  const mna_q8_ukernels* uk = mna_q8_active_ukernels();
+  if (!uk) return mna_ref_q8_add(sgn, count, q, a, b, output);
+  const mna_q8_add_params ap = {q->a_scale / q->output_scale,
+                                q->b_scale / q->output_scale,
+                                (float)(q->output_min - q->output_zero_point),
+                                (float)(q->output_max - q->output_zero_point),
+                                q->a_zero_point,
+                                q->b_zero_point,
+                                q->output_zero_point};
+  uk->add((size_t)count, (const uint8_t*)a, (const uint8_t*)b, (uint8_t*)output, &ap, sgn);
+  return MNA_OK;
 }
 
 MNA_API mna_status mna_qu8_add(int64_t count, const mna_quant_eltwise_params* q, const uint8_t* a, size_t a_len,

@@ -5,7 +5,7 @@
 #include "reference/qu8-reference.h"
 
 #define MNA_Q8_CONV_BODIES(T, SUFFIX)                                                                              \
-  static void conv2d_##SUFFIX(const mna_conv2d_params* p, int32_t out_h, int32_t out_w,                            \
+  static void conv2d_##SUFFIX(const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h, int32_t out_w,    \
                               const mna_quant_conv_params* q, const float* scales, size_t scales_len,              \
                               const T* input, const T* weights, const int32_t* bias, T* output) {                  \
     const int32_t zx = q->input_zero_point, zw = q->weight_zero_point;                                             \
@@ -17,10 +17,10 @@
           for (int64_t oc = 0; oc < oc_n; oc++) {                                                                  \
             int64_t acc = bias ? bias[oc] : 0;                                                                     \
             for (int32_t ky = 0; ky < p->kernel_h; ky++) {                                                         \
-              const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + ky;                                      \
+              const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * dh;                                \
               if (iy < 0 || iy >= p->in_h) continue;                                                               \
               for (int32_t kx = 0; kx < p->kernel_w; kx++) {                                                       \
-                const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + kx;                                   \
+                const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * dl;                               \
                 if (ix < 0 || ix >= p->in_w) continue;                                                             \
                 const T* x = input + (((int64_t)n * p->in_h + iy) * p->in_w + ix) * ic_n;                          \
                 const T* w = weights + ((oc * p->kernel_h + ky) * p->kernel_w + kx) * ic_n;                        \
@@ -35,7 +35,7 @@
         }                                                                                                          \
   }                                                                                                                \
                                                                                                                    \
-  static void dwconv2d_##SUFFIX(const mna_conv2d_params* p, int32_t out_h, int32_t out_w,                          \
+  static void dwconv2d_##SUFFIX(const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h, int32_t out_w,  \
                                 const mna_quant_conv_params* q, const float* scales, size_t scales_len,            \
                                 const T* input, const T* weights, const int32_t* bias, T* output) {                \
     const int32_t zx = q->input_zero_point, zw = q->weight_zero_point;                                             \
@@ -47,10 +47,10 @@
           for (int64_t c = 0; c < c_n; c++) {                                                                      \
             int64_t acc = bias ? bias[c] : 0;                                                                      \
             for (int32_t ky = 0; ky < p->kernel_h; ky++) {                                                         \
-              const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + ky;                                      \
+              const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * dh;                                \
               if (iy < 0 || iy >= p->in_h) continue;                                                               \
               for (int32_t kx = 0; kx < p->kernel_w; kx++) {                                                       \
-                const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + kx;                                   \
+                const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * dl;                               \
                 if (ix < 0 || ix >= p->in_w) continue;                                                             \
                 const int32_t xv = input[(((int64_t)n * p->in_h + iy) * p->in_w + ix) * c_n + c];                  \
                 const int32_t wv = weights[((int64_t)ky * p->kernel_w + kx) * c_n + c];                            \
@@ -82,23 +82,23 @@
 MNA_Q8_CONV_BODIES(uint8_t, u8)
 MNA_Q8_CONV_BODIES(int8_t, s8)
 
-mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                             const mna_quant_conv_params* q, const float* scales, size_t scales_len,
+mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
+                             int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                              const void* input, const void* weights, const int32_t* bias, void* output) {
   if (sgn)
-    conv2d_s8(p, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
+    conv2d_s8(p, dh, dl, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
   else
-    conv2d_u8(p, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
+    conv2d_u8(p, dh, dl, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
   return MNA_OK;
 }
 
-mna_status mna_ref_q8_dwconv2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                               const mna_quant_conv_params* q, const float* scales, size_t scales_len,
+mna_status mna_ref_q8_dwconv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
+                               int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                                const void* input, const void* weights, const int32_t* bias, void* output) {
   if (sgn)
-    dwconv2d_s8(p, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
+    dwconv2d_s8(p, dh, dl, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
   else
-    dwconv2d_u8(p, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
+    dwconv2d_u8(p, dh, dl, out_h, out_w, q, scales, scales_len, input, weights, bias, output);
   return MNA_OK;
 }
 

@@ -33,11 +33,12 @@ static inline int32_t mna_q8_requant(int32_t acc, float scale, int32_t zp, int32
   return (int32_t)lrintf(v) + zp;
 }
 
-mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                             const mna_quant_conv_params* q, const float* scales, size_t scales_len,
+/* dh, dl: dilation in h and w (1 = none). */
+mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
+                             int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                              const void* input, const void* weights, const int32_t* bias, void* output);
-mna_status mna_ref_q8_dwconv2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                               const mna_quant_conv_params* q, const float* scales, size_t scales_len,
+mna_status mna_ref_q8_dwconv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
+                               int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                                const void* input, const void* weights, const int32_t* bias, void* output);
 mna_status mna_ref_q8_fully_connected(int sgn, int32_t batch, int32_t in_n, int32_t out_n,
                                       const mna_quant_conv_params* q, const float* scales, size_t scales_len,
