@@ -170,6 +170,16 @@ typedef struct {
   int failed;
 } q8_conv_ctx;
 
+/* memcpy without a call for the few bytes of a first layer's taps (3 channels). */
+static inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
+  if (n > 32) {
+    memcpy(dst, src, n);
+    return;
+  }
+  for (; n >= 8; n -= 8, dst += 8, src += 8) memcpy(dst, src, 8); /* inlined 8-byte moves */
+  for (; n > 0; n--) *dst++ = *src++;
+}
+
 /* KxK convolution, one output row per unit: im2col of the row's pixels (the zero point where out of image), then
  * the GEMM over all columns on this thread. */
 static void q8_conv_rows(void* vctx, size_t begin, size_t end) {
@@ -186,14 +196,23 @@ static void q8_conv_rows(void* vctx, size_t begin, size_t end) {
     const int64_t n = (int64_t)(r / (size_t)c->oh), oy = (int64_t)(r % (size_t)c->oh);
     for (size_t ox = 0; ox < ow; ox++) {
       uint8_t* dst = a + ox * k;
+      const int64_t ix0 = (int64_t)ox * p->stride_w - p->pad_left;
+      const int64_t ix1 = ix0 + (int64_t)(p->kernel_w - 1) * c->dl;
       for (int32_t ky = 0; ky < p->kernel_h; ky++) {
         const int64_t iy = oy * p->stride_h - p->pad_top + (int64_t)ky * c->dh;
+        const uint8_t* src = c->x + ((n * p->in_h + iy) * p->in_w + ix0) * (int64_t)ic;
+        if (iy >= 0 && iy < p->in_h && c->dl == 1 && ix0 >= 0 && ix1 < p->in_w) {
+          /* interior, no dilation: the row's kernel_w taps are contiguous in the input */
+          copy_small(dst, src, (size_t)p->kernel_w * ic);
+          dst += (size_t)p->kernel_w * ic;
+          continue;
+        }
         for (int32_t kx = 0; kx < p->kernel_w; kx++, dst += ic) {
-          const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * c->dl;
+          const int64_t ix = ix0 + (int64_t)kx * c->dl;
           if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-            memcpy(dst, pk->zrow, ic);
+            copy_small(dst, pk->zrow, ic);
           else
-            memcpy(dst, c->x + ((n * p->in_h + iy) * p->in_w + ix) * (int64_t)ic, ic);
+            copy_small(dst, src + (int64_t)kx * c->dl * (int64_t)ic, ic);
         }
       }
     }
@@ -209,8 +228,21 @@ static void q8_dw_rows(void* vctx, size_t begin, size_t end) {
   const mna_conv2d_params* p = c->p;
   const size_t ch = (size_t)p->in_c, ow = (size_t)c->ow, ntaps = (size_t)p->kernel_h * (size_t)p->kernel_w;
   const uint8_t* taps[Q8_MAX_TAPS];
+  const int row3x3 = p->kernel_h == 3 && p->kernel_w == 3 && c->dh == 1 && c->dl == 1 && p->stride_w <= 2;
   for (size_t r = begin; r < end; r++) {
     const int64_t n = (int64_t)(r / (size_t)c->oh), oy = (int64_t)(r % (size_t)c->oh);
+    if (row3x3) {
+      const uint8_t* rows[3];
+      int valid[3];
+      for (int ky = 0; ky < 3; ky++) {
+        const int64_t iy = oy * p->stride_h - p->pad_top + ky;
+        valid[ky] = iy >= 0 && iy < p->in_h;
+        rows[ky] = valid[ky] ? c->x + (n * p->in_h + iy) * p->in_w * (int64_t)ch : pk->zrow;
+      }
+      pk->uk->dw3x3(rows, valid, (size_t)p->in_w, ch, (size_t)p->stride_w, (size_t)p->pad_left, ow, pk->packed,
+                    c->y + r * ow * ch, &pk->rq, pk->q.input_zero_point, pk->layer.input_type, pk->zrow);
+      continue;
+    }
     for (size_t ox = 0; ox < ow; ox++) {
       size_t t = 0;
       for (int32_t ky = 0; ky < p->kernel_h; ky++) {

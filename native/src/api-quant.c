@@ -402,16 +402,25 @@ static mna_status q8_convert_check(const char* fn, int sgn, int64_t count, float
   return MNA_OK;
 }
 
+/* The selected integer table's quantize (the reference expression, vectorised), or the reference kernel. */
+static mna_status q8_quantize(int sgn, int64_t count, float scale, int32_t zp, const float* input, void* output) {
+  const mna_q8_ukernels* uk = mna_q8_active_ukernels();
+  if (!uk) return mna_ref_q8_quantize(sgn, count, scale, zp, input, output);
+  uk->quantize((size_t)count, input, scale, zp, (float)((sgn ? -128 : 0) - zp), (float)((sgn ? 127 : 255) - zp),
+               (uint8_t*)output);
+  return MNA_OK;
+}
+
 MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
                                     uint8_t* output, size_t output_len) {
   TRY(q8_convert_check("mna_qu8_quantize", 0, count, scale, zero_point, input, input_len, 4, output, output_len, 1));
-  return mna_ref_q8_quantize(0, count, scale, zero_point, input, output);
+  return q8_quantize(0, count, scale, zero_point, input, output);
 }
 
 MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
                                     int8_t* output, size_t output_len) {
   TRY(q8_convert_check("mna_qs8_quantize", 1, count, scale, zero_point, input, input_len, 4, output, output_len, 1));
-  return mna_ref_q8_quantize(1, count, scale, zero_point, input, output);
+  return q8_quantize(1, count, scale, zero_point, input, output);
 }
 
 MNA_API mna_status mna_qu8_dequantize(int64_t count, float scale, int32_t zero_point, const uint8_t* input,

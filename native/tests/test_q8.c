@@ -210,6 +210,41 @@ static void add_tables(void) {
   CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
 }
 
+/* Quantize: every table against the reference table; ties (k + 0.5 quanta), NaN, infinities, huge values. */
+static void quantize_tables(void) {
+  static const size_t lens[] = {1, 9, 16, 17, 150};
+  for (int sgn = 0; sgn < 2; sgn++)
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+      const size_t n = lens[li];
+      const float scale = 0.0078125f * (float)(1 + li), inf = 1.0f / 0.0f;
+      float* x = malloc(n * sizeof(float));
+      uint8_t *ref = malloc(n), *got = malloc(n);
+      for (size_t i = 0; i < n; i++) {
+        const uint32_t r = rnd();
+        x[i] = (i % 5 == 0) ? ((float)(int)(r % 600) - 300.0f + 0.5f) * scale /* exact ties */
+                            : ((float)(r % 100000) / 100.0f - 500.0f) * scale;
+      }
+      if (n > 3) x[1] = 0.0f / 0.0f, x[2] = inf, x[3] = -inf;
+      const int32_t zp = sgn ? -7 : 128;
+      CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_REFERENCE));
+      CHECK_OK(sgn ? mna_qs8_quantize((int64_t)n, scale, zp, x, n, (int8_t*)ref, n)
+                   : mna_qu8_quantize((int64_t)n, scale, zp, x, n, ref, n));
+      for (int isa = MNA_ISA_Q8_SCALAR; isa <= MNA_ISA_Q8_NEONDOT; isa++) {
+        if (!mna_q8_isa_supported((mna_isa_q8)isa)) continue;
+        CHECK_OK(mna_q8_select_isa((mna_isa_q8)isa));
+        CHECK_OK(sgn ? mna_qs8_quantize((int64_t)n, scale, zp, x, n, (int8_t*)got, n)
+                     : mna_qu8_quantize((int64_t)n, scale, zp, x, n, got, n));
+        g_cases++;
+        if (memcmp(got, ref, n) != 0) {
+          fprintf(stderr, "quantize MISMATCH: isa %s sgn %d n %zu\n", mna_q8_isa_name((mna_isa_q8)isa), sgn, n);
+          CHECK(0);
+        }
+      }
+      free(x), free(ref), free(got);
+    }
+  CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
+}
+
 /* Packing refuses the fast path where the exact accumulator could leave int32, and arguments are checked. */
 static void bounds_and_validation(void) {
   const int32_t in_c = 1024;
@@ -252,6 +287,7 @@ int main(void) {
   conv_tables();
   network_shapes();
   add_tables();
+  quantize_tables();
   bounds_and_validation();
   for (int t = 0; t < 3; t++) mna_threadpool_destroy(g_pools[t]);
   printf("test_q8: %d comparisons, %d checks, %d failures\n", g_cases, g_checks, g_failures);

@@ -90,8 +90,7 @@ static void q8_gemm_tile(const q8_gemm_ctx* g, size_t tile, size_t p0, size_t p1
   int32_t rowterm[16];
   const int32_t* rt = NULL;
   if (g->dv != 0) {
-    for (size_t i = 0; i < mr; i++)
-      rowterm[i] = (int32_t)((uint32_t)g->dv * (uint32_t)uk->rowsum(g->k, a + i * g->a_stride, g->xsgn));
+    uk->rowsum(mr, g->k, a, g->a_stride, g->xsgn, g->dv, rowterm);
     rt = rowterm;
   }
   const mna_q8_gemm_ukernel fn = g->xsgn ? uk->gemm_x : uk->gemm;

@@ -16,9 +16,12 @@
   MNA_Q8_GEMM_PROTO(mna_q8_gemm_ukernel_##mr##x##nr##c4_x__##sfx)                                                 \
   void mna_q8_dw_ukernel_16c__##vsfx(size_t, size_t, const uint8_t* const*, const void*, uint8_t*,               \
                                      const mna_q8_rq*, int);                                                      \
+  void mna_q8_dw3x3_ukernel_16c__##vsfx(const uint8_t* const*, const int*, size_t, size_t, size_t, size_t, size_t, \
+                                        const void*, uint8_t*, const mna_q8_rq*, int32_t, int, const uint8_t*);  \
   void mna_q8_add_ukernel__##vsfx(size_t, const uint8_t*, const uint8_t*, uint8_t*, const mna_q8_add_params*,    \
                                   int);                                                                           \
-  int32_t mna_q8_rowsum_ukernel__##vsfx(size_t, const uint8_t*, int);                                             \
+  void mna_q8_quantize_ukernel__##vsfx(size_t, const float*, float, int32_t, float, float, uint8_t*);             \
+  void mna_q8_rowsum_ukernel__##vsfx(size_t, size_t, const uint8_t*, size_t, int, int32_t, int32_t*);              \
   const mna_q8_ukernels mna_q8_ukernels_##sfx = {id,                                                              \
                                                  #sfx,                                                            \
                                                  mr,                                                              \
@@ -26,7 +29,9 @@
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4__##sfx,                      \
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4_x__##sfx,                    \
                                                  mna_q8_dw_ukernel_16c__##vsfx,                                   \
+                                                 mna_q8_dw3x3_ukernel_16c__##vsfx,                                \
                                                  mna_q8_add_ukernel__##vsfx,                                      \
+                                                 mna_q8_quantize_ukernel__##vsfx,                                 \
                                                  mna_q8_rowsum_ukernel__##vsfx};
 MNA_Q8_UKERNEL_LIST(MNA_Q8_SET)
 #undef MNA_Q8_SET

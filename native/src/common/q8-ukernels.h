@@ -42,17 +42,29 @@ typedef void (*mna_q8_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const uint8
 typedef void (*mna_q8_dw_ukernel)(size_t channels, size_t ntaps, const uint8_t* const* taps, const void* w,
                                   uint8_t* out, const mna_q8_rq* rq, int sgn);
 
+/* One output row of a 3x3 depthwise convolution with dilation 1 and stride 1 or 2 (the MobileNet case):
+ *  rows[3]: input rows iy0..iy0+2 (in_w * c bytes each), valid[ky] = 0 where the row is out of the image;
+ *  pad_left: image columns start at output column 0's tap pad_left; columns outside read zx (zrow: c bytes of zx);
+ *  w: the depthwise packing above with ntaps = 9; out: out_w * c bytes. Same arithmetic as mna_q8_dw_ukernel. */
+typedef void (*mna_q8_dw3x3_ukernel)(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c,
+                                     size_t stride, size_t pad_left, size_t out_w, const void* w, uint8_t* out,
+                                     const mna_q8_rq* rq, int32_t zx, int sgn, const uint8_t* zrow);
+
 /* out[i] = zp + RNE(clamp((float)(a[i] - za) * ma + (float)(b[i] - zb) * mb, lo, hi)), x() as above.
  * Two float multiplies, then one add (no FMA): the reference's expression. */
 typedef struct mna_q8_add_params {
   float ma, mb, lo, hi;
   int32_t za, zb, zp;
 } mna_q8_add_params;
+/* out[i] = zp + RNE(clamp(x[i] / scale, lo, hi)), NaN -> zp (the reference quantize: one IEEE division). */
+typedef void (*mna_q8_quantize_ukernel)(size_t n, const float* x, float scale, int32_t zp, float lo, float hi,
+                                        uint8_t* out);
 typedef void (*mna_q8_add_ukernel)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out,
                                    const mna_q8_add_params* p, int sgn);
 
-/* Sum of u(a[k]) over k < n (u as for the GEMM). */
-typedef int32_t (*mna_q8_rowsum_ukernel)(size_t n, const uint8_t* a, int xor80);
+/* out[i] = dv * sum of u(a[i * stride + k]) over k < n, for i < m (u as for the GEMM; modulo 2^32). */
+typedef void (*mna_q8_rowsum_ukernel)(size_t m, size_t n, const uint8_t* a, size_t stride, int xor80, int32_t dv,
+                                      int32_t* out);
 
 typedef struct mna_q8_ukernels {
   mna_isa_q8 isa;
@@ -61,7 +73,9 @@ typedef struct mna_q8_ukernels {
   mna_q8_gemm_ukernel gemm;   /* uint8 activations */
   mna_q8_gemm_ukernel gemm_x; /* int8 activations (XOR 0x80) */
   mna_q8_dw_ukernel dw;
+  mna_q8_dw3x3_ukernel dw3x3;
   mna_q8_add_ukernel add;
+  mna_q8_quantize_ukernel quantize;
   mna_q8_rowsum_ukernel rowsum;
 } mna_q8_ukernels;
 

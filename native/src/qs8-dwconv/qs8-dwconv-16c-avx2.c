@@ -35,3 +35,20 @@ void mna_q8_dw_ukernel_16c__avx2(size_t channels, size_t ntaps, const uint8_t* c
     if (n > 8) q8_store_bytes(out + c0 + 8, q8_bytes8(q8_requant8(acc1, scale + 8, lo, hi, zp)), n - 8);
   }
 }
+
+/* One output row of a 3x3 depthwise convolution, dilation 1, stride 1 or 2: the per-pixel kernel above over tap
+ * pointers (the zero-point vector where out of image). */
+void mna_q8_dw3x3_ukernel_16c__avx2(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c,
+                                    size_t stride, size_t pad_left, size_t out_w, const void* w, uint8_t* out,
+                                    const mna_q8_rq* rq, int32_t zx, int sgn, const uint8_t* zrow) {
+  const uint8_t* taps[9];
+  for (size_t ox = 0; ox < out_w; ox++) {
+    for (size_t t = 0; t < 9; t++) {
+      const size_t ky = t / 3, kx = t % 3;
+      const ptrdiff_t ix = (ptrdiff_t)(ox * stride + kx) - (ptrdiff_t)pad_left;
+      taps[t] = (valid[ky] && ix >= 0 && (size_t)ix < in_w) ? rows[ky] + (size_t)ix * c : zrow;
+    }
+    mna_q8_dw_ukernel_16c__avx2(c, 9, taps, w, out + ox * c, rq, sgn);
+  }
+  (void)zx;
+}

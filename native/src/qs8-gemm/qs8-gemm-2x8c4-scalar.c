@@ -38,9 +38,12 @@ void mna_q8_gemm_ukernel_2x8c4_x__scalar(size_t mr, size_t nc, size_t kc, const 
   gemm_2x8(mr, nc, kc, a, a_stride, w, c, c_stride, rowterm, rq, 0x80);
 }
 
-int32_t mna_q8_rowsum_ukernel__scalar(size_t n, const uint8_t* a, int xor80) {
+void mna_q8_rowsum_ukernel__scalar(size_t m, size_t n, const uint8_t* a, size_t stride, int xor80, int32_t dv,
+                                   int32_t* out) {
   const uint8_t x = xor80 ? 0x80 : 0;
-  uint32_t s = 0;
-  for (size_t i = 0; i < n; i++) s += (uint8_t)(a[i] ^ x);
-  return (int32_t)s;
+  for (size_t r = 0; r < m; r++) {
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++) s += (uint8_t)(a[r * stride + i] ^ x);
+    out[r] = (int32_t)(s * (uint32_t)dv);
+  }
 }

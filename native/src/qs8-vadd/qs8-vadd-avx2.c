@@ -24,3 +24,19 @@ void mna_q8_add_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint
   }
   if (i < n) mna_q8_add_ukernel__scalar(n - i, a + i, b + i, out + i, p, sgn);
 }
+
+void mna_q8_quantize_ukernel__scalar(size_t, const float*, float, int32_t, float, float, uint8_t*);
+
+void mna_q8_quantize_ukernel__avx2(size_t n, const float* x, float scale, int32_t zp, float lo, float hi,
+                                   uint8_t* out) {
+  const __m256 s = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  const __m256i vzp = _mm256_set1_epi32(zp);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), s);
+    v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
+    v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+    q8_store_bytes(out + i, q8_bytes8(_mm256_add_epi32(_mm256_cvtps_epi32(v), vzp)), 8);
+  }
+  if (i < n) mna_q8_quantize_ukernel__scalar(n - i, x + i, scale, zp, lo, hi, out + i);
+}

@@ -14,3 +14,13 @@ void mna_q8_add_ukernel__scalar(size_t n, const uint8_t* a, const uint8_t* b, ui
     out[i] = (uint8_t)((int32_t)lrintf(v) + p->zp);
   }
 }
+
+void mna_q8_quantize_ukernel__scalar(size_t n, const float* x, float scale, int32_t zp, float lo, float hi,
+                                     uint8_t* out) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i] / scale;
+    if (v != v) v = 0.0f;
+    v = v < lo ? lo : (v > hi ? hi : v);
+    out[i] = (uint8_t)((int32_t)lrintf(v) + zp);
+  }
+}

@@ -15,16 +15,17 @@ public static unsafe class NativeQuantKernels
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive");
     }
 
-    private static long Product(string name, params long[] dims)
+    // Fixed arity (no params array): the Run path of a quantized model must not allocate.
+    private static long Product(string name, long a, long b) => Product(name, a, b, 1, 1);
+
+    private static long Product(string name, long a, long b, long c) => Product(name, a, b, c, 1);
+
+    private static long Product(string name, long a, long b, long c, long d)
     {
-        long n = 1;
-        foreach (long d in dims)
-        {
-            if (d <= 0)
-                throw new ArgumentOutOfRangeException(name, d, $"{name}: dimension {d} must be positive");
-            n = checked(n * d);
-        }
-        return n;
+        if (a <= 0 || b <= 0 || c <= 0 || d <= 0)
+            throw new ArgumentOutOfRangeException(name, $"{name}: dimensions {a}x{b}x{c}x{d} must be positive");
+        try { return checked(a * b * c * d); }
+        catch (OverflowException) { throw new ArgumentException($"{name}: size overflows", name); }
     }
 
     private static void Length(int actual, long required, string name)

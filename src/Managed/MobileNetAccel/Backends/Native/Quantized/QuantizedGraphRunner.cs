@@ -23,7 +23,7 @@ internal sealed class QuantizedGraphRunner : IDisposable
         {
             var f = QuantizedOps.Plan(n, out string reason)
                 ?? throw new NotSupportedException($"node '{n.Name}' ({n.Op}) cannot run on the integer path: {reason}");
-            _steps.Add(f());
+            _steps.Add(f(null));
         }
         _arena = new PinnedArena(graph.Values().Where(v => !v.IsConstant));
     }

@@ -21,7 +21,7 @@ internal sealed class QuantizedNativeStep : NativeStep
     public static NativeStepFactory? Plan(Node node, out string reason)
     {
         var f = QuantizedOps.Plan(node, out reason);
-        return f is null ? null : _ => new QuantizedNativeStep(f());
+        return f is null ? null : context => new QuantizedNativeStep(f(context.Pool));
     }
 
     public override void Run(IArena arena) => _step.Run(arena);

@@ -4,8 +4,8 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Quantized;
 
-/// <summary>Creates the quantized step of one node (called once, at compile time).</summary>
-internal delegate QuantizedStep QuantizedStepFactory();
+/// <summary>Creates the quantized step of one node (called once, at compile time), for the partition's pool.</summary>
+internal delegate QuantizedStep QuantizedStepFactory(NativeThreadPool? pool);
 
 /// <summary>
 /// The op list of the integer path: one line per node type whose inputs/outputs are uint8/int8. Returns null (with the
@@ -35,18 +35,16 @@ internal static class QuantizedOps
     }
 }
 
-/// <summary>Conv2D / DepthwiseConv2D / FullyConnected on uint8 (per-tensor) or int8 (per-channel weights) tensors.</summary>
+/// <summary>Conv2D / DepthwiseConv2D / FullyConnected on uint8 (per-tensor) or int8 (per-channel weights) tensors:
+/// weights packed once for the integer kernel table (mna_q8_pack), run on the partition's pool.</summary>
 internal sealed class QConvStep : QuantizedStep
 {
     private readonly Node _node;
     private readonly Value _input, _output;
-    private readonly QuantizedType _type;
-    private readonly byte[] _weights;
-    private readonly int[] _bias;
-    private readonly float[] _scales;
-    private readonly QuantConvParams _q;
+    private readonly NativeQ8Layer _layer;
+    private readonly NativeThreadPool? _pool;
     private readonly Conv2DParams _p;
-    private readonly int _inN, _outN;
+    private readonly int _inN;
 
     public static QuantizedStepFactory? Plan(Node n, out string reason)
     {
@@ -75,24 +73,23 @@ internal sealed class QConvStep : QuantizedStep
             reason = "bias must be a constant int32 tensor";
             return null;
         }
-        return () => new QConvStep(n);
+        return pool => new QConvStep(n, pool);
     }
 
-    private QConvStep(Node n)
+    private QConvStep(Node n, NativeThreadPool? pool)
     {
         _node = n;
         _input = n.Input;
         _output = n.Output;
-        _type = Q.Type(_input.DataType);
+        _pool = pool;
+        var type = Q.Type(_input.DataType);
         var w = n.Inputs[1]!;
         var b = n.Inputs.Count > 2 ? n.Inputs[2] : null;
-        _weights = w.Data!;
-        int channels = n is DepthwiseConv2DNode ? w.Shape[3] : w.Shape[0];
-        _bias = b is null ? Array.Empty<int>() : b.AsInt32s().ToArray();
+        int[] bias = b is null ? Array.Empty<int>() : b.AsInt32s().ToArray();
         float si = _input.Quantization!.Scale, so = _output.Quantization!.Scale;
         var ws = w.Quantization!.Scales;
         // XNNPACK fp32 scheme: the requantization scale is computed in float32, input·weight / output.
-        _scales = ws.Length == 1 ? new[] { si * ws[0] / so } : ws.Select(s => si * s / so).ToArray();
+        float[] scales = ws.Length == 1 ? new[] { si * ws[0] / so } : ws.Select(s => si * s / so).ToArray();
         var act = n switch
         {
             WindowNode wn => wn.Activation,
@@ -100,43 +97,45 @@ internal sealed class QConvStep : QuantizedStep
             _ => Activation.None,
         };
         var (mn, mx) = Q.ActivationRange(act, _output);
-        _q = new QuantConvParams
+        var q = new QuantConvParams
         {
             InputZeroPoint = (int)_input.Quantization.ZeroPoint,
             WeightZeroPoint = w.Quantization.IsPerChannel ? 0 : (int)w.Quantization.ZeroPoint,
             OutputZeroPoint = (int)_output.Quantization.ZeroPoint,
             OutputMin = mn, OutputMax = mx,
         };
-        if (n is Conv2DNode c)
-            _p = c.ToParams();
-        else if (n is DepthwiseConv2DNode d)
-            _p = d.ToParams();
-        else
+        switch (n)
         {
-            _inN = w.Shape[1];
-            _outN = w.Shape[0];
+            case Conv2DNode c:
+                _p = c.ToParams();
+                _layer = NativeQ8Layer.Pack(Q8LayerKind.Conv2D, type, _p.InC, _p.OutC, _p.KernelH, _p.KernelW, q, scales, w.Data!, bias);
+                break;
+            case DepthwiseConv2DNode d:
+                _p = d.ToParams();
+                _layer = NativeQ8Layer.Pack(Q8LayerKind.Depthwise, type, _p.InC, _p.OutC, _p.KernelH, _p.KernelW, q, scales, w.Data!, bias);
+                break;
+            default:
+                _inN = w.Shape[1];
+                _layer = NativeQ8Layer.Pack(Q8LayerKind.FullyConnected, type, _inN, w.Shape[0], 1, 1, q, scales, w.Data!, bias);
+                break;
         }
         _p.Activation = Activation.None;
-        _ = channels;
     }
+
+    /// <summary>The integer kernel table this layer runs (for the placement report and tests).</summary>
+    public IntegerKernelIsa Isa => _layer.Isa;
 
     public override void Run(IArena arena)
     {
         var x = arena.Span<byte>(_input);
         var y = arena.Span<byte>(_output);
-        switch (_node)
-        {
-            case Conv2DNode:
-                NativeQuantKernels.Conv2D(_type, _p, _q, _scales, x, _weights, _bias, y);
-                break;
-            case DepthwiseConv2DNode:
-                NativeQuantKernels.DepthwiseConv2D(_type, _p, _q, _scales, x, _weights, _bias, y);
-                break;
-            default:
-                NativeQuantKernels.FullyConnected(_type, x.Length / _inN, _inN, _outN, _q, _scales, x, _weights, _bias, y);
-                break;
-        }
+        if (_node is FullyConnectedNode)
+            _layer.RunFullyConnected(x.Length / _inN, x, y, _pool);
+        else
+            _layer.RunConv(_p, 1, 1, x, y, _pool);
     }
+
+    public override void Dispose() => _layer.Dispose();
 }
 
 internal sealed class QAddStep : QuantizedStep
@@ -156,7 +155,7 @@ internal sealed class QAddStep : QuantizedStep
             reason = "quantized add needs two run-time inputs of the same shape and type as the output";
             return null;
         }
-        return () => new QAddStep(n);
+        return _ => new QAddStep(n);
     }
 
     private QAddStep(AddNode n)
@@ -188,7 +187,7 @@ internal sealed class QAveragePoolStep : QuantizedStep
             reason = "quantized average pooling needs the same scale and zero point in and out";
             return null;
         }
-        return () => new QAveragePoolStep(n);
+        return _ => new QAveragePoolStep(n);
     }
 
     private QAveragePoolStep(AveragePool2DNode n)
@@ -215,7 +214,7 @@ internal sealed class QGlobalAveragePoolStep : QuantizedStep
     {
         if (!Q.PerTensor(n.Input, out reason) || !Q.PerTensor(n.Output, out reason))
             return null;
-        return () => new QGlobalAveragePoolStep(n);
+        return _ => new QGlobalAveragePoolStep(n);
     }
 
     private QGlobalAveragePoolStep(GlobalAveragePoolNode n)
@@ -249,7 +248,7 @@ internal sealed class QSoftmaxStep : QuantizedStep
             reason = "softmax of a scalar";
             return null;
         }
-        return () => new QSoftmaxStep(n);
+        return _ => new QSoftmaxStep(n);
     }
 
     private QSoftmaxStep(SoftmaxNode n)
@@ -282,7 +281,7 @@ internal sealed class QCopyStep : QuantizedStep
             reason = "reshape of a constant or with a type change";
             return null;
         }
-        return () => new QCopyStep(n);
+        return _ => new QCopyStep(n);
     }
 
     private QCopyStep(ReshapeNode n)
@@ -311,7 +310,7 @@ internal sealed class QPadStep : QuantizedStep
             reason = "quantized pad needs the same scale and zero point in and out";
             return null;
         }
-        return () => new QPadStep(n);
+        return _ => new QPadStep(n);
     }
 
     private QPadStep(PadNode n)
@@ -371,7 +370,7 @@ internal sealed class QRequantizeStep : QuantizedStep
     {
         if (!Q.PerTensor(n.Input, out reason) || !Q.PerTensor(n.Output, out reason))
             return null;
-        return () => new QRequantizeStep(n, act);
+        return _ => new QRequantizeStep(n, act);
     }
 
     private QRequantizeStep(Node n, Activation act)
@@ -413,9 +412,9 @@ internal sealed class QuantizeStep : QuantizedStep
         if (!Q.PerTensor(n.Output, out reason))
             return null;
         if (n.Input.DataType == DataType.Float32)
-            return () => new QuantizeStep(n, null);
+            return _ => new QuantizeStep(n, null);
         var inner = QRequantizeStep.Plan(n, Activation.None, out reason);
-        return inner is null ? null : () => new QuantizeStep(n, inner());
+        return inner is null ? null : pool => new QuantizeStep(n, inner(pool));
     }
 
     private QuantizeStep(QuantizeNode n, QuantizedStep? requant)
@@ -445,7 +444,7 @@ internal sealed class DequantizeStep : QuantizedStep
     {
         if (!Q.PerTensor(n.Input, out reason))
             return null;
-        return () => new DequantizeStep(n);
+        return _ => new DequantizeStep(n);
     }
 
     private DequantizeStep(DequantizeNode n)
