@@ -60,8 +60,10 @@ void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void
         pw[(i / 4) * nr * 4 + jj * 4 + (i % 4)] = (int8_t)v;
         sumv += v;
       }
-      /* acc = b + sum (u - zu)(v + dv) = b - zu*sum v - zu*dv*k + sum u*v + dv*sum u */
-      pbias[jj] = wrap32((int64_t)(bias ? bias[j] : 0) - (int64_t)zu * sumv - (int64_t)zu * dv * (int64_t)k);
+      /* acc = b + sum (u - zu)(v + dv) = b - zu*sum v - zu*dv*k + sum u*v + dv*sum u; a signed-dot kernel
+       * computes sum (u - 128) v = sum u*v - 128 sum v, so its bias carries + 128 sum v */
+      pbias[jj] = wrap32((int64_t)(bias ? bias[j] : 0) - (int64_t)zu * sumv - (int64_t)zu * dv * (int64_t)k +
+                         (uk->signed_dot ? 128 * sumv : 0));
       pscale[jj] = scales[scales_len == 1 ? 0 : j];
     }
   }

@@ -26,6 +26,7 @@
                                                  #sfx,                                                            \
                                                  mr,                                                              \
                                                  nr,                                                              \
+                                                 id == MNA_ISA_Q8_NEONDOT,                                        \
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4__##sfx,                      \
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4_x__##sfx,                    \
                                                  mna_q8_dw_ukernel_16c__##vsfx,                                   \

@@ -70,6 +70,8 @@ typedef struct mna_q8_ukernels {
   mna_isa_q8 isa;
   const char* name;
   size_t mr, nr;
+  /* 1: the GEMM multiplies (u - 128) as int8 by v (sdot: int8 x int8), so the packed bias also holds + 128 * sum v */
+  int signed_dot;
   mna_q8_gemm_ukernel gemm;   /* uint8 activations */
   mna_q8_gemm_ukernel gemm_x; /* int8 activations (XOR 0x80) */
   mna_q8_dw_ukernel dw;
@@ -81,23 +83,21 @@ typedef struct mna_q8_ukernels {
 
 /* The one list of integer microkernel sets: X(set, MNA_ISA_Q8_..., MR, NR, depthwise/add/rowsum set). It declares
  * the microkernels and defines the sets (src/common/q8-isa.c) that feed the dispatch; the C tests
- * (tests/test_q8.c) and the benchmark (tests/bench_q8.c) iterate it, so a listed kernel is tested and timed. */
+ * (tests/test_q8.c) iterates it, so a listed kernel is tested and timed. */
 #if defined(__x86_64__) || defined(_M_X64)
 #  define MNA_Q8_UKERNEL_LIST(X)                          \
     X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)            \
     X(avx2, MNA_ISA_Q8_AVX2, 4, 16, avx2)                 \
     X(avxvnni, MNA_ISA_Q8_AVXVNNI, 4, 16, avx2)           \
     X(avx512vnni, MNA_ISA_Q8_AVX512VNNI, 7, 32, avx512)
+#elif defined(__aarch64__)
+/* NEON sets: NEON GEMMs; depthwise, add, quantize and row sums are the portable ones */
+#  define MNA_Q8_UKERNEL_LIST(X)                          \
+    X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)            \
+    X(neon, MNA_ISA_Q8_NEON, 4, 16, scalar)               \
+    X(neondot, MNA_ISA_Q8_NEONDOT, 4, 16, scalar)
 #else
 #  define MNA_Q8_UKERNEL_LIST(X) X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)
-
-/* The scalar requantization every kernel's epilogue equals (mna.h). */
-static inline int32_t mna_q8_requant_scalar(int32_t acc, float scale, const mna_q8_rq* rq) {
-  float v = (float)acc * scale;
-  v = v < rq->lo ? rq->lo : v;
-  v = v > rq->hi ? rq->hi : v;
-  return (int32_t)lrintf(v) + rq->zp;
-}
 #endif
 
 #define MNA_Q8_DECLARE_SET(sfx, isa, mr, nr, vsfx) extern const mna_q8_ukernels mna_q8_ukernels_##sfx;
