@@ -96,18 +96,34 @@ public sealed class InferenceSession : IDisposable
                 throw new ArgumentException($"input '{Inputs[0].Name}' needs {Inputs[0].ElementCount} values; got {input.Length}", nameof(input));
             if (output.Length != Outputs[0].ElementCount)
                 throw new ArgumentException($"output '{Outputs[0].Name}' needs {Outputs[0].ElementCount} values; got {output.Length}", nameof(output));
-            var inBytes = new byte[Inputs[0].ElementCount * Inputs[0].DataType.SizeInBytes()];
-            var outBytes = new byte[_graphOutput.ElementCount * _graphOutput.DataType.SizeInBytes()];
-            if (Inputs[0].DataType == DataType.Float32)
-                System.Runtime.InteropServices.MemoryMarshal.AsBytes(input).CopyTo(inBytes);
-            else
-                Interop.NativeQuantKernels.Quantize(QType(Inputs[0].DataType), Inputs[0].Quantization!.Scale, (int)Inputs[0].Quantization!.ZeroPoint, input, inBytes);
-            _executor.RunRaw(inBytes, outBytes);
-            if (_graphOutput.DataType == DataType.Float32)
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(outBytes).CopyTo(output);
-            else
-                Interop.NativeQuantKernels.Dequantize(QType(Outputs[0].DataType), Outputs[0].Quantization!.Scale, (int)Outputs[0].Quantization!.ZeroPoint, outBytes, output);
+            // buffers of this call only (pooled: no allocation once warm; a concurrent caller rents its own)
+            int inCount = checked((int)(Inputs[0].ElementCount * Inputs[0].DataType.SizeInBytes()));
+            int outCount = checked((int)(_graphOutput.ElementCount * _graphOutput.DataType.SizeInBytes()));
+            byte[] inRented = System.Buffers.ArrayPool<byte>.Shared.Rent(inCount);
+            byte[] outRented = System.Buffers.ArrayPool<byte>.Shared.Rent(outCount);
+            try
+            {
+                RunQuantized(input, output, inRented.AsSpan(0, inCount), outRented.AsSpan(0, outCount));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(inRented);
+                System.Buffers.ArrayPool<byte>.Shared.Return(outRented);
+            }
         }
+    }
+
+    private void RunQuantized(ReadOnlySpan<float> input, Span<float> output, Span<byte> inBytes, Span<byte> outBytes)
+    {
+        if (Inputs[0].DataType == DataType.Float32)
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(input).CopyTo(inBytes);
+        else
+            Interop.NativeQuantKernels.Quantize(QType(Inputs[0].DataType), Inputs[0].Quantization!.Scale, (int)Inputs[0].Quantization!.ZeroPoint, input, inBytes);
+        _executor.RunRaw(inBytes, outBytes);
+        if (_graphOutput.DataType == DataType.Float32)
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(outBytes).CopyTo(output);
+        else
+            Interop.NativeQuantKernels.Dequantize(QType(Outputs[0].DataType), Outputs[0].Quantization!.Scale, (int)Outputs[0].Quantization!.ZeroPoint, outBytes, output);
     }
 
     private static Interop.QuantizedType QType(DataType t) => t == DataType.Int8 ? Interop.QuantizedType.Int8 : Interop.QuantizedType.UInt8;

@@ -127,6 +127,7 @@ internal static class BenchCommand
                 w.WriteString("backend", s.Backend);
                 w.WriteString("device", session.Placement.Count > 0 ? session.Placement[0].Device : "");
                 w.WriteString("kernels", NativeKernels.CurrentIsa.ToString());
+                w.WriteString("integer_kernels", NativeQ8Kernels.Name(NativeQ8Kernels.Current));
                 w.WriteString("cpu", CpuInfo.ModelName);
                 w.WriteString("cpu_features", NativeKernels.CpuFeatures);
                 w.WriteNumber("threads", session.Threads);
@@ -186,7 +187,7 @@ internal static class BenchCommand
         Console.WriteLine(s.ModelFile is null
             ? $"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)"
             : $"Model: [{name}] (file {s.ModelFile}{(s.ForceFloat ? ", float kernels" : "")}; load {buildMs.ToString("F1", inv)} ms)");
-        Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
+        Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] integer kernels [{NativeQ8Kernels.Name(NativeQ8Kernels.Current)}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
         Console.WriteLine($"Num threads: [{session.Threads}]  Batch: [{s.Batch}]  Optimize: [{s.Optimize}]  Num runs: [{s.Runs}]  Warm-up runs: [{s.Warmup}]");
         Console.WriteLine($"Graph: {session.Graph.Nodes.Count} nodes after passes ({string.Join(", ", session.PassLog.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} {p.Rewrites}"))})");
         Console.WriteLine($"The model size (MB): {Mb(model.ConstantBytes)}  ({model.Parameters.ToString("N0", inv)} parameters, {model.MacsPerImage.ToString("N0", inv)} MACs per image)");
