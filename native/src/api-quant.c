@@ -277,7 +277,9 @@ static mna_status q8_avgpool(const char* fn, int sgn, const mna_conv2d_params* p
   TRY(q_len(fn, "input_len", input_len, in_n));
   TRY(q_len(fn, "output_len", output_len, out_n));
   TRY(q_no_overlap(fn, output, out_n, "input", input, in_n, 0));
-  return mna_ref_q8_avgpool2d(sgn, p, oh, ow, mn, mx, input, output);
+  if (!mna_q8_active_ukernels()) return mna_ref_q8_avgpool2d(sgn, p, oh, ow, mn, mx, input, output);
+  mna_q8_avgpool_channels(sgn, p, oh, ow, mn, mx, input, output);
+  return MNA_OK;
 }
 
 MNA_API mna_status mna_qu8_avgpool2d(const mna_conv2d_params* p, int32_t output_min, int32_t output_max,

@@ -210,6 +210,39 @@ static void add_tables(void) {
   CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
 }
 
+/* Average pooling: every table against the reference table (windows with padding, 7x7 global, channel chunks). */
+static void avgpool_tables(void) {
+  static const int cfg[][8] = {{7, 7, 1280, 7, 7, 1, 0, 0}, {5, 6, 17, 3, 3, 2, 1, 1}, {4, 4, 300, 2, 2, 2, 0, 0},
+                               {9, 3, 3, 3, 3, 1, 1, 1}};
+  for (int sgn = 0; sgn < 2; sgn++)
+    for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+      const int* k = cfg[i];
+      mna_conv2d_params p = {2, k[0], k[1], k[2], k[2], k[3], k[4], k[5], k[5], k[6], k[7], k[6], k[7], MNA_ACT_NONE};
+      int32_t oh = 0, ow = 0;
+      CHECK_OK(mna_conv2d_output_shape(&p, &oh, &ow));
+      const size_t in_n = (size_t)2 * k[0] * k[1] * k[2], out_n = (size_t)2 * oh * ow * k[2];
+      uint8_t *x = malloc(in_n), *ref = malloc(out_n), *got = malloc(out_n);
+      fill(x, in_n);
+      const int32_t mn = sgn ? -100 : 3, mx = sgn ? 120 : 250;
+      CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_REFERENCE));
+      CHECK_OK(sgn ? mna_qs8_avgpool2d(&p, mn, mx, (int8_t*)x, in_n, (int8_t*)ref, out_n)
+                   : mna_qu8_avgpool2d(&p, mn, mx, x, in_n, ref, out_n));
+      for (int isa = MNA_ISA_Q8_SCALAR; isa <= MNA_ISA_Q8_NEONDOT; isa++) {
+        if (!mna_q8_isa_supported((mna_isa_q8)isa)) continue;
+        CHECK_OK(mna_q8_select_isa((mna_isa_q8)isa));
+        CHECK_OK(sgn ? mna_qs8_avgpool2d(&p, mn, mx, (int8_t*)x, in_n, (int8_t*)got, out_n)
+                     : mna_qu8_avgpool2d(&p, mn, mx, x, in_n, got, out_n));
+        g_cases++;
+        if (memcmp(got, ref, out_n) != 0) {
+          fprintf(stderr, "avgpool MISMATCH: isa %s sgn %d case %zu\n", mna_q8_isa_name((mna_isa_q8)isa), sgn, i);
+          CHECK(0);
+        }
+      }
+      free(x), free(ref), free(got);
+    }
+  CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
+}
+
 /* Quantize: every table against the reference table; ties (k + 0.5 quanta), NaN, infinities, huge values. */
 static void quantize_tables(void) {
   static const size_t lens[] = {1, 9, 16, 17, 150};
@@ -288,6 +321,7 @@ int main(void) {
   network_shapes();
   add_tables();
   quantize_tables();
+  avgpool_tables();
   bounds_and_validation();
   for (int t = 0; t < 3; t++) mna_threadpool_destroy(g_pools[t]);
   printf("test_q8: %d comparisons, %d checks, %d failures\n", g_cases, g_checks, g_failures);

@@ -157,3 +157,39 @@ void* mna_q8_dw_pack(size_t c, size_t ntaps, const void* w, int wsgn, int32_t zw
   }
   return out;
 }
+
+void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn,
+                             int32_t mx, const void* input, void* output) {
+  enum { CHUNK = 256 };
+  int32_t sum[CHUNK];
+  const int64_t c_n = p->in_c;
+  for (int32_t n = 0; n < p->batch; n++)
+    for (int32_t oy = 0; oy < out_h; oy++)
+      for (int32_t ox = 0; ox < out_w; ox++)
+        for (int64_t c0 = 0; c0 < c_n; c0 += CHUNK) {
+          const int64_t cn = c_n - c0 < CHUNK ? c_n - c0 : CHUNK;
+          for (int64_t j = 0; j < cn; j++) sum[j] = 0;
+          int32_t count = 0;
+          for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+            const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + ky;
+            if (iy < 0 || iy >= p->in_h) continue;
+            for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+              const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + kx;
+              if (ix < 0 || ix >= p->in_w) continue;
+              const int64_t base = (((int64_t)n * p->in_h + iy) * p->in_w + ix) * c_n + c0;
+              if (sgn)
+                for (int64_t j = 0; j < cn; j++) sum[j] += ((const int8_t*)input)[base + j];
+              else
+                for (int64_t j = 0; j < cn; j++) sum[j] += ((const uint8_t*)input)[base + j];
+              count++;
+            }
+          }
+          const int64_t obase = (((int64_t)n * out_h + oy) * out_w + ox) * c_n + c0;
+          for (int64_t j = 0; j < cn; j++) {
+            const int32_t s = sum[j];
+            int32_t avg = s >= 0 ? (s + count / 2) / count : (s - count / 2) / count;
+            avg = avg < mn ? mn : (avg > mx ? mx : avg);
+            ((uint8_t*)output)[obase + j] = (uint8_t)avg;
+          }
+        }
+}

@@ -124,6 +124,11 @@ void mna_q8_gemm_run(const mna_q8_ukernels* uk, size_t m, size_t n, size_t k, co
                      int xsgn, int32_t dv, const void* packed, uint8_t* c, size_t c_stride, const mna_q8_rq* rq,
                      mna_threadpool* pool);
 
+/* Average pooling with the reference's integer rounding ((sum + n/2) / n over in-image taps, ties away from zero),
+ * channels innermost (vectorisable) instead of the reference's channel-outer loops: the same bytes. */
+void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn,
+                             int32_t mx, const void* input, void* output);
+
 /* Depthwise packed weights: w [kh*kw][c] with type wsgn, zero point zw, input zero point zx; bias [c] or NULL. */
 void* mna_q8_dw_pack(size_t c, size_t ntaps, const void* w, int wsgn, int32_t zw, int32_t zx, const int32_t* bias,
                      const float* scales, size_t scales_len);
