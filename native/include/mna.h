@@ -461,6 +461,15 @@ MNA_API mna_isa_q8 mna_q8_packed_isa(const mna_q8_packed* packed);
 MNA_API mna_status mna_q8_conv2d_run(const mna_q8_packed* packed, const mna_conv2d_params* p, int32_t dilation_h,
                                      int32_t dilation_w, const void* input, size_t input_len, void* output,
                                      size_t output_len, mna_threadpool* pool);
+/* Fused inverted-residual block on packed layers: expand (1x1 in_c -> hidden_c, or NULL when p->hidden_c == 0),
+ * depthwise (3x3, stride p->stride, p's pads), project (1x1 hidden -> out_c), then, when add is not NULL, the
+ * residual add(a = project output, b = block input) with add's requantization (p->residual and the activations in p
+ * are ignored: each layer's clamp is its own). Row by row: the expanded tensor never goes to memory. The bytes equal
+ * running the four layers one by one. MNA_ERR_UNSUPPORTED when a layer was packed for the reference kernels. */
+MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_packed* depthwise,
+                                  const mna_q8_packed* project, const mna_quant_eltwise_params* add,
+                                  const mna_irb_params* p, const void* input, size_t input_len, void* output,
+                                  size_t output_len, mna_threadpool* pool);
 /* Fully connected (or any layer packed with kind 2): input [batch][in_c], output [batch][out_c]. */
 MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* packed, int32_t batch, const void* input,
                                               size_t input_len, void* output, size_t output_len,

@@ -6,30 +6,14 @@
 
 #include "api-quant.h"
 #include "common/common.h"
+#include "common/q8-packed.h"
 #include "common/q8-ukernels.h"
 #include "common/threadpool.h"
 #include "common/ukernels.h"
 #include "reference/qu8-reference.h"
 
-#define MNA_Q8_PACKED_MAGIC 0x51385041u /* "Q8PA" */
 #define Q8_MAX_TAPS 64                  /* depthwise windows up to 8x8 run the fast path */
 
-struct mna_q8_packed {
-  uint32_t magic;
-  mna_q8_layer layer;
-  mna_quant_conv_params q;
-  mna_q8_rq rq;
-  mna_isa_q8 isa;
-  const mna_q8_ukernels* uk; /* NULL: reference kernels on the plain copies below */
-  int32_t dv;                /* per-pixel coefficient of sum u (GEMM layers) */
-  size_t k;                  /* GEMM reduction length: kernel_h * kernel_w * in_c */
-  void* packed;              /* fast: GEMM panels or depthwise blocks */
-  uint8_t* zrow;             /* in_c (conv: k) bytes of the input zero point */
-  void* weights;             /* reference: copies */
-  int32_t* bias;
-  float* scales;
-  size_t scales_len;
-};
 
 static const char* kind_name(int32_t kind) {
   return kind == 0 ? "conv2d" : kind == 1 ? "depthwise" : "fully_connected";
@@ -152,12 +136,14 @@ MNA_API mna_status mna_q8_pack(const mna_q8_layer* l, const mna_quant_conv_param
   return MNA_OK;
 }
 
-static mna_status need_q8(const char* fn, const mna_q8_packed* pk) {
-  Q_TRY(q_ptr(fn, "packed", pk));
+mna_status mna_q8_packed_check(const char* fn, const char* name, const mna_q8_packed* pk) {
+  Q_TRY(q_ptr(fn, name, pk));
   if (pk->magic != MNA_Q8_PACKED_MAGIC)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: packed is not a live mna_q8_packed object", fn);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: %s is not a live mna_q8_packed object", fn, name);
   return MNA_OK;
 }
+
+static mna_status need_q8(const char* fn, const mna_q8_packed* pk) { return mna_q8_packed_check(fn, "packed", pk); }
 
 /* ------------------------------------------------------------------------ drivers */
 

@@ -210,6 +210,89 @@ static void add_tables(void) {
   CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
 }
 
+/* A packed uint8/int8 layer with random weights (w near zw unless wide), bias, and a scale that keeps outputs in range. */
+static mna_q8_packed* random_layer(int kind, int sgn, int in_c, int out_c, int k, int zx, int zy, int relu) {
+  const int taps = k * k * (kind == 1 ? 1 : in_c);
+  const size_t w_n = kind == 1 ? (size_t)k * k * in_c : (size_t)out_c * k * k * in_c;
+  uint8_t* w = malloc(w_n);
+  int32_t* bias = malloc(sizeof(int32_t) * out_c);
+  fill(w, w_n);
+  for (int i = 0; i < out_c; i++) bias[i] = (int32_t)(rnd() % 4001) - 2000;
+  const float scale = 1.0f / (30.0f * (float)(1 + taps));
+  const int lo = sgn ? -128 : 0, hi = sgn ? 127 : 255;
+  mna_quant_conv_params q = {zx, sgn ? 0 : 113, zy, relu ? (zy > lo ? zy : lo) : lo, hi};
+  mna_q8_layer l = {kind, sgn, sgn, in_c, out_c, k, k};
+  mna_q8_packed* pk = NULL;
+  CHECK_OK(mna_q8_pack(&l, &q, &scale, 1, w, w_n, bias, out_c, &pk));
+  free(w), free(bias);
+  return pk;
+}
+
+/* The fused block against its layers run one after another (same tables), every table, 1-3 threads. */
+static void irb_tables(void) {
+  static const int cfg[][8] = {/* in_h, in_w, in_c, hidden (0: none), out_c, stride, residual, batch */
+                               {8, 8, 16, 96, 16, 1, 1, 1}, {9, 7, 24, 144, 32, 2, 0, 2}, {14, 14, 32, 0, 16, 1, 0, 1},
+                               {5, 6, 17, 40, 17, 1, 1, 2}, {7, 7, 160, 960, 160, 1, 1, 1}, {4, 4, 8, 48, 24, 2, 0, 1}};
+  for (int sgn = 0; sgn < 2; sgn++)
+    for (size_t ci = 0; ci < sizeof cfg / sizeof cfg[0]; ci++) {
+      const int* k = cfg[ci];
+      const int in_h = k[0], in_w = k[1], in_c = k[2], hid = k[3] ? k[3] : k[2], out_c = k[4], s = k[5], res = k[6];
+      const int batch = k[7];
+      const int pt = s == 2 ? 0 : 1, pl = s == 2 ? 0 : 1, pb = 1, pw = 1;
+      const int oh = (in_h + pt + pb - 3) / s + 1, ow = (in_w + pl + pw - 3) / s + 1;
+      const int z0 = sgn ? -3 : 5, z1 = sgn ? -128 : 0, z2 = sgn ? 4 : 120, z3 = sgn ? -20 : 90;
+      for (int isa = MNA_ISA_Q8_SCALAR; isa <= MNA_ISA_Q8_NEONDOT; isa++) {
+        if (!mna_q8_isa_supported((mna_isa_q8)isa)) continue;
+        CHECK_OK(mna_q8_select_isa((mna_isa_q8)isa));
+        const uint32_t seed = g_rng;
+        mna_q8_packed* ex = k[3] ? random_layer(0, sgn, in_c, hid, 1, z0, z1, 1) : NULL;
+        mna_q8_packed* dw = random_layer(1, sgn, hid, hid, 3, k[3] ? z1 : z0, z1, 1);
+        mna_q8_packed* pr = random_layer(0, sgn, hid, out_c, 1, z1, z2, 0);
+        g_rng = seed; /* the next table packs the same weights */
+        const size_t in_n = (size_t)batch * in_h * in_w * in_c, hid_n = (size_t)batch * in_h * in_w * hid;
+        const size_t dw_n = (size_t)batch * oh * ow * hid, out_n = (size_t)batch * oh * ow * out_c;
+        uint8_t *x = malloc(in_n), *e = malloc(hid_n), *d = malloc(dw_n), *y = malloc(out_n), *ref = malloc(out_n),
+                *got = malloc(out_n);
+        fill(x, in_n);
+        mna_conv2d_params p1 = {batch, in_h, in_w, in_c, hid, 1, 1, 1, 1, 0, 0, 0, 0, MNA_ACT_NONE};
+        mna_conv2d_params p2 = {batch, in_h, in_w, hid, hid, 3, 3, s, s, pt, pl, pb, pw, MNA_ACT_NONE};
+        mna_conv2d_params p3 = {batch, oh, ow, hid, out_c, 1, 1, 1, 1, 0, 0, 0, 0, MNA_ACT_NONE};
+        if (ex) CHECK_OK(mna_q8_conv2d_run(ex, &p1, 1, 1, x, in_n, e, hid_n, NULL));
+        CHECK_OK(mna_q8_conv2d_run(dw, &p2, 1, 1, ex ? e : x, ex ? hid_n : in_n, d, dw_n, NULL));
+        CHECK_OK(mna_q8_conv2d_run(pr, &p3, 1, 1, d, dw_n, y, out_n, NULL));
+        mna_quant_eltwise_params aq = {0.07f, z2, 0.05f, z0, 0.09f, z3, sgn ? -128 : 0, sgn ? 127 : 255};
+        if (res)
+          CHECK_OK(sgn ? mna_qs8_add((int64_t)out_n, &aq, (int8_t*)y, out_n, (int8_t*)x, in_n, (int8_t*)ref, out_n)
+                       : mna_qu8_add((int64_t)out_n, &aq, y, out_n, x, in_n, ref, out_n));
+        else
+          memcpy(ref, y, out_n);
+        mna_irb_params ip = {batch, in_h, in_w, in_c, k[3], out_c, s, pt, pl, pb, pw, 0, 0, 0, res};
+        for (int t = 0; t < 3; t++) {
+          memset(got, 0x5A, out_n);
+          CHECK_OK(mna_q8_irb_run(ex, dw, pr, res ? &aq : NULL, &ip, x, in_n, got, out_n, g_pools[t]));
+          g_cases++;
+          if (memcmp(got, ref, out_n) != 0) {
+            fprintf(stderr, "irb MISMATCH: isa %s sgn %d case %zu threads %d\n", mna_q8_isa_name((mna_isa_q8)isa), sgn,
+                    ci, t + 1);
+            CHECK(0);
+          }
+        }
+        mna_q8_packed_destroy(ex), mna_q8_packed_destroy(dw), mna_q8_packed_destroy(pr);
+        free(x), free(e), free(d), free(y), free(ref), free(got);
+      }
+    }
+  CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_REFERENCE));
+  mna_q8_packed* dw = random_layer(1, 0, 8, 8, 3, 0, 0, 0);
+  mna_q8_packed* pr = random_layer(0, 0, 8, 8, 1, 0, 0, 0);
+  mna_irb_params ip = {1, 4, 4, 8, 0, 8, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+  uint8_t x[128] = {0}, y[128];
+  CHECK_STATUS(MNA_ERR_UNSUPPORTED, mna_q8_irb_run(NULL, dw, pr, NULL, &ip, x, 128, y, 128, NULL));
+  CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_AUTO));
+  mna_q8_packed* pr2 = random_layer(0, 0, 8, 8, 1, 0, 0, 0);
+  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT, mna_q8_irb_run(NULL, pr2, pr2, NULL, &ip, x, 128, y, 128, NULL));
+  mna_q8_packed_destroy(dw), mna_q8_packed_destroy(pr), mna_q8_packed_destroy(pr2);
+}
+
 /* Average pooling: every table against the reference table (windows with padding, 7x7 global, channel chunks). */
 static void avgpool_tables(void) {
   static const int cfg[][8] = {{7, 7, 1280, 7, 7, 1, 0, 0}, {5, 6, 17, 3, 3, 2, 1, 1}, {4, 4, 300, 2, 2, 2, 0, 0},
@@ -322,6 +405,7 @@ int main(void) {
   add_tables();
   quantize_tables();
   avgpool_tables();
+  irb_tables();
   bounds_and_validation();
   for (int t = 0; t < 3; t++) mna_threadpool_destroy(g_pools[t]);
   printf("test_q8: %d comparisons, %d checks, %d failures\n", g_cases, g_checks, g_failures);
