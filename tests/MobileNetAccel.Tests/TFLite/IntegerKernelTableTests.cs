@@ -57,6 +57,26 @@ public class IntegerKernelTableTests
     }
 
     [Test]
+    public void FusedQuantizedBlocksGiveTheUnfusedBytes()
+    {
+        var cases = ReferenceCase.All().Where(r => r.Model == "mobilenet_v2_1.0_224_quant").ToArray();
+        Assert.That(cases, Is.Not.Empty);
+        using var fused = new InferenceSession(Model.Load(cases[0].ModelPath), new SessionOptions { Threads = 2, Backend = "cpu" });
+        using var unfused = new InferenceSession(Model.Load(cases[0].ModelPath), new SessionOptions { Threads = 2, Backend = "cpu", Optimize = false });
+        var rewrites = fused.PassLog.Single(p => p.Pass == "fuse-quantized-inverted-residual").Rewrites;
+        Assert.That(rewrites, Is.EqualTo(17), "MobileNetV2 has 17 inverted-residual blocks");
+        Assert.That(fused.Graph.Nodes.OfType<MobileNetAccel.Graph.QuantizedInvertedResidualNode>().Count(n => n.Add is not null), Is.EqualTo(10),
+            "10 of them with a residual add");
+        foreach (var c in cases)
+        {
+            byte[] a = new byte[1001], b = new byte[1001];
+            fused.RunRaw(c.Input, a);
+            unfused.RunRaw(c.Input, b);
+            Assert.That(a, Is.EqualTo(b), $"{c.Image}: the fused blocks changed the output");
+        }
+    }
+
+    [Test]
     public void QuantizedRunAllocatesNothing()
     {
         var c = ReferenceCase.All().First(r => r.Model == "mobilenet_v1_0.25_128_quant");

@@ -56,6 +56,7 @@ public enum OpType
     Transpose,
     Concat,
     MatMul,
+    QuantizedInvertedResidual,
 }
 
 /// <summary>

@@ -110,4 +110,33 @@ public sealed unsafe class NativeQ8Layer : SafeHandle
             if (selfAdded) DangerousRelease();
         }
     }
+
+    /// <summary>A fused inverted-residual block (mna_q8_irb_run): expand (null when p.HiddenC is 0) → depthwise 3x3 →
+    /// project → optional residual add (a = project output, b = block input). Same bytes as the layers one by one.</summary>
+    public static void RunBlock(NativeQ8Layer? expand, NativeQ8Layer depthwise, NativeQ8Layer project, QuantEltwiseParams? add,
+        in InvertedResidualParams p, ReadOnlySpan<byte> input, Span<byte> output, NativeThreadPool? pool)
+    {
+        ArgumentNullException.ThrowIfNull(depthwise);
+        ArgumentNullException.ThrowIfNull(project);
+        InvertedResidualParams pp = p;
+        QuantEltwiseParams aq = add.GetValueOrDefault();
+        bool e = false, d = false, j = false, o = false;
+        try
+        {
+            expand?.DangerousAddRef(ref e);
+            depthwise.DangerousAddRef(ref d);
+            project.DangerousAddRef(ref j);
+            pool?.DangerousAddRef(ref o);
+            fixed (byte* i = input, y = output)
+                NativeError.Check(NativeMethods.mna_q8_irb_run(expand is null ? 0 : expand.handle, depthwise.handle, project.handle,
+                    add.HasValue ? &aq : null, &pp, i, (nuint)input.Length, y, (nuint)output.Length, Pool(pool)), "mna_q8_irb_run");
+        }
+        finally
+        {
+            if (o) pool!.DangerousRelease();
+            if (j) project.DangerousRelease();
+            if (d) depthwise.DangerousRelease();
+            if (e) expand!.DangerousRelease();
+        }
+    }
 }

@@ -23,6 +23,10 @@ internal static unsafe partial class NativeMethods
         byte* input, nuint inputLen, byte* output, nuint outputLen, nint pool);
 
     [LibraryImport(Library)]
+    internal static partial NativeStatus mna_q8_irb_run(nint expand, nint depthwise, nint project, QuantEltwiseParams* add,
+        InvertedResidualParams* p, byte* input, nuint inputLen, byte* output, nuint outputLen, nint pool);
+
+    [LibraryImport(Library)]
     internal static partial NativeStatus mna_q8_fully_connected_run(nint packed, int batch, byte* input, nuint inputLen,
         byte* output, nuint outputLen, nint pool);
 }

@@ -18,7 +18,7 @@ public interface IGraphPass
 public static class GraphOptimizer
 {
     /// <summary>The default pipeline, in order: Clip→ReLU, batch-norm folding, activation fusion, identity-reshape
-    /// removal, inverted-residual fusion, dead-node removal.</summary>
+    /// removal, inverted-residual fusion (float, then quantized), dead-node removal.</summary>
     public static IReadOnlyList<IGraphPass> DefaultPasses { get; } = new IGraphPass[]
     {
         new ClipToReluPass(),
@@ -26,6 +26,7 @@ public static class GraphOptimizer
         new ActivationFusionPass(),
         new IdentityReshapeRemovalPass(),
         new InvertedResidualFusionPass(),
+        new QuantizedInvertedResidualFusionPass(),
         new DeadNodeRemovalPass(),
     };
 

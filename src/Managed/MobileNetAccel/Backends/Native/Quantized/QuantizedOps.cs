@@ -24,6 +24,7 @@ internal static class QuantizedOps
         PadNode n => QPadStep.Plan(n, out reason),
         ActivationNode n => QRequantizeStep.Plan(n, n.Kind, out reason),
         QuantizeNode n => QuantizeStep.Plan(n, out reason),
+        QuantizedInvertedResidualNode n => QBlockStep.Plan(n, out reason),
         DequantizeNode n => DequantizeStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
@@ -82,11 +83,21 @@ internal sealed class QConvStep : QuantizedStep
         _input = n.Input;
         _output = n.Output;
         _pool = pool;
-        var type = Q.Type(_input.DataType);
+        _layer = PackLayer(n, out _p);
+        if (n is FullyConnectedNode)
+            _inN = n.Inputs[1]!.Shape[1];
+    }
+
+    /// <summary>Packs the layer of a conv / depthwise / fully connected node (checked by <see cref="Plan"/>) for the
+    /// integer table selected now; <paramref name="p"/> gets its window (activation none: the clamp is packed).</summary>
+    internal static NativeQ8Layer PackLayer(Node n, out Conv2DParams p)
+    {
+        Value input = n.Input, output = n.Output;
+        var type = Q.Type(input.DataType);
         var w = n.Inputs[1]!;
         var b = n.Inputs.Count > 2 ? n.Inputs[2] : null;
         int[] bias = b is null ? Array.Empty<int>() : b.AsInt32s().ToArray();
-        float si = _input.Quantization!.Scale, so = _output.Quantization!.Scale;
+        float si = input.Quantization!.Scale, so = output.Quantization!.Scale;
         var ws = w.Quantization!.Scales;
         // XNNPACK fp32 scheme: the requantization scale is computed in float32, input·weight / output.
         float[] scales = ws.Length == 1 ? new[] { si * ws[0] / so } : ws.Select(s => si * s / so).ToArray();
@@ -96,30 +107,32 @@ internal sealed class QConvStep : QuantizedStep
             FullyConnectedNode fc => fc.Activation,
             _ => Activation.None,
         };
-        var (mn, mx) = Q.ActivationRange(act, _output);
+        var (mn, mx) = Q.ActivationRange(act, output);
         var q = new QuantConvParams
         {
-            InputZeroPoint = (int)_input.Quantization.ZeroPoint,
+            InputZeroPoint = (int)input.Quantization.ZeroPoint,
             WeightZeroPoint = w.Quantization.IsPerChannel ? 0 : (int)w.Quantization.ZeroPoint,
-            OutputZeroPoint = (int)_output.Quantization.ZeroPoint,
+            OutputZeroPoint = (int)output.Quantization.ZeroPoint,
             OutputMin = mn, OutputMax = mx,
         };
+        NativeQ8Layer layer;
         switch (n)
         {
             case Conv2DNode c:
-                _p = c.ToParams();
-                _layer = NativeQ8Layer.Pack(Q8LayerKind.Conv2D, type, _p.InC, _p.OutC, _p.KernelH, _p.KernelW, q, scales, w.Data!, bias);
+                p = c.ToParams();
+                layer = NativeQ8Layer.Pack(Q8LayerKind.Conv2D, type, p.InC, p.OutC, p.KernelH, p.KernelW, q, scales, w.Data!, bias);
                 break;
             case DepthwiseConv2DNode d:
-                _p = d.ToParams();
-                _layer = NativeQ8Layer.Pack(Q8LayerKind.Depthwise, type, _p.InC, _p.OutC, _p.KernelH, _p.KernelW, q, scales, w.Data!, bias);
+                p = d.ToParams();
+                layer = NativeQ8Layer.Pack(Q8LayerKind.Depthwise, type, p.InC, p.OutC, p.KernelH, p.KernelW, q, scales, w.Data!, bias);
                 break;
             default:
-                _inN = w.Shape[1];
-                _layer = NativeQ8Layer.Pack(Q8LayerKind.FullyConnected, type, _inN, w.Shape[0], 1, 1, q, scales, w.Data!, bias);
+                p = default;
+                layer = NativeQ8Layer.Pack(Q8LayerKind.FullyConnected, type, w.Shape[1], w.Shape[0], 1, 1, q, scales, w.Data!, bias);
                 break;
         }
-        _p.Activation = Activation.None;
+        p.Activation = Activation.None;
+        return layer;
     }
 
     /// <summary>The integer kernel table this layer runs (for the placement report and tests).</summary>
