@@ -156,14 +156,19 @@ typedef struct {
   int failed;
 } q8_conv_ctx;
 
-/* memcpy without a call for the few bytes of a first layer's taps (3 channels). */
+/* memcpy without a call for the few bytes of a first layer's taps (3 channels): two overlapping fixed-size moves. */
 static inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
   if (n > 32) {
     memcpy(dst, src, n);
-    return;
+  } else if (n >= 16) {
+    memcpy(dst, src, 16), memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8) {
+    memcpy(dst, src, 8), memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    memcpy(dst, src, 4), memcpy(dst + n - 4, src + n - 4, 4);
+  } else {
+    for (; n > 0; n--) *dst++ = *src++;
   }
-  for (; n >= 8; n -= 8, dst += 8, src += 8) memcpy(dst, src, 8); /* inlined 8-byte moves */
-  for (; n > 0; n--) *dst++ = *src++;
 }
 
 /* KxK convolution, one output row per unit: im2col of the row's pixels (the zero point where out of image), then
@@ -171,34 +176,35 @@ static inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
 static void q8_conv_rows(void* vctx, size_t begin, size_t end) {
   const q8_conv_ctx* c = (const q8_conv_ctx*)vctx;
   const mna_q8_packed* pk = c->pk;
-  const mna_conv2d_params* p = c->p;
-  const size_t ic = (size_t)p->in_c, k = pk->k, ow = (size_t)c->ow, oc = (size_t)p->out_c;
+  /* locals: the byte stores below may alias anything, so nothing is re-read from the structs in the loops */
+  const int64_t kh = c->p->kernel_h, kw = c->p->kernel_w, sh = c->p->stride_h, sw = c->p->stride_w;
+  const int64_t pt = c->p->pad_top, pl = c->p->pad_left, in_h = c->p->in_h, in_w = c->p->in_w;
+  const int64_t dh = c->dh, dl = c->dl, oh = c->oh;
+  const size_t ic = (size_t)c->p->in_c, k = pk->k, ow = (size_t)c->ow, oc = (size_t)c->p->out_c, tap_row = (size_t)kw * ic;
+  const uint8_t* const x = c->x;
+  const uint8_t* const zrow = pk->zrow;
   uint8_t* a = (uint8_t*)mna_scratch(MNA_SCRATCH_CONV, ow * k);
   if (!a) {
     __atomic_store_n((int*)&c->failed, 1, __ATOMIC_RELAXED);
     return;
   }
   for (size_t r = begin; r < end; r++) {
-    const int64_t n = (int64_t)(r / (size_t)c->oh), oy = (int64_t)(r % (size_t)c->oh);
-    for (size_t ox = 0; ox < ow; ox++) {
-      uint8_t* dst = a + ox * k;
-      const int64_t ix0 = (int64_t)ox * p->stride_w - p->pad_left;
-      const int64_t ix1 = ix0 + (int64_t)(p->kernel_w - 1) * c->dl;
-      for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-        const int64_t iy = oy * p->stride_h - p->pad_top + (int64_t)ky * c->dh;
-        const uint8_t* src = c->x + ((n * p->in_h + iy) * p->in_w + ix0) * (int64_t)ic;
-        if (iy >= 0 && iy < p->in_h && c->dl == 1 && ix0 >= 0 && ix1 < p->in_w) {
-          /* interior, no dilation: the row's kernel_w taps are contiguous in the input */
-          copy_small(dst, src, (size_t)p->kernel_w * ic);
-          dst += (size_t)p->kernel_w * ic;
+    const int64_t n = (int64_t)r / oh, oy = (int64_t)r % oh;
+    for (int64_t ky = 0; ky < kh; ky++) {
+      const int64_t iy = oy * sh - pt + ky * dh;
+      const int row_ok = iy >= 0 && iy < in_h;
+      const uint8_t* src_row = row_ok ? x + (n * in_h + iy) * in_w * (int64_t)ic : zrow;
+      uint8_t* dst = a + (size_t)ky * tap_row;
+      for (size_t ox = 0; ox < ow; ox++, dst += k) {
+        const int64_t ix0 = (int64_t)ox * sw - pl;
+        if (row_ok && dl == 1 && ix0 >= 0 && ix0 + kw - 1 < in_w) {
+          /* interior, no dilation: this row's kernel_w taps are contiguous in the input */
+          copy_small(dst, src_row + ix0 * (int64_t)ic, tap_row);
           continue;
         }
-        for (int32_t kx = 0; kx < p->kernel_w; kx++, dst += ic) {
-          const int64_t ix = ix0 + (int64_t)kx * c->dl;
-          if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-            copy_small(dst, pk->zrow, ic);
-          else
-            copy_small(dst, src + (int64_t)kx * c->dl * (int64_t)ic, ic);
+        for (int64_t kx = 0; kx < kw; kx++) {
+          const int64_t ix = ix0 + kx * dl;
+          copy_small(dst + (size_t)kx * ic, (!row_ok || ix < 0 || ix >= in_w) ? zrow : src_row + ix * (int64_t)ic, ic);
         }
       }
     }

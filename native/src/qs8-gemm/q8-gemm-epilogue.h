@@ -27,7 +27,14 @@ static inline void q8_store_bytes(uint8_t* dst, uint64_t v, size_t n) {
 
 /* 4 input bytes at p as one int32 (k tail: only n < 4 bytes exist, the rest read as 0). */
 static inline int32_t q8_load4(const uint8_t* p, size_t n) {
-  int32_t v = 0;
-  memcpy(&v, p, n);
-  return v;
+  uint32_t v = 0;
+  if (n >= 4) {
+    memcpy(&v, p, 4);
+    return (int32_t)v;
+  }
+  /* byte by byte: a variable-length memcpy would be a library call in the k tail */
+  if (n > 2) v |= (uint32_t)p[2] << 16;
+  if (n > 1) v |= (uint32_t)p[1] << 8;
+  if (n > 0) v |= (uint32_t)p[0];
+  return (int32_t)v;
 }

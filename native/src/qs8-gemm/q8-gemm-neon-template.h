@@ -21,7 +21,10 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
     const int8x16_t w0 = vld1q_s8(pw), w1 = vld1q_s8(pw + 16), w2 = vld1q_s8(pw + 32), w3 = vld1q_s8(pw + 48);
     for (int r = 0; r < 4; r++) {
       uint32_t v = 0;
-      memcpy(&v, ap[r] + k, t);
+      if (t == 4)
+        memcpy(&v, ap[r] + k, 4);
+      else /* the k tail, byte by byte (no variable-length memcpy call) */
+        for (size_t i = 0; i < t; i++) v |= (uint32_t)ap[r][k + i] << (8 * i);
 #  if !Q8_XOR
       v ^= 0x80808080u;
 #  endif
