@@ -81,15 +81,19 @@ void mna_q8_dw3x3_ukernel_16c__avx512(const uint8_t* const* rows, const int* val
       const ptrdiff_t x2 = ix + 2;
       const __m512i d0 = dw_col(r0, v0, x2, in_w, c, c0, m, sgn, zv), d1 = dw_col(r1, v1, x2, in_w, c, c0, m, sgn, zv);
       const __m512i d2 = dw_col(r2, v2, x2, in_w, c, c0, m, sgn, zv);
-      __m512i acc = _mm512_dpwssd_epi32(bias, a0, w00);
-      acc = _mm512_dpwssd_epi32(acc, b0, w01);
-      acc = _mm512_dpwssd_epi32(acc, d0, w02);
-      acc = _mm512_dpwssd_epi32(acc, a1, w10);
-      acc = _mm512_dpwssd_epi32(acc, b1, w11);
-      acc = _mm512_dpwssd_epi32(acc, d1, w12);
-      acc = _mm512_dpwssd_epi32(acc, a2, w20);
-      acc = _mm512_dpwssd_epi32(acc, b2, w21);
-      acc = _mm512_dpwssd_epi32(acc, d2, w22);
+      /* three independent chains (one per kernel row), summed: int32 addition is exact modulo 2^32, so the order
+       * does not change the result, and the shorter chains let consecutive outputs overlap */
+      const __m512i zero = _mm512_setzero_si512();
+      __m512i acc0 = _mm512_dpwssd_epi32(bias, a0, w00);
+      __m512i acc1 = _mm512_dpwssd_epi32(zero, a1, w10);
+      __m512i acc2 = _mm512_dpwssd_epi32(zero, a2, w20);
+      acc0 = _mm512_dpwssd_epi32(acc0, b0, w01);
+      acc1 = _mm512_dpwssd_epi32(acc1, b1, w11);
+      acc2 = _mm512_dpwssd_epi32(acc2, b2, w21);
+      acc0 = _mm512_dpwssd_epi32(acc0, d0, w02);
+      acc1 = _mm512_dpwssd_epi32(acc1, d1, w12);
+      acc2 = _mm512_dpwssd_epi32(acc2, d2, w22);
+      const __m512i acc = _mm512_add_epi32(_mm512_add_epi32(acc0, acc1), acc2);
       __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
       f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
       _mm_mask_storeu_epi8(out + ox * c + c0, m, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
