@@ -25,10 +25,16 @@ size_t mna_q8_gemm_panel_bytes(const mna_q8_ukernels* uk, size_t k) {
   return uk->nr * 8 + ((k + 3) / 4) * uk->nr * 4;
 }
 
+/* Width of the last panel: NR/2 when the set has half-width kernels and N % NR is in [1, NR/2], else NR. */
+static size_t last_panel_width(const mna_q8_ukernels* uk, size_t n) {
+  const size_t rem = n % uk->nr;
+  return uk->gemmh && rem != 0 && rem <= uk->nr / 2 ? uk->nr / 2 : uk->nr;
+}
+
 void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void* w, size_t ldw, int wsgn,
                        int32_t zw, int xsgn, int32_t zx, const int32_t* bias, const float* scales,
                        size_t scales_len, int32_t* dv_out) {
-  const size_t nr = uk->nr, panels = (n + nr - 1) / nr, pb = mna_q8_gemm_panel_bytes(uk, k);
+  const size_t panels = (n + uk->nr - 1) / uk->nr, pb = mna_q8_gemm_panel_bytes(uk, k);
   /* v = w - zw when that fits int8 for every weight (no per-pixel term: int8 weights with zw = 0 always do),
    * else v = w - 128 (uint8) or v = w (int8) with the per-pixel coefficient dv = voff - zw of sum u. */
   int fits = 1;
@@ -47,12 +53,13 @@ void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void
   if (!out) return NULL;
   memset(out, 0, panels * pb);
   for (size_t p = 0; p < panels; p++) {
+    const size_t nr = p + 1 == panels ? last_panel_width(uk, n) : uk->nr; /* this panel's width */
     uint8_t* panel = out + p * pb;
     int32_t* pbias = (int32_t*)panel;
     float* pscale = (float*)(panel + nr * 4);
     int8_t* pw = (int8_t*)(panel + nr * 8);
     for (size_t jj = 0; jj < nr; jj++) {
-      const size_t j = p * nr + jj;
+      const size_t j = p * uk->nr + jj;
       if (j >= n) break;
       int64_t sumv = 0;
       for (size_t i = 0; i < k; i++) {
@@ -95,9 +102,12 @@ static void q8_gemm_tile(const q8_gemm_ctx* g, size_t tile, size_t p0, size_t p1
     uk->rowsum(mr, g->k, a, g->a_stride, g->xsgn, g->dv, rowterm);
     rt = rowterm;
   }
-  const mna_q8_gemm_ukernel fn = g->xsgn ? uk->gemm_x : uk->gemm;
+  const size_t panels = (g->n + uk->nr - 1) / uk->nr;
+  const int half = last_panel_width(uk, g->n) != uk->nr;
   for (size_t p = p0; p < p1; p++) {
     const size_t n0 = p * uk->nr, nc = g->n - n0 < uk->nr ? g->n - n0 : uk->nr;
+    const mna_q8_gemm_ukernel fn = half && p + 1 == panels ? (g->xsgn ? uk->gemmh_x : uk->gemmh)
+                                                           : (g->xsgn ? uk->gemm_x : uk->gemm);
     fn(mr, nc, g->k, a, g->a_stride, g->packed + p * g->pb, g->c + m0 * g->c_stride + n0, g->c_stride, rt, g->rq);
   }
 }

@@ -11,6 +11,15 @@
 #define MNA_Q8_GEMM_PROTO(name)                                                                                   \
   void name(size_t, size_t, size_t, const uint8_t*, size_t, const void*, uint8_t*, size_t, const int32_t*,        \
             const mna_q8_rq*);
+/* half-width last-panel kernels, where a set has them */
+MNA_Q8_GEMM_PROTO(mna_q8_gemm_ukernel_7x16c4__avx512vnni)
+MNA_Q8_GEMM_PROTO(mna_q8_gemm_ukernel_7x16c4_x__avx512vnni)
+#define MNA_Q8_GEMMH_avx512vnni mna_q8_gemm_ukernel_7x16c4__avx512vnni, mna_q8_gemm_ukernel_7x16c4_x__avx512vnni
+#define MNA_Q8_GEMMH_scalar NULL, NULL
+#define MNA_Q8_GEMMH_avx2 NULL, NULL
+#define MNA_Q8_GEMMH_avxvnni NULL, NULL
+#define MNA_Q8_GEMMH_neon NULL, NULL
+#define MNA_Q8_GEMMH_neondot NULL, NULL
 #define MNA_Q8_SET(sfx, id, mr, nr, vsfx)                                                                         \
   MNA_Q8_GEMM_PROTO(mna_q8_gemm_ukernel_##mr##x##nr##c4__##sfx)                                                   \
   MNA_Q8_GEMM_PROTO(mna_q8_gemm_ukernel_##mr##x##nr##c4_x__##sfx)                                                 \
@@ -29,6 +38,7 @@
                                                  id == MNA_ISA_Q8_NEONDOT,                                        \
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4__##sfx,                      \
                                                  mna_q8_gemm_ukernel_##mr##x##nr##c4_x__##sfx,                    \
+                                                 MNA_Q8_GEMMH_##sfx,                                              \
                                                  mna_q8_dw_ukernel_16c__##vsfx,                                   \
                                                  mna_q8_dw3x3_ukernel_16c__##vsfx,                                \
                                                  mna_q8_add_ukernel__##vsfx,                                      \

@@ -74,6 +74,8 @@ typedef struct mna_q8_ukernels {
   int signed_dot;
   mna_q8_gemm_ukernel gemm;   /* uint8 activations */
   mna_q8_gemm_ukernel gemm_x; /* int8 activations (XOR 0x80) */
+  /* MR x NR/2 for the last panel when N % NR is in [1, NR/2] (packed NR/2 wide); NULL: the last panel is NR wide */
+  mna_q8_gemm_ukernel gemmh, gemmh_x;
   mna_q8_dw_ukernel dw;
   mna_q8_dw3x3_ukernel dw3x3;
   mna_q8_add_ukernel add;

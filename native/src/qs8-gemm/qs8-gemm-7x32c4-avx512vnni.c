@@ -1,13 +1,27 @@
-/* Integer GEMM microkernel, AVX-512 VNNI: 7 rows x 32 columns, vpdpbusd on c4-packed int8 weights. */
+/* Integer GEMM microkernels, AVX-512 VNNI: 7 rows x 32 columns (and 7 x 16 for a narrow last panel), vpdpbusd on
+ * c4-packed int8 weights. */
 #include "common/q8-ukernels.h"
 #include "qs8-gemm/q8-gemm-epilogue.h"
 
 #define Q8_FN mna_q8_gemm_ukernel_7x32c4__avx512vnni
 #define Q8_XOR 0
+#define Q8_NV 2
 #include "qs8-gemm/q8-gemm-avx512vnni-template.h"
 
 #define Q8_FN mna_q8_gemm_ukernel_7x32c4_x__avx512vnni
 #define Q8_XOR 1
+#define Q8_NV 2
+#include "qs8-gemm/q8-gemm-avx512vnni-template.h"
+
+/* the half-width last panel (N % 32 in [1, 16]) */
+#define Q8_FN mna_q8_gemm_ukernel_7x16c4__avx512vnni
+#define Q8_XOR 0
+#define Q8_NV 1
+#include "qs8-gemm/q8-gemm-avx512vnni-template.h"
+
+#define Q8_FN mna_q8_gemm_ukernel_7x16c4_x__avx512vnni
+#define Q8_XOR 1
+#define Q8_NV 1
 #include "qs8-gemm/q8-gemm-avx512vnni-template.h"
 
 /* Row sums for the per-pixel term: vpsadbw over 64-byte chunks with a masked tail (no byte past a row's end is read;
