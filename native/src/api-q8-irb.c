@@ -119,16 +119,8 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
   Q_TRY(q_len(fn, "output_len", output_len, out_n));
   Q_TRY(q_no_overlap(fn, output, out_n, "input", input, in_n, 0));
 
-  mna_q8_add_params ap;
-  if (add) {
-    ap = (mna_q8_add_params){add->a_scale / add->output_scale,
-                             add->b_scale / add->output_scale,
-                             (float)(add->output_min - add->output_zero_point),
-                             (float)(add->output_max - add->output_zero_point),
-                             add->a_zero_point,
-                             add->b_zero_point,
-                             add->output_zero_point};
-  }
+  mna_q8_add_params ap = {0};
+  if (add) ap = mna_q8_add_params_of(add);
   /* bands: one per thread and image (halo rows recomputed at band edges), at least 2 output rows each */
   const int32_t threads = mna_threadpool_threads(pool);
   int32_t bands = threads < oh ? threads : oh;

@@ -341,13 +341,7 @@ static mna_status q8_add(const char* fn, int sgn, int64_t count, const mna_quant
   TRY(q_no_overlap(fn, output, count, "b", b, count, 1));
   const mna_q8_ukernels* uk = mna_q8_active_ukernels();
   if (!uk) return mna_ref_q8_add(sgn, count, q, a, b, output);
-  const mna_q8_add_params ap = {q->a_scale / q->output_scale,
-                                q->b_scale / q->output_scale,
-                                (float)(q->output_min - q->output_zero_point),
-                                (float)(q->output_max - q->output_zero_point),
-                                q->a_zero_point,
-                                q->b_zero_point,
-                                q->output_zero_point};
+  const mna_q8_add_params ap = mna_q8_add_params_of(q);
   uk->add((size_t)count, (const uint8_t*)a, (const uint8_t*)b, (uint8_t*)output, &ap, sgn);
   return MNA_OK;
 }

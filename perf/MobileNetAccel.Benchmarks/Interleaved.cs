@@ -63,7 +63,7 @@ public static class Interleaved
     }
 
     /// <summary>~200 ms of back-to-back calls; the first 3 are not recorded.</summary>
-    private static void Slice(Action run, List<double> times)
+    internal static void Slice(Action run, List<double> times)
     {
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200 || i < 6; i++)
@@ -76,5 +76,5 @@ public static class Interleaved
         }
     }
 
-    private static double Q(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+    internal static double Q(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 }

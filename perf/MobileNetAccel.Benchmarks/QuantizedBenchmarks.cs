@@ -123,14 +123,14 @@ public static class InterleavedInt8
                     var total = Stopwatch.StartNew();
                     while (total.Elapsed.TotalSeconds < seconds || ort.Count < 20)
                     {
-                        Slice(b.OnnxRuntime, ort);
-                        Slice(b.Ours, ours);
-                        Slice(b.OursFloat, fl);
+                        Interleaved.Slice(b.OnnxRuntime, ort);
+                        Interleaved.Slice(b.Ours, ours);
+                        Interleaved.Slice(b.OursFloat, fl);
                     }
                     ort.Sort();
                     ours.Sort();
                     fl.Sort();
-                    double om = Q(ort, 0.5), um = Q(ours, 0.5), fm = Q(fl, 0.5);
+                    double om = Interleaved.Q(ort, 0.5), um = Interleaved.Q(ours, 0.5), fm = Interleaved.Q(fl, 0.5);
                     medians[(model, threads)] = um;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {model} | {threads} | {ort[0]:F3} / {om:F3} | {ours[0]:F3} / {um:F3} | {fm:F3} | **{um / om:F2}** | {ours[0] / ort[0]:F2} | {fm / um:F2} |"));
@@ -146,19 +146,4 @@ public static class InterleavedInt8
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ours {model}: 2 threads {m / m2:F2}x faster than 1 (medians)"));
         return 0;
     }
-
-    private static void Slice(Action run, List<double> times)
-    {
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200 || i < 6; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            run();
-            long t1 = Stopwatch.GetTimestamp();
-            if (i >= 3)
-                times.Add((t1 - t0) * 1e3 / Stopwatch.Frequency);
-        }
-    }
-
-    private static double Q(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 }

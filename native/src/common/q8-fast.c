@@ -203,3 +203,14 @@ void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h,
           }
         }
 }
+
+mna_q8_add_params mna_q8_add_params_of(const mna_quant_eltwise_params* q) {
+  const mna_q8_add_params ap = {q->a_scale / q->output_scale,
+                                q->b_scale / q->output_scale,
+                                (float)(q->output_min - q->output_zero_point),
+                                (float)(q->output_max - q->output_zero_point),
+                                q->a_zero_point,
+                                q->b_zero_point,
+                                q->output_zero_point};
+  return ap;
+}

@@ -59,6 +59,8 @@ typedef struct mna_q8_add_params {
 /* out[i] = zp + RNE(clamp(x[i] / scale, lo, hi)), NaN -> zp (the reference quantize: one IEEE division). */
 typedef void (*mna_q8_quantize_ukernel)(size_t n, const float* x, float scale, int32_t zp, float lo, float hi,
                                         uint8_t* out);
+/* The add microkernel's parameters from the public ones (the reference's ma = a/out, mb = b/out in float). */
+mna_q8_add_params mna_q8_add_params_of(const mna_quant_eltwise_params* q);
 typedef void (*mna_q8_add_ukernel)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out,
                                    const mna_q8_add_params* p, int sgn);
 
