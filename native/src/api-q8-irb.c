@@ -119,6 +119,12 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
   Q_TRY(q_len(fn, "output_len", output_len, out_n));
   Q_TRY(q_no_overlap(fn, output, out_n, "input", input, in_n, 0));
 
+  size_t ring = 0, rowbytes = 0;
+  if (__builtin_mul_overflow((size_t)p->in_w * 3, (size_t)hidden, &ring) || ring > (size_t)MNA_MAX_ELEMENTS ||
+      __builtin_mul_overflow((size_t)ow, (size_t)(hidden > p->out_c ? hidden : p->out_c), &rowbytes) ||
+      rowbytes > (size_t)MNA_MAX_ELEMENTS)
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: rows of %d x %d channels are too large", fn, (int)p->in_w,
+                         (int)hidden);
   mna_q8_add_params ap = {0};
   if (add) ap = mna_q8_add_params_of(add);
   /* bands: one per thread and image (halo rows recomputed at band edges), at least 2 output rows each */

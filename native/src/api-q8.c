@@ -312,6 +312,9 @@ MNA_API mna_status mna_q8_conv2d_run(const mna_q8_packed* pk, const mna_conv2d_p
                     &pk->rq, pool);
     return MNA_OK;
   }
+  size_t a_bytes = 0;
+  if (__builtin_mul_overflow((size_t)ow, pk->k, &a_bytes) || a_bytes > (size_t)MNA_MAX_ELEMENTS)
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: im2col rows of %d x %zu bytes are too large", fn, (int)ow, pk->k);
   mna_parallelize_1d(pool, q8_conv_rows, &c, rows);
   if (c.failed) /* a thread could not get its im2col rows (ow * k bytes); the output is incomplete */
     return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of im2col rows", fn,
