@@ -26,6 +26,8 @@ public sealed class InferenceSession : IDisposable
         Options = options ?? new SessionOptions();
         if (Options.Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be 0 (default) or positive");
+        if (Options.MemoryLimitBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.MemoryLimitBytes, "MemoryLimitBytes must be 0 (default) or positive");
         var graph = model.GraphNoCopy.Clone();
         graph.Validate();
         var modelOutputs = graph.Outputs.Select(TensorInfo.From).ToList();
@@ -38,6 +40,13 @@ public sealed class InferenceSession : IDisposable
             PassLog = GraphOptimizer.Optimize(graph);
         else
             PassLog = Array.Empty<(string, int)>();
+        // Every planned allocation is checked before it is made (the graph as it will run, after the passes).
+        MemoryBudget.CheckShapes(graph);
+        long memoryLimit = Options.EffectiveMemoryLimitBytes;
+        var memoryPlan = MemoryPlanner.Plan(graph);
+        PlannedMemoryBytes = memoryPlan.PeakBytes + MemoryBudget.PackedWeightBytes(graph);
+        MemoryBudget.Check(memoryPlan, MemoryBudget.PackedWeightBytes(graph), memoryLimit,
+            Options.MemoryLimitBytes > 0 ? "SessionOptions.MemoryLimitBytes" : $"the default memory limit (SessionOptions.MemoryLimitBytes: {MemoryBudget.DefaultShare * 100:F0}% of the {MemoryBudget.AvailableBytes} bytes available)");
         Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
         Outputs = modelOutputs;
         _graphOutput = TensorInfo.From(graph.Outputs[0]);
@@ -59,7 +68,7 @@ public sealed class InferenceSession : IDisposable
             Backends = Options.Backends,
             Logger = Options.LoggerFactory?.CreateLogger("MobileNetAccel.Selection"),
         });
-        _executor = new GraphExecutor(graph, plan, new CompileOptions { Threads = Threads });
+        _executor = new GraphExecutor(graph, plan, new CompileOptions { Threads = Threads, MemoryLimitBytes = memoryLimit });
     }
 
     public SessionOptions Options { get; }
@@ -76,6 +85,9 @@ public sealed class InferenceSession : IDisposable
     public IReadOnlyList<(string Pass, int Rewrites)> PassLog { get; }
     /// <summary>Size of the activation arena in bytes (the planner's peak).</summary>
     public long ArenaBytes => _executor.ArenaBytes;
+    /// <summary>What <see cref="SessionOptions.MemoryLimitBytes"/> is checked against: the activation arena plus the
+    /// constant data of the optimised graph, which the backends pack once.</summary>
+    public long PlannedMemoryBytes { get; }
     /// <summary>The arena plan (offsets and lifetimes).</summary>
     public MemoryPlan MemoryPlan => _executor.Plan;
 

@@ -49,6 +49,16 @@ public sealed class SessionOptions
     /// Default false: quantized models run with integer arithmetic. No effect on float models.</summary>
     public bool ForceFloat { get; set; }
 
+    /// <summary>Most memory a session may plan: its activation arena plus the weights packed for the kernels. 0 (the
+    /// default) = <see cref="Execution.MemoryBudget.DefaultLimitBytes"/> (75% of the physical memory or of the cgroup
+    /// limit, whichever the process has); <see cref="long.MaxValue"/> = no limit. Checked when the session is created,
+    /// before anything large is allocated: a model that does not fit raises <see cref="Execution.MemoryLimitException"/>
+    /// naming the largest tensor, its shape and the bytes.</summary>
+    public long MemoryLimitBytes { get; set; }
+
+    /// <summary>The memory limit actually used.</summary>
+    public long EffectiveMemoryLimitBytes => MemoryLimitBytes > 0 ? MemoryLimitBytes : Execution.MemoryBudget.DefaultLimitBytes;
+
     /// <summary>The thread count actually used.</summary>
     public int EffectiveThreads => Threads > 0 ? Threads : Execution.CpuInfo.PhysicalCores;
 }

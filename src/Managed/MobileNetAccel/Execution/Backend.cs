@@ -53,6 +53,9 @@ public sealed class CompileOptions
 {
     /// <summary>Threads for intra-op parallelism (CPU backends).</summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>Most bytes the executor may plan (arena + packed weights; see <see cref="MemoryBudget"/>); 0 = no check.</summary>
+    public long MemoryLimitBytes { get; init; }
 }
 
 /// <summary>A partition compiled for one device: weights packed/uploaded once, then run many times.</summary>

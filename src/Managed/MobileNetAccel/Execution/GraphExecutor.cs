@@ -53,7 +53,9 @@ public sealed class GraphExecutor : IDisposable
         _output = graph.Outputs[0];
         Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : new Backends.Native.NativeCpuBackend();
         Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : DeviceCatalog.HostCpu;
+        MemoryBudget.CheckShapes(graph);
         Plan = MemoryPlanner.Plan(graph);
+        MemoryBudget.Check(Plan, MemoryBudget.PackedWeightBytes(graph), options.MemoryLimitBytes, "CompileOptions.MemoryLimitBytes");
         Partitions = plan.Partitions.Select(p => p.Partition).ToList();
         Placement = plan.Report;
         _arena = new NativeArena(Plan);
