@@ -19,6 +19,11 @@ internal delegate NativeStep NativeStepFactory(NativeContext context);
 internal abstract class NativeStep : IDisposable
 {
     public abstract void Run(IArena arena);
+
+    /// <summary>True (the default) when Run may be called from several threads at once with different arenas: the
+    /// step keeps nothing mutable of its own (weights are immutable, native scratch is per thread). A step that keeps
+    /// mutable state must return false: the partition then serialises that step's runs.</summary>
+    public virtual bool IsReentrant => true;
     public virtual void Dispose() { }
 }
 
