@@ -10,6 +10,7 @@ namespace MobileNetAccel.Benchmarks;
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*ModelBenchmarks*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*LayerBenchmarks*' '*PeakProbe*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved [seconds per row]   (ours vs ORT call by call, see Interleaved)
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --reliability throughput|soak ...   (issue #19, see Reliability)
 /// Environment: MNA_SHARED = the folder holding models/onnx (default: a 'shared' folder beside an ancestor).
 /// </summary>
 public static class Program
@@ -18,6 +19,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "--interleaved")
             return Interleaved.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "--reliability")
+            return Reliability.Run(args[1..]);
         var config = DefaultConfig.Instance
             .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min, BenchmarkDotNet.Columns.StatisticColumn.Median)
             .AddColumn(new GflopsColumn(), new PeakPercentColumn(), new ImagesPerSecondColumn())
