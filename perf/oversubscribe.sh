@@ -3,6 +3,7 @@
 # P processes with 1 thread each, in alternating rounds so that both see the same background load. Prints the worst
 # median of each round and the ratio worst(T threads) / worst(1 thread); the target is <= 1.5.
 #   perf/oversubscribe.sh [CLI] [MODEL]   env: PROCS (4) THREADS (2) RUNS (300) ROUNDS (3)
+#   MNA_CHECK_RATIO=1.5: exit 1 unless the best round's ratio is at most that (CI)
 # CLI defaults to the Release build of src/Managed/MobileNetAccel.Cli; pass an older build to compare.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,3 +38,6 @@ for r in $(seq 1 "$ROUNDS"); do
   ratios+=("$ratio")
 done
 echo "ratios: ${ratios[*]} (target <= 1.5)"
+if [ -n "${MNA_CHECK_RATIO:-}" ]; then
+  python3 -c "import sys; r=[float(x) for x in sys.argv[2:]]; sys.exit(0 if min(r) <= float(sys.argv[1]) else 1)" "$MNA_CHECK_RATIO" "${ratios[@]}"
+fi
