@@ -51,6 +51,24 @@ static void* concurrent(void* arg) {
   return ok ? (void*)1 : NULL;
 }
 
+/* Many back-to-back regions of varied sizes from one caller (workers that wake late must not run a
+ * chunk of a newer region with an older region's function or context). */
+static void* varied(void* arg) {
+  mna_threadpool* pool = (mna_threadpool*)arg;
+  unsigned seed = (unsigned)(size_t)pthread_self();
+  int ok = 1;
+  unsigned char* hits = (unsigned char*)malloc(1201);
+  for (int rep = 0; rep < 3000; rep++) {
+    seed = seed * 1103515245u + 12345u;
+    cover_ctx c = {hits, 2 + (seed >> 8) % 1199, 0, pool};
+    memset(hits, 0, 1201);
+    mna_parallelize_1d(pool, mark, &c, c.range);
+    ok &= covered_once(&c) && hits[c.range] == 0;
+  }
+  free(hits);
+  return ok ? (void*)1 : NULL;
+}
+
 /* The fused block's two paths (row ring, layer by layer) give bit-identical results for every
  * fast table and thread count: which one runs is a speed decision only. */
 static void irb_paths_agree(void) {
@@ -147,5 +165,18 @@ int main(void) {
 #undef CHECK_ENTRY
   }
   irb_paths_agree();
+  {
+    mna_threadpool* pool = NULL;
+    CHECK_OK(mna_threadpool_create(3, &pool));
+    CHECK(varied(pool) != NULL);
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) CHECK(pthread_create(&th[i], NULL, varied, pool) == 0);
+    for (int i = 0; i < 3; i++) {
+      void* r = NULL;
+      pthread_join(th[i], &r);
+      CHECK(r != NULL);
+    }
+    CHECK_OK(mna_threadpool_destroy(pool));
+  }
   return test_summary("test_internal");
 }

@@ -1,18 +1,31 @@
 /* pthread pool: N-1 workers plus the calling thread; a parallel region hands out chunks of
- * the range through an atomic counter.
+ * the range through one atomic word that holds the region's generation and the next index.
  *
- * Waiting: a worker that has just finished a region polls for the next one for a short,
- * bounded time (MNA_POOL_SPIN_US, default 100 microseconds) and then blocks on a condition
- * variable; the caller likewise polls for the workers' completion before blocking. One
- * inference issues dozens of back-to-back regions, and waking a blocked worker costs a futex
- * round trip (plus an inter-processor interrupt on a virtual machine): measured ~13 us per
- * empty region on the 2-vCPU development VM, against ~1 us when the worker is still polling.
- * A pool with no work (between inferences, or an idle application) has every worker blocked:
- * nothing spins for longer than the bound. MNA_POOL_SPIN_US=0 turns polling off. */
+ * A region is finished when every chunk is done, not when every worker has checked in: a
+ * worker the OS has not scheduled (another process or session has the core) simply misses the
+ * region and the threads that are running do its share. A late worker cannot take a chunk of a
+ * newer region with an older one's function: a claim is a compare-and-swap on the word
+ * (generation << 32 | next index), which fails once the generation has moved on.
+ *
+ * Waiting: a worker that has just finished a region polls for the next one for a bounded time
+ * (MNA_POOL_SPIN_US, default 100 microseconds) and then blocks on a condition variable; the
+ * caller likewise polls for the chunks in flight before blocking. One inference issues dozens
+ * of back-to-back regions, and waking a blocked worker costs a futex round trip (~13 us per
+ * empty region on the 2-vCPU development VM, against ~1 us when the worker is still polling).
+ * Polling backs off when it is not making progress: each worker halves its polling time after a
+ * poll that ended without work (down to none) and doubles it again (up to the bound) when work
+ * arrives soon after it blocked; polls call sched_yield() so that other runnable threads on the
+ * core (other processes, other sessions' callers) are not starved by it. MNA_POOL_SPIN_US=0
+ * turns polling off.
+ *
+ * Several threads may use one pool (a pool shared by sessions): a caller that finds the pool
+ * busy with another caller's region runs its own region on its own thread instead of waiting. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -27,27 +40,29 @@
 /* Chunks per thread: small enough for balance, large enough to amortise the atomic. */
 #define MNA_CHUNKS_PER_THREAD 4
 #define MNA_DEFAULT_SPIN_US 100
+/* Largest range handed out in parallel (the index lives in the low 32 bits of the state word). */
+#define MNA_MAX_PARALLEL_RANGE ((size_t)1 << 31)
 
 struct mna_threadpool {
   int32_t threads;  /* including the caller */
   int32_t nworkers; /* workers actually started */
   pthread_t* workers;
-  int64_t spin_ns; /* how long a waiter polls before it blocks */
+  int64_t spin_ns; /* the most a waiter polls before it blocks */
 
   pthread_mutex_t region_lock; /* one parallel region at a time */
   pthread_mutex_t mutex;       /* pairs with the condition variables */
   pthread_cond_t work_cv;      /* blocked workers wait here for a new generation or shutdown */
-  pthread_cond_t done_cv;      /* the blocked caller waits here for active == 0 */
-  atomic_uint_fast64_t generation;
+  pthread_cond_t done_cv;      /* the blocked caller waits here for done == range */
+  atomic_uint_fast64_t state;  /* generation << 32 | next unclaimed index of the current region */
   atomic_int shutdown;
-  atomic_int active; /* workers that have not finished the current region */
 
-  /* the current region (written before the release store of generation) */
-  mna_parallel_fn fn;
-  void* ctx;
-  size_t range;
-  size_t chunk;
-  atomic_size_t next;
+  /* the current region: written (relaxed) before the release store of state that starts it,
+   * unchanged until every chunk of it is done */
+  _Atomic(mna_parallel_fn) fn;
+  _Atomic(void*) ctx;
+  atomic_size_t range;
+  atomic_size_t chunk;
+  atomic_size_t done; /* indices finished */
 };
 
 /* The pool whose region this thread is running (worker: always its pool). */
@@ -67,95 +82,128 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Polls until *gen != seen (or shutdown) for at most spin_ns; returns the last value read. */
-static uint64_t spin_for_generation(mna_threadpool* pool, uint64_t seen) {
-  uint64_t g = atomic_load_explicit(&pool->generation, memory_order_acquire);
-  if (g != seen || pool->spin_ns <= 0) return g;
-  const int64_t deadline = now_ns() + pool->spin_ns;
+static inline uint32_t gen_of(uint64_t s) { return (uint32_t)(s >> 32); }
+
+/* Polls until the generation differs from seen (or shutdown) for at most spin_ns; returns the
+ * last state read. Yields the processor every few polls. */
+static uint64_t spin_for_generation(mna_threadpool* pool, uint32_t seen, int64_t spin_ns) {
+  uint64_t s = atomic_load_explicit(&pool->state, memory_order_acquire);
+  if (gen_of(s) != seen || spin_ns <= 0) return s;
+  const int64_t deadline = now_ns() + spin_ns;
   for (unsigned i = 1;; i++) {
     cpu_relax();
-    g = atomic_load_explicit(&pool->generation, memory_order_acquire);
-    if (g != seen || atomic_load_explicit(&pool->shutdown, memory_order_relaxed)) return g;
-    if ((i & 63) == 0 && now_ns() > deadline) return g;
+    s = atomic_load_explicit(&pool->state, memory_order_acquire);
+    if (gen_of(s) != seen || atomic_load_explicit(&pool->shutdown, memory_order_relaxed)) return s;
+    if ((i & 63) == 0) {
+      if (now_ns() > deadline) return s;
+      sched_yield();
+    }
   }
 }
 
-static void run_chunks(mna_threadpool* pool) {
-  const size_t range = pool->range, chunk = pool->chunk;
+/* Runs chunks of region `gen` until none is left (or the region is over); returns the indices run. */
+static void run_chunks(mna_threadpool* pool, uint32_t gen) {
+  uint64_t s = atomic_load_explicit(&pool->state, memory_order_acquire);
   for (;;) {
-    size_t begin = atomic_fetch_add_explicit(&pool->next, chunk, memory_order_relaxed);
-    if (begin >= range) break;
-    size_t end = range - begin < chunk ? range : begin + chunk;
-    pool->fn(pool->ctx, begin, end);
+    if (gen_of(s) != gen) return;
+    const size_t range = atomic_load_explicit(&pool->range, memory_order_relaxed);
+    const size_t chunk = atomic_load_explicit(&pool->chunk, memory_order_relaxed);
+    const mna_parallel_fn fn = atomic_load_explicit(&pool->fn, memory_order_relaxed);
+    void* const ctx = atomic_load_explicit(&pool->ctx, memory_order_relaxed);
+    const size_t begin = (uint32_t)s;
+    if (begin >= range) return;
+    /* The claim succeeds only while the state is still this region's: the fields read above
+     * cannot have changed, since a region's fields change only after all its chunks are done. */
+    if (!atomic_compare_exchange_weak_explicit(&pool->state, &s, s + chunk, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue;
+    const size_t end = range - begin < chunk ? range : begin + chunk;
+    fn(ctx, begin, end);
+    const size_t n = end - begin;
+    if (atomic_fetch_add_explicit(&pool->done, n, memory_order_acq_rel) + n == range) {
+      /* last chunk: wake the caller if it blocked (under the mutex: no lost wake-up) */
+      pthread_mutex_lock(&pool->mutex);
+      pthread_cond_signal(&pool->done_cv);
+      pthread_mutex_unlock(&pool->mutex);
+    }
+    s = atomic_load_explicit(&pool->state, memory_order_acquire);
   }
 }
 
 static void* worker_main(void* arg) {
   mna_threadpool* pool = (mna_threadpool*)arg;
   tls_pool = pool;
-  /* Regions start only after mna_threadpool_create returns, at generation 1: a worker
-   * that starts late must still take part in region 1, so it starts from 0. */
-  uint64_t seen = 0;
+  /* Regions start only after mna_threadpool_create returns, at generation 1. */
+  uint32_t seen = 0;
+  int64_t spin = pool->spin_ns; /* this worker's polling time: adapts to whether polling pays */
   for (;;) {
-    uint64_t g = spin_for_generation(pool, seen);
-    if (g == seen) {
+    uint64_t s = spin_for_generation(pool, seen, spin);
+    if (gen_of(s) == seen) {
+      if (spin > 0) spin /= 2; /* polled for nothing: poll less */
+      if (spin < 1000) spin = 0;
+      const int64_t blocked_at = now_ns();
       pthread_mutex_lock(&pool->mutex);
-      while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen &&
+      while (gen_of(s = atomic_load_explicit(&pool->state, memory_order_acquire)) == seen &&
              !atomic_load_explicit(&pool->shutdown, memory_order_relaxed))
         pthread_cond_wait(&pool->work_cv, &pool->mutex);
       pthread_mutex_unlock(&pool->mutex);
+      /* work came soon after blocking: polling would have caught it, poll longer again */
+      if (gen_of(s) != seen && now_ns() - blocked_at < pool->spin_ns)
+        spin = spin * 2 < pool->spin_ns ? (spin < 1000 ? 1000 : spin * 2) : pool->spin_ns;
     }
-    if (g == seen) break; /* shutdown with no pending region */
-    seen = g;
-    run_chunks(pool);
-    if (atomic_fetch_sub_explicit(&pool->active, 1, memory_order_acq_rel) == 1) {
-      /* last one out: wake the caller if it blocked (checked under the mutex: no lost wake-up) */
-      pthread_mutex_lock(&pool->mutex);
-      pthread_cond_signal(&pool->done_cv);
-      pthread_mutex_unlock(&pool->mutex);
-    }
+    if (gen_of(s) == seen) break; /* shutdown with no pending region */
+    seen = gen_of(s);
+    run_chunks(pool, seen);
   }
   return NULL;
 }
 
 void mna_parallelize_1d(mna_threadpool* pool, mna_parallel_fn fn, void* ctx, size_t range) {
   if (range == 0) return;
-  if (!pool || pool->nworkers == 0 || range == 1 || tls_pool == pool) {
+  if (!pool || pool->nworkers == 0 || range == 1 || tls_pool == pool || range > MNA_MAX_PARALLEL_RANGE) {
     fn(ctx, 0, range);
     return;
   }
-  pthread_mutex_lock(&pool->region_lock);
+  /* Another caller's region is running on this (shared) pool: run this one here rather than wait. */
+  if (pthread_mutex_trylock(&pool->region_lock) != 0) {
+    fn(ctx, 0, range);
+    return;
+  }
   const size_t parts = (size_t)pool->threads * MNA_CHUNKS_PER_THREAD;
   size_t chunk = range / parts + (range % parts != 0);
   if (chunk == 0) chunk = 1;
 
-  pool->fn = fn;
-  pool->ctx = ctx;
-  pool->range = range;
-  pool->chunk = chunk;
-  atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
-  atomic_store_explicit(&pool->active, pool->nworkers, memory_order_relaxed);
-  /* publish: a polling worker sees the new generation (and the fields above) at once; a
-   * blocked one is woken (it re-checks the generation under the mutex) */
-  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  atomic_store_explicit(&pool->fn, fn, memory_order_relaxed);
+  atomic_store_explicit(&pool->ctx, ctx, memory_order_relaxed);
+  atomic_store_explicit(&pool->range, range, memory_order_relaxed);
+  atomic_store_explicit(&pool->chunk, chunk, memory_order_relaxed);
+  atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+  /* publish: the new generation with index 0 (release: the fields above are visible to whoever
+   * sees it); a blocked worker is woken (it re-checks the state under the mutex) */
+  const uint32_t gen = gen_of(atomic_load_explicit(&pool->state, memory_order_relaxed)) + 1;
+  atomic_store_explicit(&pool->state, (uint64_t)gen << 32, memory_order_release);
   pthread_mutex_lock(&pool->mutex);
   pthread_cond_broadcast(&pool->work_cv);
   pthread_mutex_unlock(&pool->mutex);
 
   tls_pool = pool;
-  run_chunks(pool);
+  run_chunks(pool, gen);
   tls_pool = NULL;
 
-  if (atomic_load_explicit(&pool->active, memory_order_acquire) > 0 && pool->spin_ns > 0) {
+  /* Chunks other threads claimed may still be running: poll for them briefly, then block. */
+  if (atomic_load_explicit(&pool->done, memory_order_acquire) < range && pool->spin_ns > 0) {
     const int64_t deadline = now_ns() + pool->spin_ns;
-    for (unsigned i = 1; atomic_load_explicit(&pool->active, memory_order_acquire) > 0; i++) {
+    for (unsigned i = 1; atomic_load_explicit(&pool->done, memory_order_acquire) < range; i++) {
       cpu_relax();
-      if ((i & 63) == 0 && now_ns() > deadline) break;
+      if ((i & 63) == 0) {
+        if (now_ns() > deadline) break;
+        sched_yield();
+      }
     }
   }
-  if (atomic_load_explicit(&pool->active, memory_order_acquire) > 0) {
+  if (atomic_load_explicit(&pool->done, memory_order_acquire) < range) {
     pthread_mutex_lock(&pool->mutex);
-    while (atomic_load_explicit(&pool->active, memory_order_acquire) > 0)
+    while (atomic_load_explicit(&pool->done, memory_order_acquire) < range)
       pthread_cond_wait(&pool->done_cv, &pool->mutex);
     pthread_mutex_unlock(&pool->mutex);
   }
@@ -200,10 +248,13 @@ MNA_API mna_status mna_threadpool_create(int32_t threads, mna_threadpool** out) 
     free(pool);
     return mna_set_error(MNA_ERR_INTERNAL, "mna_threadpool_create: pthread init failed");
   }
-  atomic_init(&pool->next, 0);
-  atomic_init(&pool->generation, 0);
+  atomic_init(&pool->state, 0);
   atomic_init(&pool->shutdown, 0);
-  atomic_init(&pool->active, 0);
+  atomic_init(&pool->fn, NULL);
+  atomic_init(&pool->ctx, NULL);
+  atomic_init(&pool->range, 0);
+  atomic_init(&pool->chunk, 1);
+  atomic_init(&pool->done, 0);
   pool->spin_ns = (int64_t)MNA_DEFAULT_SPIN_US * 1000;
   const char* spin = getenv("MNA_POOL_SPIN_US");
   if (spin && *spin) {

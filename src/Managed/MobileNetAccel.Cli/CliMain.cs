@@ -28,6 +28,33 @@ internal static class CliMain
         var root = new RootCommand("mobilenet: MobileNet V1/V2 inference on native CPU kernels (MobileNetAccel)");
         foreach (var command in Commands())
             root.Subcommands.Add(command);
-        return root.Parse(args).Invoke();
+        // No exception reaches the user as a stack trace: a command's own handler reports what it expects (exit 2);
+        // anything else is one line naming the problem here (exit 1 for a bad input or limit, 3 for an internal error).
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Report(e);
+        }
+    }
+
+    internal static int Report(Exception e)
+    {
+        switch (e)
+        {
+            case MobileNetAccel.Execution.MemoryLimitException or MobileNetAccel.Formats.ModelFormatException
+                or MobileNetAccel.Imaging.ImageFormatException or MobileNetAccel.Graph.GraphException
+                or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException:
+                Console.Error.WriteLine($"mobilenet: {e.Message}");
+                return 2;
+            case OutOfMemoryException:
+                Console.Error.WriteLine($"mobilenet: out of memory ({e.Message}); use a smaller batch or input size");
+                return 2;
+            default:
+                Console.Error.WriteLine($"mobilenet: internal error ({e.GetType().Name}): {e.Message}");
+                return 3;
+        }
     }
 }

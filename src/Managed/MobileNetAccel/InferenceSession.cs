@@ -8,17 +8,25 @@ namespace MobileNetAccel;
 /// <summary>
 /// Runs a <see cref="Model"/> on the backends <see cref="SessionOptions.Backend"/> asks for (see <see cref="Placement"/>). Creating the session copies the graph, optimises it (when
 /// <see cref="SessionOptions.Optimize"/>), plans the activation arena and compiles the graph (weights are packed once).
-/// <para>Thread safety: <see cref="Run(ReadOnlySpan{float}, Span{float})"/> may be called from several threads at once;
-/// runs are serialised by a lock (one arena per session). For parallel throughput create one session per thread.</para>
+/// <para>Thread safety: <see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="Run(float[])"/> and
+/// <see cref="RunRaw"/> may be called from several threads at once, as on an ONNX Runtime session. The weights are
+/// compiled once and shared; each call in flight uses an activation arena of its own, taken from a small pool that
+/// grows on demand up to <see cref="MaxConcurrentRuns"/> arenas (the processors of the machine, fewer when the memory
+/// limit allows fewer; further callers wait for a free arena). Outputs are bit-identical to those of a single caller.
+/// The CPU kernels of concurrent calls share the session's worker pool: one call's parallel region runs on the pool,
+/// the others run theirs on their own threads. A backend that cannot run concurrently (GPU partitions) runs one call at
+/// a time. <see cref="Dispose"/> waits for the calls in flight; a call after it raises
+/// <see cref="ObjectDisposedException"/>. The properties are immutable after construction.</para>
 /// <para>Spans passed to Run are only read/written during the call.</para>
 /// </summary>
 public sealed class InferenceSession : IDisposable
 {
     private readonly object _gate = new();
+    private int _inFlight;
     private readonly GraphExecutor _executor;
     /// <summary>The output as the running graph produces it: the model's own, or float32 under ForceFloat.</summary>
     private readonly TensorInfo _graphOutput;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
     {
@@ -26,6 +34,8 @@ public sealed class InferenceSession : IDisposable
         Options = options ?? new SessionOptions();
         if (Options.Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be 0 (default) or positive");
+        if (Options.MemoryLimitBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.MemoryLimitBytes, "MemoryLimitBytes must be 0 (default) or positive");
         var graph = model.GraphNoCopy.Clone();
         graph.Validate();
         var modelOutputs = graph.Outputs.Select(TensorInfo.From).ToList();
@@ -38,6 +48,13 @@ public sealed class InferenceSession : IDisposable
             PassLog = GraphOptimizer.Optimize(graph);
         else
             PassLog = Array.Empty<(string, int)>();
+        // Every planned allocation is checked before it is made (the graph as it will run, after the passes).
+        MemoryBudget.CheckShapes(graph);
+        long memoryLimit = Options.EffectiveMemoryLimitBytes;
+        var memoryPlan = MemoryPlanner.Plan(graph);
+        PlannedMemoryBytes = memoryPlan.PeakBytes + MemoryBudget.PackedWeightBytes(graph);
+        MemoryBudget.Check(memoryPlan, MemoryBudget.PackedWeightBytes(graph), memoryLimit,
+            Options.MemoryLimitBytes > 0 ? "SessionOptions.MemoryLimitBytes" : $"the default memory limit (SessionOptions.MemoryLimitBytes: {MemoryBudget.DefaultShare * 100:F0}% of the {MemoryBudget.AvailableBytes} bytes available)");
         Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
         Outputs = modelOutputs;
         _graphOutput = TensorInfo.From(graph.Outputs[0]);
@@ -59,7 +76,7 @@ public sealed class InferenceSession : IDisposable
             Backends = Options.Backends,
             Logger = Options.LoggerFactory?.CreateLogger("MobileNetAccel.Selection"),
         });
-        _executor = new GraphExecutor(graph, plan, new CompileOptions { Threads = Threads });
+        _executor = new GraphExecutor(graph, plan, new CompileOptions { Threads = Threads, MemoryLimitBytes = memoryLimit, SharedThreadPool = Options.SharedThreadPool });
     }
 
     public SessionOptions Options { get; }
@@ -76,16 +93,39 @@ public sealed class InferenceSession : IDisposable
     public IReadOnlyList<(string Pass, int Rewrites)> PassLog { get; }
     /// <summary>Size of the activation arena in bytes (the planner's peak).</summary>
     public long ArenaBytes => _executor.ArenaBytes;
+    /// <summary>What <see cref="SessionOptions.MemoryLimitBytes"/> is checked against: the activation arena plus the
+    /// constant data of the optimised graph, which the backends pack once.</summary>
+    public long PlannedMemoryBytes { get; }
     /// <summary>The arena plan (offsets and lifetimes).</summary>
     public MemoryPlan MemoryPlan => _executor.Plan;
 
+    /// <summary>Most calls that run at once (one activation arena each); further concurrent callers wait.</summary>
+    public int MaxConcurrentRuns => _executor.MaxArenas;
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (_disposed)
+        {
+            Exit();
+            throw new ObjectDisposedException(nameof(InferenceSession));
+        }
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _disposed)
+            lock (_gate)
+                Monitor.PulseAll(_gate);
+    }
+
     /// <summary>Runs one inference: <paramref name="input"/> must hold exactly Inputs[0]'s elements and
-    /// <paramref name="output"/> exactly Outputs[0]'s. Allocates nothing.</summary>
+    /// <paramref name="output"/> exactly Outputs[0]'s. Allocates nothing for float models. Thread-safe.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
-        lock (_gate)
+        Enter();
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             if (Inputs[0].DataType == DataType.Float32 && _graphOutput.DataType == DataType.Float32)
             {
                 _executor.Run(input, output);
@@ -111,6 +151,10 @@ public sealed class InferenceSession : IDisposable
                 System.Buffers.ArrayPool<byte>.Shared.Return(outRented);
             }
         }
+        finally
+        {
+            Exit();
+        }
     }
 
     private void RunQuantized(ReadOnlySpan<float> input, Span<float> output, Span<byte> inBytes, Span<byte> outBytes)
@@ -133,9 +177,9 @@ public sealed class InferenceSession : IDisposable
     /// <see cref="SessionOptions.ForceFloat"/> the float output is quantized back to the model's output type here.</summary>
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
-        lock (_gate)
+        Enter();
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             var own = Outputs[0];
             if (_graphOutput.DataType == own.DataType)
             {
@@ -145,13 +189,15 @@ public sealed class InferenceSession : IDisposable
             long need = own.ElementCount * own.DataType.SizeInBytes();
             if (output.Length != need)
                 throw new ArgumentException($"output '{own.Name}' {Value.FormatShape(own.Shape)} {own.DataType} needs {need} bytes; got {output.Length}", nameof(output));
-            _floatOutput ??= new float[_graphOutput.ElementCount];
-            _executor.RunRaw(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(_floatOutput.AsSpan()));
-            Interop.NativeQuantKernels.Quantize(QType(own.DataType), own.Quantization!.Scale, (int)own.Quantization!.ZeroPoint, _floatOutput, output);
+            var floatOutput = new float[_graphOutput.ElementCount]; // per call: calls may overlap
+            _executor.RunRaw(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(floatOutput.AsSpan()));
+            Interop.NativeQuantKernels.Quantize(QType(own.DataType), own.Quantization!.Scale, (int)own.Quantization!.ZeroPoint, floatOutput, output);
+        }
+        finally
+        {
+            Exit();
         }
     }
-
-    private float[]? _floatOutput;
 
     /// <summary>Convenience overload: returns a new array with the output.</summary>
     public float[] Run(float[] input)
@@ -162,6 +208,7 @@ public sealed class InferenceSession : IDisposable
         return output;
     }
 
+    /// <summary>Frees the session's native memory after the calls in flight have finished. Idempotent.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -169,6 +216,8 @@ public sealed class InferenceSession : IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            while (Volatile.Read(ref _inFlight) > 0)
+                Monitor.Wait(_gate, 10);
             _executor.Dispose();
         }
     }

@@ -12,12 +12,15 @@ public sealed class Model
 {
     private readonly ModelGraph _graph;
 
-    /// <summary>Wraps <paramref name="graph"/> (validated now; shape errors name the node). The model takes a copy.</summary>
+    /// <summary>Wraps <paramref name="graph"/> (validated now; shape errors name the node; a tensor with more than
+    /// <see cref="int.MaxValue"/> elements is an <see cref="Execution.MemoryLimitException"/>). The model takes a copy.</summary>
     public Model(ModelGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
         _graph = graph.Clone();
         _graph.Validate();
+        // Shapes are checked now, before a session allocates anything: no tensor may overflow or exceed one buffer.
+        Execution.MemoryBudget.CheckShapes(_graph);
     }
 
     /// <summary>Model name (the graph's name).</summary>

@@ -3,9 +3,10 @@ namespace MobileNetAccel;
 /// <summary>Options of an <see cref="InferenceSession"/>.</summary>
 public sealed class SessionOptions
 {
-    /// <summary>Intra-op threads of CPU backends. 0 (the default) = the machine's physical cores
-    /// (<see cref="Execution.CpuInfo.PhysicalCores"/>: distinct cores of /proc/cpuinfo on Linux,
-    /// <see cref="Environment.ProcessorCount"/> elsewhere).</summary>
+    /// <summary>Intra-op threads of CPU backends. 0 (the default) = the physical cores this process may use
+    /// (<see cref="Execution.CpuInfo.PhysicalCores"/>: distinct cores of /proc/cpuinfo on Linux, capped by
+    /// <see cref="Environment.ProcessorCount"/>, which .NET derives from the process's CPU affinity mask and its cgroup
+    /// CPU quota; <see cref="Environment.ProcessorCount"/> elsewhere).</summary>
     public int Threads { get; set; }
 
     /// <summary>Which backend runs the graph: "cpu" (native C kernels, the default), "managed" (C# reference), a backend
@@ -48,6 +49,22 @@ public sealed class SessionOptions
     /// own type (see <see cref="Graph.QuantizedGraphConverter"/>).
     /// Default false: quantized models run with integer arithmetic. No effect on float models.</summary>
     public bool ForceFloat { get; set; }
+
+    /// <summary>Most memory a session may plan: its activation arena plus the weights packed for the kernels. 0 (the
+    /// default) = <see cref="Execution.MemoryBudget.DefaultLimitBytes"/> (75% of the physical memory or of the cgroup
+    /// limit, whichever the process has); <see cref="long.MaxValue"/> = no limit. Checked when the session is created,
+    /// before anything large is allocated: a model that does not fit raises <see cref="Execution.MemoryLimitException"/>
+    /// naming the largest tensor, its shape and the bytes.</summary>
+    public long MemoryLimitBytes { get; set; }
+
+    /// <summary>Run the CPU kernels on the process-wide worker pool of <see cref="Threads"/> threads that every session
+    /// with that thread count shares (default true): N sessions start <c>Threads - 1</c> workers in all, and a session
+    /// whose parallel region finds the pool busy runs it on its calling thread instead of adding threads that would
+    /// compete for the same cores. False: the session gets a pool of its own.</summary>
+    public bool SharedThreadPool { get; set; } = true;
+
+    /// <summary>The memory limit actually used.</summary>
+    public long EffectiveMemoryLimitBytes => MemoryLimitBytes > 0 ? MemoryLimitBytes : Execution.MemoryBudget.DefaultLimitBytes;
 
     /// <summary>The thread count actually used.</summary>
     public int EffectiveThreads => Threads > 0 ? Threads : Execution.CpuInfo.PhysicalCores;

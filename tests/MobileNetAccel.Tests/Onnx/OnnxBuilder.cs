@@ -67,12 +67,19 @@ internal sealed class OnnxBuilder
         return this;
     }
 
-    private static Proto ValueInfo(string name, long[] dims)
+    /// <summary>A graph value_info entry (field 13) declaring <paramref name="name"/> with an ONNX element type.</summary>
+    public OnnxBuilder ValueInfoEntry(string name, int elementType, params long[] dims)
+    {
+        _graph.Msg(13, ValueInfo(name, dims, elementType));
+        return this;
+    }
+
+    private static Proto ValueInfo(string name, long[] dims, int elementType = 1)
     {
         var shape = new Proto();
         foreach (long d in dims)
             shape.Msg(1, new Proto().Int(1, d));
-        var tensorType = new Proto().Int(1, 1).Msg(2, shape);
+        var tensorType = new Proto().Int(1, elementType).Msg(2, shape);
         return new Proto().Str(1, name).Msg(2, new Proto().Msg(1, tensorType));
     }
 

@@ -27,13 +27,19 @@ internal static class RunCommand
             try
             {
                 var m = ModelFile.Load(result.GetValue(model)!);
+                string inPath = result.GetValue(input)!;
+                // The input file is checked against the model's input before the session allocates its arena (a wrong
+                // file for a model with a huge input is reported at once, not after gigabytes are committed).
+                var declared = m.Graph.Inputs[0];
+                long fileBytes = new FileInfo(inPath).Exists ? new FileInfo(inPath).Length : throw new FileNotFoundException($"{inPath}: no such file");
+                if (fileBytes != declared.SizeInBytes && fileBytes != declared.ElementCount * sizeof(float))
+                    throw new ArgumentException($"{inPath}: {fileBytes} bytes; input '{declared.Name}' {Value.FormatShape(declared.Shape)} {declared.DataType} needs {declared.SizeInBytes}");
                 using var session = new InferenceSession(m, new SessionOptions
                 {
                     Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads),
                 });
                 var inInfo = session.Inputs[0];
                 var outInfo = session.Outputs[0];
-                string inPath = result.GetValue(input)!;
                 var x = File.ReadAllBytes(inPath);
                 long need = inInfo.ElementCount * inInfo.DataType.SizeInBytes();
                 if (x.LongLength != need)

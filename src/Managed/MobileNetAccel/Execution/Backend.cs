@@ -53,14 +53,26 @@ public sealed class CompileOptions
 {
     /// <summary>Threads for intra-op parallelism (CPU backends).</summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>Most bytes the executor may plan (arena + packed weights; see <see cref="MemoryBudget"/>); 0 = no check.</summary>
+    public long MemoryLimitBytes { get; init; }
+
+    /// <summary>CPU backends: use the process-wide worker pool of <see cref="Threads"/> threads shared by every session
+    /// (default true), or one of the partition's own.</summary>
+    public bool SharedThreadPool { get; init; } = true;
 }
 
 /// <summary>A partition compiled for one device: weights packed/uploaded once, then run many times.</summary>
 public interface ICompiledPartition : IDisposable
 {
     /// <summary>Reads the partition's inputs from the arena, computes, writes its outputs to the arena.
-    /// Runs on one compiled partition are serialised by the caller.</summary>
+    /// Runs on one compiled partition are serialised by the caller unless <see cref="SupportsConcurrentRuns"/>.</summary>
     void Run(IArena arena);
+
+    /// <summary>True when <see cref="Run"/> may be called from several threads at once, each with its own arena
+    /// (the partition keeps no mutable state outside the arena: immutable packed weights, thread-local scratch).
+    /// Default false: the executor serialises the partition's runs (other partitions still overlap).</summary>
+    bool SupportsConcurrentRuns => false;
 }
 
 /// <summary>

@@ -16,12 +16,20 @@ public sealed record NodePlacement(string Node, OpType Op, string Backend, strin
 /// <see cref="BackendSelector"/>), plans one arena for every run-time value, compiles each partition once (weights are
 /// packed or uploaded then), and runs the partitions in order. Partitions exchange values through the host arena:
 /// a partition on another device uploads its inputs and downloads its outputs (the <see cref="PlacementReport.Transfers"/>).
-/// Not thread-safe: callers serialise <see cref="Run"/> (the session does).
+/// <para>Thread safety: <see cref="Run"/> and <see cref="RunRaw"/> may be called from several threads at once. Each
+/// call takes an arena of its own from a small pool (created on demand, at most <see cref="MaxArenas"/>: as many as
+/// fit the memory limit, and no more than the machine's processors; further callers wait for one), while the compiled
+/// weights are shared. A partition whose backend does not declare <see cref="ICompiledPartition.SupportsConcurrentRuns"/>
+/// runs one call at a time (a lock per partition). <see cref="Dispose"/> must not overlap a run (the session ensures it).</para>
 /// </summary>
 public sealed class GraphExecutor : IDisposable
 {
     private readonly List<ICompiledPartition> _compiled = new();
+    private readonly List<object?> _partitionLocks = new();
     private readonly NativeArena _arena;
+    private readonly System.Collections.Concurrent.ConcurrentBag<NativeArena> _idle = new();
+    private readonly List<NativeArena> _all = new();
+    private readonly SemaphoreSlim _arenaSlots;
     private readonly Value _input;
     private readonly Value _output;
     private bool _disposed;
@@ -53,14 +61,26 @@ public sealed class GraphExecutor : IDisposable
         _output = graph.Outputs[0];
         Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : new Backends.Native.NativeCpuBackend();
         Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : DeviceCatalog.HostCpu;
+        MemoryBudget.CheckShapes(graph);
         Plan = MemoryPlanner.Plan(graph);
+        MemoryBudget.Check(Plan, MemoryBudget.PackedWeightBytes(graph), options.MemoryLimitBytes, "CompileOptions.MemoryLimitBytes");
         Partitions = plan.Partitions.Select(p => p.Partition).ToList();
         Placement = plan.Report;
         _arena = new NativeArena(Plan);
+        _all.Add(_arena);
+        _idle.Add(_arena);
+        long arenaBytes = Math.Max(Plan.PeakBytes, 1);
+        long room = options.MemoryLimitBytes > 0 ? (options.MemoryLimitBytes - MemoryBudget.PackedWeightBytes(graph)) / arenaBytes : long.MaxValue;
+        MaxArenas = (int)Math.Clamp(room, 1, Math.Max(2, Environment.ProcessorCount));
+        _arenaSlots = new SemaphoreSlim(MaxArenas, MaxArenas);
         try
         {
             foreach (var (partition, target) in plan.Partitions)
-                _compiled.Add(target.Backend.Compile(partition, target.Device, options));
+            {
+                var c = target.Backend.Compile(partition, target.Device, options);
+                _compiled.Add(c);
+                _partitionLocks.Add(c.SupportsConcurrentRuns ? null : new object());
+            }
         }
         catch
         {
@@ -77,23 +97,80 @@ public sealed class GraphExecutor : IDisposable
     public MemoryPlan Plan { get; }
     public IReadOnlyList<Partition> Partitions { get; }
     public PlacementReport Placement { get; }
-    /// <summary>Bytes of the activation arena.</summary>
+    /// <summary>Bytes of one activation arena (a call in flight uses one).</summary>
     public long ArenaBytes => _arena.SizeInBytes;
 
-    /// <summary>Copies <paramref name="input"/> into the arena, runs every partition, copies the output out.</summary>
+    /// <summary>Most arenas (= concurrent calls) this executor will hold.</summary>
+    public int MaxArenas { get; }
+
+    /// <summary>Arenas created so far (one per call that overlapped the others, up to <see cref="MaxArenas"/>).</summary>
+    public int ArenaCount
+    {
+        get
+        {
+            lock (_all)
+                return _all.Count;
+        }
+    }
+
+    private NativeArena Rent()
+    {
+        _arenaSlots.Wait();
+        if (_idle.TryTake(out var a))
+            return a;
+        try
+        {
+            a = new NativeArena(Plan);
+        }
+        catch
+        {
+            _arenaSlots.Release();
+            throw;
+        }
+        lock (_all)
+            _all.Add(a);
+        return a;
+    }
+
+    private void Return(NativeArena a)
+    {
+        _idle.Add(a);
+        _arenaSlots.Release();
+    }
+
+    private void RunPartitions(NativeArena arena)
+    {
+        for (int i = 0; i < _compiled.Count; i++)
+        {
+            if (_partitionLocks[i] is { } gate)
+                lock (gate)
+                    _compiled[i].Run(arena);
+            else
+                _compiled[i].Run(arena);
+        }
+    }
+
+    /// <summary>Copies <paramref name="input"/> into an arena, runs every partition, copies the output out.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var inSpan = _arena.Span<float>(_input);
-        if (input.Length != inSpan.Length)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} needs {inSpan.Length} floats; got {input.Length}", nameof(input));
+        long inCount = _input.ElementCount;
+        if (_input.DataType != DataType.Float32 || input.Length != inCount)
+            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} needs {inCount} floats; got {input.Length}", nameof(input));
         var outCount = _output.ElementCount;
         if (output.Length != outCount)
             throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} needs {outCount} floats; got {output.Length}", nameof(output));
-        input.CopyTo(inSpan);
-        foreach (var c in _compiled)
-            c.Run(_arena);
-        _arena.Span<float>(_output).CopyTo(output);
+        var arena = Rent();
+        try
+        {
+            input.CopyTo(arena.Span<float>(_input));
+            RunPartitions(arena);
+            arena.Span<float>(_output).CopyTo(output);
+        }
+        finally
+        {
+            Return(arena);
+        }
     }
 
     /// <summary>Like <see cref="Run"/> with raw little-endian bytes in the graph input's and output's own dtypes
@@ -101,16 +178,22 @@ public sealed class GraphExecutor : IDisposable
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var inSpan = _arena.Span<byte>(_input);
-        if (input.Length != inSpan.Length)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {inSpan.Length} bytes; got {input.Length}", nameof(input));
-        var outSpan = _arena.Span<byte>(_output);
-        if (output.Length != outSpan.Length)
-            throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} {_output.DataType} needs {outSpan.Length} bytes; got {output.Length}", nameof(output));
-        input.CopyTo(inSpan);
-        foreach (var c in _compiled)
-            c.Run(_arena);
-        _arena.Span<byte>(_output).CopyTo(output);
+        long inBytes = _input.SizeInBytes, outBytes = _output.SizeInBytes;
+        if (input.Length != inBytes)
+            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {inBytes} bytes; got {input.Length}", nameof(input));
+        if (output.Length != outBytes)
+            throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} {_output.DataType} needs {outBytes} bytes; got {output.Length}", nameof(output));
+        var arena = Rent();
+        try
+        {
+            input.CopyTo(arena.Span<byte>(_input));
+            RunPartitions(arena);
+            arena.Span<byte>(_output).CopyTo(output);
+        }
+        finally
+        {
+            Return(arena);
+        }
     }
 
     public void Dispose()
@@ -121,7 +204,13 @@ public sealed class GraphExecutor : IDisposable
         foreach (var c in _compiled)
             c.Dispose();
         _compiled.Clear();
-        _arena.Dispose();
+        lock (_all)
+        {
+            foreach (var a in _all)
+                a.Dispose();
+            _all.Clear();
+        }
+        _arenaSlots?.Dispose();
     }
 }
 

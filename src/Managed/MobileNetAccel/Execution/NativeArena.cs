@@ -4,11 +4,13 @@ using MobileNetAccel.Graph;
 namespace MobileNetAccel.Execution;
 
 /// <summary>
-/// One block of 64-byte aligned native memory (NativeMemory.AlignedAlloc) holding every run-time value at the offset
-/// a <see cref="MemoryPlan"/> gave it. Not thread-safe: one run at a time uses an arena.
+/// One block of 64-byte aligned native memory holding every run-time value at the offset a <see cref="MemoryPlan"/>
+/// gave it. The block is owned by a SafeHandle (<see cref="Interop.AlignedMemory"/>): an arena that is never disposed
+/// is freed by its finalizer. Not thread-safe: one run at a time uses an arena.
 /// </summary>
 public sealed unsafe class NativeArena : IArena, IDisposable
 {
+    private readonly Interop.AlignedMemory _memory;
     private byte* _base;
     private readonly IReadOnlyDictionary<Value, long> _offsets;
 
@@ -18,9 +20,8 @@ public sealed unsafe class NativeArena : IArena, IDisposable
         Plan = plan;
         _offsets = plan.Offsets;
         SizeInBytes = Math.Max(plan.PeakBytes, MemoryPlanner.Alignment);
-        _base = (byte*)NativeMemory.AlignedAlloc((nuint)SizeInBytes, MemoryPlanner.Alignment);
-        if (_base == null)
-            throw new OutOfMemoryException($"cannot allocate an arena of {SizeInBytes} bytes");
+        _memory = new Interop.AlignedMemory(SizeInBytes, "an activation arena");
+        _base = _memory.Pointer;
         NativeMemory.Clear(_base, (nuint)SizeInBytes);
     }
 
@@ -44,10 +45,7 @@ public sealed unsafe class NativeArena : IArena, IDisposable
 
     public void Dispose()
     {
-        if (_base != null)
-        {
-            NativeMemory.AlignedFree(_base);
-            _base = null;
-        }
+        _base = null;
+        _memory.Dispose();
     }
 }

@@ -23,6 +23,10 @@ public sealed class ModelFormatException : Exception
         Problem = problem;
     }
 
+    /// <summary>Largest model file the readers accept (2,000,000,000 bytes; ONNX external data files are checked against
+    /// the tensors they hold). A larger file, a FIFO, a device or an empty file is refused before it is read.</summary>
+    public const long MaxFileBytes = 2_000_000_000;
+
     /// <summary>The model file (path or name as given to the reader).</summary>
     public string File { get; }
 

@@ -36,19 +36,17 @@ public sealed class RgbImage
     /// <summary>Largest image accepted (pixels), to keep a hostile header from allocating gigabytes.</summary>
     public const long MaxPixels = 1L << 28;
 
-    /// <summary>Decodes an image file.</summary>
+    /// <summary>Largest image file accepted (256 MiB); a FIFO, a device or an empty file is refused unread.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    /// <summary>Decodes an image file. A file that is truncated or corrupt — one Skia cannot decode completely
+    /// (<see cref="SKCodecResult.IncompleteInput"/>, <see cref="SKCodecResult.ErrorInInput"/>, ...) — raises
+    /// <see cref="ImageFormatException"/> naming the file and what is wrong; nothing partially decoded is returned.</summary>
     public static RgbImage Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageFormatException($"{path}: cannot read the file: {e.Message}", e);
-        }
+        byte[] data = BoundedFile.ReadAll(path, MaxFileBytes, "image",
+            (problem, inner) => inner is null ? new ImageFormatException($"{path}: {problem}") : new ImageFormatException($"{path}: {problem}", inner));
         return Decode(data, path);
     }
 
@@ -67,8 +65,12 @@ public sealed class RgbImage
         SKCodecResult result;
         fixed (byte* p = rgba)
             result = codec.GetPixels(info, (nint)p);
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-            throw new ImageFormatException($"{name}: decoding failed ({result})");
+        // IncompleteInput: the data ended before the last row (a truncated download); Skia fills the rest with
+        // zeros or the last row, which classifies as confidently as a real photo, so it is an error like any other.
+        if (result == SKCodecResult.IncompleteInput)
+            throw new ImageFormatException($"{name}: the {codec.EncodedFormat} image ({w}x{h}) is truncated or corrupt: its {data.Length} bytes end before the last row was decoded ({result})");
+        if (result != SKCodecResult.Success)
+            throw new ImageFormatException($"{name}: the {codec.EncodedFormat} image ({w}x{h}, {data.Length} bytes) is corrupt: decoding failed ({result})");
         var rgb = new byte[(long)w * h * 3];
         for (long i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
         {

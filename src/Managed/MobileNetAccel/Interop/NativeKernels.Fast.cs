@@ -45,7 +45,14 @@ public sealed unsafe class NativePackedWeights : SafeHandle
     /// <summary>The kernel table the weights were packed for (Reference for plain copies).</summary>
     public KernelIsa Isa => NativeMethods.mna_packed_isa(handle);
 
-    protected override bool ReleaseHandle() => NativeMethods.mna_packed_destroy(handle) == NativeStatus.Ok;
+    private long _pressure;
+
+    protected override bool ReleaseHandle()
+    {
+        if (_pressure > 0)
+            GC.RemoveMemoryPressure(_pressure);
+        return NativeMethods.mna_packed_destroy(handle) == NativeStatus.Ok;
+    }
 
     // ------------------------------------------------------------------ checks
 
@@ -101,6 +108,10 @@ public sealed unsafe class NativePackedWeights : SafeHandle
     {
         var p = new NativePackedWeights(kind, inC, hiddenC, outC, kh, kw);
         p.SetHandle(h);
+        // Tell the GC about the native block (estimated from the shapes) so that undisposed sessions are collected,
+        // and their weights freed by this handle's finalizer, as native memory grows.
+        p._pressure = 4L * ((long)inC * Math.Max(hiddenC, outC) * kh * kw + (long)hiddenC * (kh * kw + outC + 2) + outC + 64);
+        GC.AddMemoryPressure(p._pressure);
         return p;
     }
 

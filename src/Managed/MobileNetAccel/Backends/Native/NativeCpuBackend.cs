@@ -7,8 +7,9 @@ namespace MobileNetAccel.Backends.Native;
 /// <summary>
 /// The native CPU backend ("cpu"): every op is a P/Invoke call into the C kernels of native/ (libmna), through
 /// <see cref="NativeKernels"/>. Weights are copied once, at compile time, into 64-byte aligned native memory; the
-/// fused inverted-residual block is one mna_f32_irb call. Intra-op parallelism uses one <see cref="NativeThreadPool"/>
-/// per compiled partition with <see cref="CompileOptions.Threads"/> threads (idle workers block after a short bounded poll).
+/// fused inverted-residual block is one mna_f32_irb call. Intra-op parallelism uses the process-wide
+/// <see cref="NativeThreadPool.Shared"/> pool of <see cref="CompileOptions.Threads"/> threads (or a pool of the
+/// partition's own when <see cref="CompileOptions.SharedThreadPool"/> is false); idle workers block after a short poll.
 /// Which ops exist is decided by <see cref="NativeOps"/>, the single factory of this backend.
 /// </summary>
 public sealed class NativeCpuBackend : IBackend
@@ -26,7 +27,7 @@ public sealed class NativeCpuBackend : IBackend
         ArgumentNullException.ThrowIfNull(options);
         if (options.Threads < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "threads must be at least 1");
-        return new NativeCompiledPartition(partition, options.Threads);
+        return new NativeCompiledPartition(partition, options.Threads, options.SharedThreadPool);
     }
 }
 
@@ -36,9 +37,9 @@ internal sealed class NativeCompiledPartition : ICompiledPartition
     private readonly List<NativeStep> _steps = new();
     private readonly NativeThreadPool _pool;
 
-    public NativeCompiledPartition(Partition partition, int threads)
+    public NativeCompiledPartition(Partition partition, int threads, bool sharedPool)
     {
-        _pool = NativeThreadPool.Create(threads);
+        _pool = sharedPool ? NativeThreadPool.Shared(threads) : NativeThreadPool.Create(threads);
         var context = new NativeContext(_pool);
         try
         {
@@ -59,8 +60,17 @@ internal sealed class NativeCompiledPartition : ICompiledPartition
     public void Run(IArena arena)
     {
         foreach (var step in _steps)
-            step.Run(arena);
+        {
+            if (step.IsReentrant)
+                step.Run(arena);
+            else
+                lock (step)
+                    step.Run(arena);
+        }
     }
+
+    /// <summary>Steps are reentrant (or serialised one by one above), so whole runs may overlap.</summary>
+    public bool SupportsConcurrentRuns => true;
 
     public void Dispose()
     {

@@ -19,20 +19,26 @@ internal delegate NativeStep NativeStepFactory(NativeContext context);
 internal abstract class NativeStep : IDisposable
 {
     public abstract void Run(IArena arena);
+
+    /// <summary>True (the default) when Run may be called from several threads at once with different arenas: the
+    /// step keeps nothing mutable of its own (weights are immutable, native scratch is per thread). A step that keeps
+    /// mutable state must return false: the partition then serialises that step's runs.</summary>
+    public virtual bool IsReentrant => true;
     public virtual void Dispose() { }
 }
 
-/// <summary>Float weights copied once into 64-byte aligned native memory (packed for the kernels).</summary>
+/// <summary>Float weights copied once into 64-byte aligned native memory (packed for the kernels), owned by a
+/// SafeHandle so that a step that is never disposed is freed by the finalizer.</summary>
 internal sealed unsafe class NativeBuffer : IDisposable
 {
+    private readonly AlignedMemory _memory;
     private float* _data;
 
     public NativeBuffer(ReadOnlySpan<float> source)
     {
         Length = source.Length;
-        _data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Length) * sizeof(float), 64);
-        if (_data == null)
-            throw new OutOfMemoryException($"cannot allocate {Length} floats of packed weights");
+        _memory = new AlignedMemory((long)Math.Max(1, Length) * sizeof(float), $"{Length} floats of packed weights");
+        _data = (float*)_memory.Pointer;
         source.CopyTo(new Span<float>(_data, Length));
     }
 
@@ -52,11 +58,8 @@ internal sealed unsafe class NativeBuffer : IDisposable
 
     public void Dispose()
     {
-        if (_data != null)
-        {
-            NativeMemory.AlignedFree(_data);
-            _data = null;
-        }
+        _data = null;
+        _memory.Dispose();
     }
 }
 

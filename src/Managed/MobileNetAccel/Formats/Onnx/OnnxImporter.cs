@@ -208,7 +208,39 @@ public static partial class OnnxImporter
             {
                 throw new ModelFormatException(Source, "", $"{e.Message}", e);
             }
+            CheckDeclaredTypes(g);
             return _graph;
+        }
+
+        /// <summary>A graph output or value_info entry whose declared element type is not what its operator produces
+        /// (after shape and type inference) is an error naming the tensor, never a silent retyping.</summary>
+        private void CheckDeclaredTypes(OnnxGraph g)
+        {
+            var live = new HashSet<Value>(_graph.Values(), ReferenceEqualityComparer.Instance);
+            void Check(OnnxValueInfo vi, Value? v, string role)
+            {
+                if (v is null || !live.Contains(v) || vi.IsNonTensor)
+                    return;
+                DataType? declared = vi.ElementType switch
+                {
+                    OnnxDataType.Float => DataType.Float32,
+                    OnnxDataType.UInt8 => DataType.UInt8,
+                    OnnxDataType.Int8 => DataType.Int8,
+                    OnnxDataType.Int32 => DataType.Int32,
+                    OnnxDataType.Int64 => DataType.Int64,
+                    OnnxDataType.Undefined => null,
+                    _ => null,
+                };
+                if (declared is { } d && d != v.DataType)
+                    throw new ModelFormatException(Source, "", $"{role} '{vi.Name}' is declared {vi.ElementType} but its operator produces {v.DataType}");
+                if (declared is null && vi.ElementType != OnnxDataType.Undefined)
+                    throw new ModelFormatException(Source, "", $"{role} '{vi.Name}' is declared {vi.ElementType}, which no supported operator produces (it computes to {v.DataType})");
+            }
+            foreach (var vo in g.Outputs)
+                Check(vo, _graph.Outputs.FirstOrDefault(o => o.Name == vo.Name), "graph output");
+            foreach (var vi in g.ValueInfo)
+                if (_syms.TryGetValue(vi.Name, out var sym) && sym.Const is null)
+                    Check(vi, sym.Value, "value_info");
         }
 
         /// <summary>Drops nodes whose outputs nothing reads (e.g. a file's NHWC→NCHW transpose that cancelled against

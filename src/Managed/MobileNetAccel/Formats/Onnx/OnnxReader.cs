@@ -17,15 +17,8 @@ public static class OnnxReader
     public static OnnxModel ReadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFormatException(path, "", $"cannot read the file: {e.Message}", e);
-        }
+        byte[] bytes = BoundedFile.ReadAll(path, ModelFormatException.MaxFileBytes, "model",
+            (problem, inner) => inner is null ? new ModelFormatException(path, "", problem) : new ModelFormatException(path, "", problem, inner));
         return Read(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), Path.GetFileName(path));
     }
 

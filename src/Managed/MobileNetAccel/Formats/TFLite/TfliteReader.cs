@@ -21,15 +21,8 @@ public static class TfliteReader
     public static ModelGraph Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFormatException(path, "", $"cannot read the file: {e.Message}", e);
-        }
+        byte[] data = BoundedFile.ReadAll(path, ModelFormatException.MaxFileBytes, "model",
+            (problem, inner) => inner is null ? new ModelFormatException(path, "", problem) : new ModelFormatException(path, "", problem, inner));
         return Read(data, path);
     }
 
@@ -59,6 +52,7 @@ public static class TfliteReader
         private readonly FlatBufferView _v;
         private Value?[] _values = Array.Empty<Value?>();
         private int[][] _declaredShapes = Array.Empty<int[]>();
+        private DataType[] _declaredTypes = Array.Empty<DataType>();
         private readonly Dictionary<Node, (int Index, string Op)> _nodeOps = new(ReferenceEqualityComparer.Instance);
 
         public Reader(FlatBufferView v) => _v = v;
@@ -159,6 +153,7 @@ public static class TfliteReader
             int n = sg.TableCount(SubGraphTensors, "tensors");
             _values = new Value?[n];
             _declaredShapes = new int[n][];
+            _declaredTypes = new DataType[n];
             for (int i = 0; i < n; i++)
             {
                 string where = $"subgraph 0, tensor {i}";
@@ -206,6 +201,7 @@ public static class TfliteReader
                     }
                 }
                 _declaredShapes[i] = shape;
+                _declaredTypes[i] = dt;
                 _values[i] = new Value(name, (int[])shape.Clone(), dt, q, data);
             }
         }
@@ -507,6 +503,11 @@ public static class TfliteReader
                 if (!v.Shape.AsSpan().SequenceEqual(_declaredShapes[i]) && v.Producer is { } p && _nodeOps.TryGetValue(p, out var op))
                     throw Fail($"subgraph 0, operator {op.Index} ({op.Op})",
                         $"output tensor {i} '{v.Name}' is declared {Value.FormatShape(_declaredShapes[i])} but the operator produces {Value.FormatShape(v.Shape)}");
+                // Shape inference sets an output's type from its inputs; a tensor declared otherwise (a FLOAT32 or INT32
+                // output of a uint8 operator) would otherwise be filled with bytes of another type.
+                if (v.DataType != _declaredTypes[i] && v.Producer is { } q && _nodeOps.TryGetValue(q, out var qop))
+                    throw Fail($"subgraph 0, operator {qop.Index} ({qop.Op})",
+                        $"output tensor {i} '{v.Name}' is declared {_declaredTypes[i].ToString().ToUpperInvariant()} but the operator produces {v.DataType.ToString().ToUpperInvariant()}");
             }
             foreach (var n in graph.Nodes)
             {
