@@ -402,6 +402,14 @@ MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_p
 MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
                                        int32_t output_max, int32_t* result);
 
+/* ------------------------------------------------------------ ABI version */
+
+/* The C interface's ABI version: raised whenever a declaration in this header changes incompatibly (a parameter, a
+ * struct layout, an enum value). The managed wrapper checks it when it loads the library and refuses a library whose
+ * version is not the one it was built against. */
+#define MNA_ABI_VERSION 1
+MNA_API int32_t mna_abi_version(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,7 +47,7 @@ internal static class BenchCommand
             {
                 return Bench(arch, alpha, resolution, settings);
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
+            catch (Exception e) when (e is NativeLibraryException or ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
                                            or MobileNetAccel.Formats.ModelFormatException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet bench: {e.Message}");

@@ -59,7 +59,7 @@ internal static class ClassifyCommand
                     new SessionOptions { Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads) },
                     result.GetValue(json), result.GetValue(images)!);
             }
-            catch (Exception e) when (e is ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
+            catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
                                            or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
             {
                 Console.Error.WriteLine($"mobilenet classify: {e.Message}");
@@ -76,6 +76,8 @@ internal static class ClassifyCommand
         using var session = new InferenceSession(model, so);
         var input = session.Inputs[0];
         var output = session.Outputs[0];
+        if (labels.Length > 0)
+            labels = Classifier.AlignLabels(labels, output.Shape.Length == 0 ? 1 : output.Shape[^1], labelsPath!);
         // Probabilities: the model's own softmax output, else a softmax over its logits.
         bool hasSoftmax = session.Graph.Nodes.Any(n => n is SoftmaxNode);
         var inBytes = new byte[input.ElementCount * input.DataType.SizeInBytes()];

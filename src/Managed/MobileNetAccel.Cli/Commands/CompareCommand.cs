@@ -54,7 +54,7 @@ internal static class CompareCommand
                     result.GetValue(abs) ?? (string.Equals(result.GetValue(reference), "managed", StringComparison.OrdinalIgnoreCase) ? 2e-5 : 2e-6),
                     result.GetValue(rel), result.GetValue(json));
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or FormatException or IOException or MobileNetAccel.Graph.GraphException
+            catch (Exception e) when (e is NativeLibraryException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException or IOException or MobileNetAccel.Graph.GraphException
                                            or MobileNetAccel.Formats.ModelFormatException)
             {
                 Console.Error.WriteLine($"mobilenet compare: {e.Message}");
@@ -179,7 +179,7 @@ internal static class CompareCommand
                     }
                     batchRows.Add(new Row(name, t.Device.Id, batch, p50, batch * 1000.0 / p50, null, within && top1 == batch, diff, top1, null));
                 }
-                catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or MobileNetAccel.Graph.GraphException)
+                catch (Exception e) when (e is NativeLibraryException or NotSupportedException or InvalidOperationException or ArgumentException or MobileNetAccel.Graph.GraphException)
                 {
                     batchRows.Add(new Row(name, t.Device.Id, batch, double.NaN, double.NaN, null, false, double.NaN, 0, e.Message));
                 }

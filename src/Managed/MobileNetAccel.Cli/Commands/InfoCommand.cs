@@ -27,7 +27,7 @@ internal static class InfoCommand
             {
                 graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : ModelFile.Load(file).Graph;
             }
-            catch (Exception e) when (e is MobileNetAccel.Formats.ModelFormatException or GraphException or NotSupportedException or IOException)
+            catch (Exception e) when (e is NativeLibraryException or MobileNetAccel.Formats.ModelFormatException or GraphException or NotSupportedException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet info: {e.Message}");
                 return 2;

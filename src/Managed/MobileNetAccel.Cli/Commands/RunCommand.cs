@@ -44,7 +44,7 @@ internal static class RunCommand
                 Console.Error.WriteLine($"{outInfo.Name} {Value.FormatShape(outInfo.Shape)} {outInfo.DataType}: {y.Length} bytes written");
                 return 0;
             }
-            catch (Exception e) when (e is ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException
+            catch (Exception e) when (e is NativeLibraryException or ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException
                                            or NotSupportedException or GraphException)
             {
                 Console.Error.WriteLine($"mobilenet run: {e.Message}");
