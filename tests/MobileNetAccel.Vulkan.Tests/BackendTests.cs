@@ -15,6 +15,10 @@ public class BackendTests
         using var b = new VulkanBackend(new[] { "libmna-no-such-vulkan-loader.so" });
         Assert.That(b.Devices, Is.Empty);
         Assert.That(b.UnavailableReason, Does.StartWith("no Vulkan device"));
+        // What a user can act on: the library, each path tried with the loader's message, the RID.
+        Assert.That(b.UnavailableReason, Does.Contain("libmna-no-such-vulkan-loader.so: ").And.Contain("cannot open shared object file")
+            .And.Contain(Path.Combine(AppContext.BaseDirectory, "libmna-no-such-vulkan-loader.so")).And.Contain("linux-"));
+        Assert.That(((IBackend)b).UnavailableReason, Is.EqualTo(b.UnavailableReason), "the selection's message uses it");
         Assert.That(b.Supports(new GlobalAveragePoolNode("g", In("x", 1, 2, 2, 3), In("y")), out var reason), Is.False);
         Assert.That(reason, Does.StartWith("no Vulkan device"));
         var ex = Assert.Throws<InvalidOperationException>(() => b.Compile(new Partition(Array.Empty<Node>(), Array.Empty<Value>(), Array.Empty<Value>()),

@@ -22,3 +22,5 @@ mna_status mna_set_error(mna_status status, const char* fmt, ...) {
 MNA_API const char* mna_last_error(void) { return g_last_error; }
 
 MNA_API const char* mna_version(void) { return "0.1.0"; }
+
+MNA_API int32_t mna_abi_version(void) { return MNA_ABI_VERSION; }

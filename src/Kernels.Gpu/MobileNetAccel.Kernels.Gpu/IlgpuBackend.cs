@@ -73,6 +73,10 @@ public sealed class IlgpuBackend : IBackend
 
     public IReadOnlyList<DeviceInfo> Devices => DeviceType is { } t ? IlgpuDevices.OfType(t) : Array.Empty<DeviceInfo>();
 
+    /// <summary>Why there is no device (for the selection's "has no device" message); "" when there is one.</summary>
+    public string UnavailableReason => Devices.Count > 0 ? ""
+        : $"no {(_type is null ? "ILGPU" : _type.ToString())} device on this machine; ILGPU devices present: {IlgpuDevices.Describe()}";
+
     /// <summary>The first device, or an exception naming what is present (e.g. asking for <c>ilgpu-cuda</c> on a
     /// machine without a CUDA GPU).</summary>
     public DeviceInfo DefaultDevice => Devices.Count > 0 ? Devices[0]

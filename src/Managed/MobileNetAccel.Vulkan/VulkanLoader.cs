@@ -27,13 +27,24 @@ internal sealed class VulkanLoader : INativeContext
         // The system's loader first; then one shipped beside the application (the GPU bundle carries Debian's
         // libvulkan.so.1 for machines that have a driver with a Vulkan ICD but no loader package).
         var paths = candidates.Concat(candidates.Select(n => Path.Combine(AppContext.BaseDirectory, n)));
+        var tried = new List<string>();
         foreach (var name in paths)
-            if (NativeLibrary.TryLoad(name, out var handle))
+        {
+            try
             {
+                var handle = NativeLibrary.Load(name);
                 reason = "";
                 return new VulkanLoader(handle);
             }
-        reason = $"no Vulkan device: the Vulkan loader ({string.Join(" / ", candidates)}) is not installed";
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                // The loader's own message (dlerror: no such file, wrong ELF class, a missing dependency).
+                tried.Add($"{name}: {e.Message.ReplaceLineEndings(" ").Trim()}");
+            }
+        }
+        reason = $"no Vulkan device: the Vulkan loader ({string.Join(" / ", candidates)}) cannot be loaded for " +
+                 $"{RuntimeInformation.RuntimeIdentifier} ({RuntimeInformation.ProcessArchitecture}); tried {string.Join("; ", tried)} " +
+                 "(Debian/Ubuntu: apt-get install libvulkan1 and a driver, e.g. mesa-vulkan-drivers)";
         return null;
     }
 

@@ -1,19 +1,102 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using MobileNetAccel.Graph;
+using MobileNetAccel.Imaging;
+
 namespace MobileNetAccel;
 
 /// <summary>Labels and top-k selection for classification outputs.</summary>
 public static class Classifier
 {
     /// <summary>Reads a labels file: one label per line, line i = class i (e.g. TFLite's imagenet_labels.txt, 1001
-    /// lines with "background" at 0). Trailing whitespace is trimmed; the file must not be empty.</summary>
+    /// lines with "background" at 0). Trailing whitespace is trimmed; the file must be UTF-8 text (no NUL bytes) and
+    /// not empty. <see cref="AlignLabels"/> checks it against a model's class count.</summary>
     public static string[] LoadLabels(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var lines = File.ReadAllLines(path).Select(l => l.TrimEnd()).ToList();
+        byte[] bytes = File.ReadAllBytes(path);
+        string text;
+        try
+        {
+            if (Array.IndexOf(bytes, (byte)0) >= 0)
+                throw new DecoderFallbackException("NUL byte");
+            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException($"{path}: not a labels file (one label per line, UTF-8 text): it holds binary data");
+        }
+        if (text.Length > 0 && text[0] == '\uFEFF')
+            text = text[1..];
+        var lines = text.Split('\n').Select(l => l.TrimEnd()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0)
             lines.RemoveAt(lines.Count - 1);
         if (lines.Count == 0)
             throw new InvalidDataException($"{path}: the labels file is empty");
         return lines.ToArray();
+    }
+
+    /// <summary>
+    /// The labels of a model with <paramref name="classes"/> outputs, index i = class i: the file's lines as they are
+    /// when there is one per class; without the first line when the file has one more (a "background" line the model
+    /// has no class for); with an empty label 0 when the file has one fewer (a model with a background class, labels
+    /// without it). Any other count is an error naming both.
+    /// </summary>
+    public static string[] AlignLabels(string[] labels, int classes, string source = "labels file")
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length == classes)
+            return labels;
+        if (labels.Length == classes + 1)
+            return labels[1..];
+        if (labels.Length + 1 == classes)
+            return labels.Prepend("").ToArray();
+        throw new InvalidDataException(
+            $"{source} has {labels.Length} labels but the model has {classes} classes: the labels must be one per class " +
+            $"({classes}), or one per class plus a background line ({classes + 1}), or one per class without the model's background class ({classes - 1})");
+    }
+
+    /// <summary>
+    /// Classifies one image with a session whose input is an RGB image (batch 1): resizes it to the input (bilinear),
+    /// normalises it as the model expects (<see cref="NormalizationPreset.Auto"/> unless <paramref name="options"/>
+    /// says otherwise), runs the model and returns the <paramref name="k"/> most probable classes, highest first, as
+    /// probabilities (the model's own softmax output, else a softmax over its outputs; quantized outputs dequantized).
+    /// </summary>
+    public static IReadOnlyList<(int Index, float Score)> Classify(InferenceSession session, RgbImage image, int k = 5, PreprocessOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(image);
+        var input = session.Inputs[0];
+        var output = session.Outputs[0];
+        if (input.Shape.Length > 0 && input.Shape[0] != 1)
+            throw new ArgumentException($"Classify runs one image: the session's input {input} has batch {input.Shape[0]}", nameof(session));
+        byte[] inBytes = ImagePreprocessor.ToTensor(image, input.Shape, input.DataType, input.Quantization, options);
+        var outBytes = new byte[output.ElementCount * output.DataType.SizeInBytes()];
+        session.RunRaw(inBytes, outBytes);
+        var scores = new float[output.ElementCount];
+        Dequantize(output, outBytes, scores);
+        if (!session.Graph.Nodes.Any(n => n is SoftmaxNode))
+            Softmax(scores);
+        return TopK(scores, Math.Min(k, scores.Length));
+    }
+
+    /// <summary>A session output's raw bytes as real values (uint8/int8 outputs dequantized with their scale and zero point).</summary>
+    public static void Dequantize(TensorInfo output, ReadOnlySpan<byte> raw, Span<float> values)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        switch (output.DataType)
+        {
+            case DataType.Float32:
+                MemoryMarshal.Cast<byte, float>(raw).CopyTo(values);
+                break;
+            case DataType.UInt8 or DataType.Int8:
+                var q = output.Quantization ?? throw new NotSupportedException($"output '{output.Name}' is {output.DataType} without quantization parameters");
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = ((output.DataType == DataType.Int8 ? (sbyte)raw[i] : raw[i]) - q.ZeroPoint) * q.Scale;
+                break;
+            default:
+                throw new NotSupportedException($"output '{output.Name}' of type {output.DataType}");
+        }
     }
 
     /// <summary>The <paramref name="k"/> highest scores, highest first; equal scores keep the lower index first.</summary>

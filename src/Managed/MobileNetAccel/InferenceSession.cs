@@ -31,6 +31,7 @@ public sealed class InferenceSession : IDisposable
     public InferenceSession(Model model, SessionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Interop.NativeLibraryLoader.EnsureLoaded(); // libmna.so missing / other arch / other ABI: NativeLibraryException here
         Options = options ?? new SessionOptions();
         if (Options.Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be 0 (default) or positive");

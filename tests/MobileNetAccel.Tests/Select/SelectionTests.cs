@@ -122,6 +122,27 @@ public class SelectionTests
     }
 
     [Test]
+    public void MissingDeviceMessageCarriesTheBackendsReason()
+    {
+        var none = new ReasonBackend(new FakeBackend("nodevice", DeviceKind.Gpu, _ => true, hasDevice: false),
+            "libfake.so.1: cannot open shared object file: No such file or directory");
+        var o = Options("nodevice", none, new NativeCpuBackend());
+        o.Strict = true;
+        var e = Assert.Throws<NotSupportedException>(() => new InferenceSession(V1, o))!;
+        Assert.That(e.Message, Does.Contain("'nodevice' has no device on this machine (libfake.so.1: cannot open shared object file"));
+    }
+
+    /// <summary>A backend that says why it has no device (IBackend.UnavailableReason), as the Vulkan and ILGPU ones do.</summary>
+    private sealed class ReasonBackend(IBackend inner, string reason) : IBackend
+    {
+        public string Name => inner.Name;
+        public IReadOnlyList<DeviceInfo> Devices => inner.Devices;
+        public string UnavailableReason => reason;
+        public bool Supports(MobileNetAccel.Graph.Node node, out string why) => inner.Supports(node, out why);
+        public ICompiledPartition Compile(Partition partition, DeviceInfo device, CompileOptions options) => inner.Compile(partition, device, options);
+    }
+
+    [Test]
     public void UnknownNamesAndBadListsAreArgumentErrors()
     {
         var e = Assert.Throws<ArgumentException>(() => new InferenceSession(V1, Options("tpu,cpu", new NativeCpuBackend())))!;

@@ -16,22 +16,22 @@ internal static class BenchCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
-        var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs after the first inference", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var runs = new Option<int>("--runs", "--num_runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup", "--warmup_runs") { Description = "Untimed warm-up runs after the first inference", DefaultValueFactory = _ => 3 };
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels), managed (C# reference), a registered backend or device id, a comma-separated preference list, or auto (calibrated choice per partition)", DefaultValueFactory = _ => "cpu" };
         var report = new Option<bool>("--report") { Description = "Print where every node ran, the partitions with their measured cost, the transfers and why" };
         var batch = new Option<int>("--batch") { Description = "Images per inference", DefaultValueFactory = _ => 1 };
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip the graph passes (batch-norm folding, fusion)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the report" };
-        var modelFile = new Option<string?>("--model") { Description = "Benchmark a model file (.tflite) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
+        var modelFile = new Option<string?>("--model", "--graph", "-m") { Description = "Benchmark a model file (.tflite | .onnx) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized model files: run the float32 kernels on dequantized weights" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (default) or positive"); });
         runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
         warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
         batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
 
-        var command = new Command("bench", "Benchmark a built-in model (random weights) like TFLite's benchmark_model");
+        var command = new Command("bench", "Benchmark a model file (--model/--graph M.tflite | M.onnx) or a built-in model (random weights) like TFLite's benchmark_model");
         model.AddTo(command);
         foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report })
             command.Options.Add(o);
@@ -47,7 +47,7 @@ internal static class BenchCommand
             {
                 return Bench(arch, alpha, resolution, settings);
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
+            catch (Exception e) when (e is NativeLibraryException or ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
                                            or MobileNetAccel.Formats.ModelFormatException or IOException)
             {
                 Console.Error.WriteLine($"mobilenet bench: {e.Message}");
@@ -120,10 +120,25 @@ internal static class BenchCommand
                 w.WriteStartObject();
                 w.WriteString("model", name);
                 if (s.ModelFile is not null)
+                {
+                    // The file's own architecture and input, not the --arch/--alpha/--resolution defaults.
+                    var file = Commands.ModelFile.Describe(model, s.ModelFile);
                     w.WriteString("model_file", s.ModelFile);
-                w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
-                w.WriteNumber("alpha", alpha);
-                w.WriteNumber("resolution", resolution);
+                    w.WriteString("arch", file.Arch);
+                    if (file.Alpha is { } a) w.WriteNumber("alpha", a); else w.WriteNull("alpha");
+                    if (file.Resolution is { } r) w.WriteNumber("resolution", r); else w.WriteNull("resolution");
+                    w.WriteString("input_dtype", file.InputType.ToString());
+                }
+                else
+                {
+                    w.WriteString("arch", arch == MobileNetAccel.Models.Architecture.MobileNetV1 ? "v1" : "v2");
+                    w.WriteNumber("alpha", alpha);
+                    w.WriteNumber("resolution", resolution);
+                }
+                w.WriteStartArray("input_shape");
+                foreach (int d in session.Inputs[0].Shape)
+                    w.WriteNumberValue(d);
+                w.WriteEndArray();
                 w.WriteString("backend", s.Backend);
                 w.WriteString("device", session.Placement.Count > 0 ? session.Placement[0].Device : "");
                 w.WriteString("kernels", NativeKernels.CurrentIsa.ToString());

@@ -16,8 +16,8 @@ internal static class ClassifyCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file (.tflite, .onnx)", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Labels file, one label per line (line i = class i)" };
+        var model = new Option<string>("--model", "--graph", "-m") { Description = "Model file (.tflite | .onnx)", Required = true };
+        var labels = new Option<string?>("--labels", "-l") { Description = "Labels file, one label per line (line i = class i)" };
         var top = new Option<int>("--top") { Description = "How many classes to print", DefaultValueFactory = _ => 5 };
         var resize = new Option<string>("--resize") { Description = "Resampling: bilinear (default) or nearest (PIL's pixel-centre NEAREST)", DefaultValueFactory = _ => "bilinear" };
         resize.AcceptOnlyFromAmong("bilinear", "nearest");
@@ -26,18 +26,24 @@ internal static class ClassifyCommand
         norm.AcceptOnlyFromAmong("auto", "raw", "tf", "torchvision");
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {model, results: [{image, top: [{index, label, score}]}]}" };
         var preset = new Option<string>("--preset") { Description = "Preprocessing preset: none (use --crop/--resize/--normalize) or torchvision (shorter side to crop/0.875 = 256 for 224, centre crop, ImageNet mean/std)", DefaultValueFactory = _ => "none" };
         preset.AcceptOnlyFromAmong("none", "torchvision");
-        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP)", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP)", Arity = ArgumentArity.ZeroOrMore };
+        var imageOption = new Option<string[]>("--image", "-i") { Description = "An image file (label_image style; the same as IMAGE, may be repeated)" };
         top.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top must be at least 1"); });
         crop.Validators.Add(r => { double c = r.GetValueOrDefault<double>(); if (!(c > 0 && c <= 1)) r.AddError("--crop must be in (0, 1]"); });
 
         var command = new Command("classify", "Classify photographs with an image-classification model (label_image style)");
-        foreach (var o in new Option[] { model, labels, top, resize, crop, norm, backend, useFloat, threads, json, preset })
+        foreach (var o in new Option[] { model, labels, imageOption, top, resize, crop, norm, backend, useFloat, threads, json, preset })
             command.Options.Add(o);
         command.Arguments.Add(images);
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(images)?.Length ?? 0) + (r.GetValue(imageOption)?.Length ?? 0) == 0)
+                r.AddError("no image: give one or more IMAGE files (or --image/-i FILE)");
+        });
         command.SetAction(result =>
         {
             try
@@ -57,9 +63,9 @@ internal static class ClassifyCommand
                 };
                 return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options, torchvision,
                     new SessionOptions { Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads) },
-                    result.GetValue(json), result.GetValue(images)!);
+                    result.GetValue(json), (result.GetValue(imageOption) ?? []).Concat(result.GetValue(images) ?? []).ToArray());
             }
-            catch (Exception e) when (e is ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
+            catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
                                            or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
             {
                 Console.Error.WriteLine($"mobilenet classify: {e.Message}");
@@ -76,6 +82,8 @@ internal static class ClassifyCommand
         using var session = new InferenceSession(model, so);
         var input = session.Inputs[0];
         var output = session.Outputs[0];
+        if (labels.Length > 0)
+            labels = Classifier.AlignLabels(labels, output.Shape.Length == 0 ? 1 : output.Shape[^1], labelsPath!);
         // Probabilities: the model's own softmax output, else a softmax over its logits.
         bool hasSoftmax = session.Graph.Nodes.Any(n => n is SoftmaxNode);
         var inBytes = new byte[input.ElementCount * input.DataType.SizeInBytes()];

@@ -22,14 +22,14 @@ internal static class CompareCommand
         var batches = new Option<string>("--batch") { Description = "Comma-separated batch sizes, e.g. 1,8,64", DefaultValueFactory = _ => "1" };
         var runs = new Option<int>("--runs") { Description = "Timed runs per backend and batch (p50 of these)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before timing", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads of CPU backends (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads of CPU backends (default: physical cores)", DefaultValueFactory = _ => 0 };
         var backends = new Option<string?>("--backends", "--backend") { Description = "Comma-separated backends/device ids to compare (default: every device; the managed reference only when named)" };
         var reference = new Option<string>("--reference") { Description = "Reference backend for the agreement check", DefaultValueFactory = _ => "managed" };
         // Measured: native cpu vs managed differ by up to 8e-6 on MobileNetV2 probabilities (0.35/96, 0.5/128; batch 1
         // and 4), hence 2e-5 against the managed reference; 2e-6 (the ILGPU checks' bound) against any other.
         var abs = new Option<double?>("--abs") { Description = "Absolute tolerance on the (softmax) outputs (default 2e-5 with the managed reference, 2e-6 with another)" };
         var rel = new Option<double>("--rel") { Description = "Relative tolerance on the (softmax) outputs", DefaultValueFactory = _ => 1e-3 };
-        var modelFile = new Option<string?>("--model") { Description = "Compare on a model file (.tflite) instead of a built-in model (--arch/--alpha/--resolution are then ignored); quantized models run their float32 form (ForceFloat) on every backend" };
+        var modelFile = new Option<string?>("--model", "--graph", "-m") { Description = "Compare on a model file (.tflite | .onnx) instead of a built-in model (--arch/--alpha/--resolution are then ignored); quantized models run their float32 form (ForceFloat) on every backend" };
         var json = new Option<bool>("--json") { Description = "Print {\"rows\":[{backend,device,batch,p50_ms,img_per_s,speedup,agree}...]}" };
         runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
         warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
@@ -54,7 +54,7 @@ internal static class CompareCommand
                     result.GetValue(abs) ?? (string.Equals(result.GetValue(reference), "managed", StringComparison.OrdinalIgnoreCase) ? 2e-5 : 2e-6),
                     result.GetValue(rel), result.GetValue(json));
             }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or FormatException or IOException or MobileNetAccel.Graph.GraphException
+            catch (Exception e) when (e is NativeLibraryException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException or IOException or MobileNetAccel.Graph.GraphException
                                            or MobileNetAccel.Formats.ModelFormatException)
             {
                 Console.Error.WriteLine($"mobilenet compare: {e.Message}");
@@ -179,7 +179,7 @@ internal static class CompareCommand
                     }
                     batchRows.Add(new Row(name, t.Device.Id, batch, p50, batch * 1000.0 / p50, null, within && top1 == batch, diff, top1, null));
                 }
-                catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or MobileNetAccel.Graph.GraphException)
+                catch (Exception e) when (e is NativeLibraryException or NotSupportedException or InvalidOperationException or ArgumentException or MobileNetAccel.Graph.GraphException)
                 {
                     batchRows.Add(new Row(name, t.Device.Id, batch, double.NaN, double.NaN, null, false, double.NaN, 0, e.Message));
                 }

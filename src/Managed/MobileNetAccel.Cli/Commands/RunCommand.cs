@@ -13,12 +13,12 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file (.tflite)", Required = true };
+        var model = new Option<string>("--model", "--graph", "-m") { Description = "Model file (.tflite | .onnx)", Required = true };
         var input = new Option<string>("--input") { Description = "Raw input tensor file (model's input dtype and layout)", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the raw output tensor", Required = true };
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("run", "Run a model on a raw input tensor and write the raw output tensor");
         foreach (var o in new Option[] { model, input, output, backend, useFloat, threads })
             command.Options.Add(o);
@@ -50,7 +50,7 @@ internal static class RunCommand
                 Console.Error.WriteLine($"{outInfo.Name} {Value.FormatShape(outInfo.Shape)} {outInfo.DataType}: {y.Length} bytes written");
                 return 0;
             }
-            catch (Exception e) when (e is ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException
+            catch (Exception e) when (e is NativeLibraryException or ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException
                                            or NotSupportedException or GraphException)
             {
                 Console.Error.WriteLine($"mobilenet run: {e.Message}");

@@ -87,6 +87,10 @@ public interface IBackend
     /// <summary>Devices this backend can use on this machine (empty when none: then it is unavailable).</summary>
     IReadOnlyList<DeviceInfo> Devices { get; }
 
+    /// <summary>When <see cref="Devices"/> is empty: why (e.g. the system library that could not be loaded, each path
+    /// tried and the loader's message); "" when the backend does not say. Part of the "has no device" message.</summary>
+    string UnavailableReason => "";
+
     /// <summary>Whether this backend can run the node; when not, <paramref name="reason"/> says why.</summary>
     bool Supports(Node node, out string reason);
 

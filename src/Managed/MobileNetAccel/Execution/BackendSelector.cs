@@ -243,7 +243,8 @@ public static class BackendSelector
                 var (b, d) = Resolve(token);
                 if (d is null)
                 {
-                    string msg = $"backend '{b.Name}' has no device on this machine; devices present: {DevicesPresent()}";
+                    string why = b.UnavailableReason is { Length: > 0 } r ? $" ({r})" : "";
+                    string msg = $"backend '{b.Name}' has no device on this machine{why}; devices present: {DevicesPresent()}";
                     if (_o.Strict)
                         throw new NotSupportedException(msg + " (Strict: no fallback)");
                     Warn(msg + "; skipped");
