@@ -77,6 +77,10 @@ run_both() { # name model input
 kern=$(qemu-aarch64 -L "$SYSROOT" "$ARM64_DIR/mobilenet" bench --arch v2 --alpha 0.35 --resolution 96 --runs 1 --warmup 0 --json \
   | python3 -c "import json,sys; print(json.load(sys.stdin)['kernels'])")
 if [ "$kern" = Neon ]; then echo "PASS arm64 kernels = $kern"; else echo "FAIL arm64 kernels = $kern (expected Neon)"; fails=$((fails+1)); fi
+# and the NEON dotprod integer kernels (qemu's default CPU, max, has dotprod)
+ikern=$(qemu-aarch64 -L "$SYSROOT" "$ARM64_DIR/mobilenet" bench --arch v2 --alpha 0.35 --resolution 96 --runs 1 --warmup 0 --json \
+  | python3 -c "import json,sys; print(json.load(sys.stdin)['integer_kernels'])")
+if [ "$ikern" = neondot ]; then echo "PASS arm64 integer kernels = $ikern"; else echo "FAIL arm64 integer kernels = $ikern (expected neondot)"; fails=$((fails+1)); fi
 
 # ONNX float32. 1e-4 abs is the project's ONNX tolerance against PyTorch; NEON (4-wide FMA, different accumulation
 # order) and AVX2/AVX-512 sum in different orders, so arm64 vs x64 differ by rounding only, far below 1e-4.
@@ -86,11 +90,11 @@ for m in mobilenet_v1_1.0_224 mobilenet_v1_0.25_128 mobilenet_v2_1.0_224 mobilen
   compare f32 "$OUT/onnx-$m.arm64.out" "$OUT/onnx-$m.x64.out" 1e-4 "onnx $m arm64 vs x64"
 done
 
-# TFLite uint8. The quantized kernels are the scalar reference C on both ISAs: exact int32 accumulation, then the
-# requantization in float by the same C source, compiled with -ffp-contract=off (native/CMakeLists.txt), so no
-# ISA-dependent FMA contraction; IEEE single-precision mul/add/round give the same bits on x86-64 and aarch64. The
-# steps done in C# are the same IL, and RyuJIT/ILC never contract a*b+c into an FMA. So bit-identical outputs are expected
-# and asserted (tolerance 0); measured: 0 elements differ on all three models.
+# TFLite uint8. The integer kernels (NEON dotprod on arm64, AVX-512 VNNI / AVX2 on x64) give the scalar reference's
+# bytes by construction (docs/INT8.md: exact int32 accumulation, one requantization formula with one float multiply,
+# -ffp-contract=off, round to nearest even), and the steps done in C# are the same IL (RyuJIT/ILC never contract a*b+c
+# into an FMA). So bit-identical outputs are expected and asserted (tolerance 0); measured: 0 elements differ on all
+# three models, and on both sides the same bytes as the reference table (IntegerKernelTableTests).
 check_u8() { compare u8 "$1" "$2" 0 "$3"; }
 for spec in mobilenet_v1_0.25_128_quant:128 mobilenet_v1_0.5_160_quant:160 mobilenet_v2_1.0_224_quant:224; do
   m=${spec%%:*}; r=${spec##*:}
