@@ -3,4 +3,4 @@
 #include "simd/simd-avx2.h"
 
 #define GEMV_FN mna_f32_gemv_ukernel_4x8__avx2
-#include "f32-fc/gemv-template.h"
+#include "f32-gemv/gemv-template.h"

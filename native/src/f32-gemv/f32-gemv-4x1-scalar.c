@@ -3,4 +3,4 @@
 #include "simd/simd-scalar.h"
 
 #define GEMV_FN mna_f32_gemv_ukernel_4x1__scalar
-#include "f32-fc/gemv-template.h"
+#include "f32-gemv/gemv-template.h"

@@ -6,20 +6,20 @@
 #define GEMM_NV 2
 #define GEMM_PREFETCH /* weight-panel prefetch, see gemm-template.h */
 #define GEMM_FN mna_f32_gemm_ukernel_6x16__avx2
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1
 #define GEMM_NV 2
 #define GEMM_FN mna_f32_gemm_ukernel_1x16__avx2
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 /* half-width tile for the last column panel when the remainder fits in NR/2 */
 #define GEMM_MR 6
 #define GEMM_NV 1
 #define GEMM_FN mna_f32_gemm_ukernel_6x8__avx2
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1
 #define GEMM_NV 1
 #define GEMM_FN mna_f32_gemm_ukernel_1x8__avx2
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"

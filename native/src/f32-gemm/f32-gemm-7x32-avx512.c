@@ -6,20 +6,20 @@
 #define GEMM_NV 2
 #define GEMM_PREFETCH /* weight-panel prefetch, see gemm-template.h */
 #define GEMM_FN mna_f32_gemm_ukernel_7x32__avx512
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1
 #define GEMM_NV 2
 #define GEMM_FN mna_f32_gemm_ukernel_1x32__avx512
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 /* half-width tile for the last column panel when the remainder fits in NR/2 */
 #define GEMM_MR 7
 #define GEMM_NV 1
 #define GEMM_FN mna_f32_gemm_ukernel_7x16__avx512
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1
 #define GEMM_NV 1
 #define GEMM_FN mna_f32_gemm_ukernel_1x16__avx512
-#include "f32-pwconv/gemm-template.h"
+#include "f32-gemm/gemm-template.h"

@@ -3,4 +3,4 @@
 #include "simd/simd-avx512.h"
 
 #define GEMV_FN mna_f32_gemv_ukernel_4x16__avx512
-#include "f32-fc/gemv-template.h"
+#include "f32-gemv/gemv-template.h"

@@ -3,4 +3,4 @@
 #include "simd/simd-neon.h"
 
 #define GEMV_FN mna_f32_gemv_ukernel_4x4__neon
-#include "f32-fc/gemv-template.h"
+#include "f32-gemv/gemv-template.h"
