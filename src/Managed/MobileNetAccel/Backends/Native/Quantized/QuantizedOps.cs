@@ -74,6 +74,12 @@ internal sealed class QConvStep : QuantizedStep
             reason = "bias must be a constant int32 tensor";
             return null;
         }
+        int inC = n is FullyConnectedNode ? w.Shape[1] : w.Shape[^1];
+        if (n is not DepthwiseConv2DNode && inC > 32768)
+        {
+            reason = $"{inC} input channels: more than 32768 could overflow an int32 partial sum";
+            return null;
+        }
         return pool => new QConvStep(n, pool);
     }
 
