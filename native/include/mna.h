@@ -47,6 +47,11 @@ typedef enum mna_status {
 MNA_API const char* mna_last_error(void);
 /* Library version, e.g. "0.1.0". */
 MNA_API const char* mna_version(void);
+/* The C interface's ABI version (MNA_ABI_VERSION): raised whenever a declaration in this header changes
+ * incompatibly (a parameter, a struct layout, an enum value). The managed wrapper checks it when it loads the library
+ * and refuses a library whose version is not the one it was built against. */
+#define MNA_ABI_VERSION 1
+MNA_API int32_t mna_abi_version(void);
 
 /* ---------------------------------------------------------- cpu features */
 
@@ -401,14 +406,6 @@ MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_p
  * scale, and zero_point/output_min/output_max against [-128, 255] with output_min <= output_max. */
 MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
                                        int32_t output_max, int32_t* result);
-
-/* ------------------------------------------------------------ ABI version */
-
-/* The C interface's ABI version: raised whenever a declaration in this header changes incompatibly (a parameter, a
- * struct layout, an enum value). The managed wrapper checks it when it loads the library and refuses a library whose
- * version is not the one it was built against. */
-#define MNA_ABI_VERSION 1
-MNA_API int32_t mna_abi_version(void);
 
 #ifdef __cplusplus
 }
