@@ -13,7 +13,8 @@ GLSLC="${GLSLC:-glslc}"
 check=0
 [ "${1:-}" = "--check" ] && check=1
 command -v "$GLSLC" > /dev/null || { echo "compile-shaders: $GLSLC not found (Debian: apt-get install glslc)" >&2; exit 1; }
-"$GLSLC" --version | head -1
+version=$("$GLSLC" --version)   # not piped into head: with pipefail, glslc's SIGPIPE would end the script
+echo "${version%%$'\n'*}"
 dest=$OUT
 if [ "$check" = 1 ]; then
   dest=$(mktemp -d)

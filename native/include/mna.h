@@ -47,6 +47,12 @@ typedef enum mna_status {
 MNA_API const char* mna_last_error(void);
 /* Library version, e.g. "0.1.0". */
 MNA_API const char* mna_version(void);
+/* The C interface's ABI version (MNA_ABI_VERSION): raised whenever a declaration in this header changes
+ * incompatibly (a parameter, a struct layout, an enum value) or entry points the managed wrapper needs are added (an
+ * older library would fail at the first call instead of at load). The managed wrapper checks it when it loads the
+ * library and refuses a library whose version is not the one it was built against. */
+#define MNA_ABI_VERSION 2 /* 2: the fast integer kernels (mna_q8_*) */
+MNA_API int32_t mna_abi_version(void);
 
 /* ---------------------------------------------------------- cpu features */
 
@@ -474,15 +480,6 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
 MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* packed, int32_t batch, const void* input,
                                               size_t input_len, void* output, size_t output_len,
                                               mna_threadpool* pool);
-
-/* ------------------------------------------------------------ ABI version */
-
-/* The C interface's ABI version: raised whenever a declaration in this header changes incompatibly (a parameter, a
- * struct layout, an enum value) or entry points the managed wrapper needs are added (it would fail on an older library
- * at its first call instead of at load). The managed wrapper checks it when it loads the library and refuses a library whose
- * version is not the one it was built against. */
-#define MNA_ABI_VERSION 2 /* 2: the fast integer kernels (mna_q8_*) */
-MNA_API int32_t mna_abi_version(void);
 
 #ifdef __cplusplus
 }
