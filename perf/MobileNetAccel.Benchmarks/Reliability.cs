@@ -142,7 +142,7 @@ public static class Reliability
         int window = Math.Max(1, runs / 100);
         var latencies = new double[runs];
         long next = -1;
-        var rows = new List<(long Runs, double Seconds, long Rss, double P50, double P99)>();
+        var rows = new List<(long Runs, double Seconds, long Rss, double P50, double P99, long Heap, int Gcs)>();
         var clock = Stopwatch.StartNew();
         var threads = Enumerable.Range(0, callers).Select(_ => new Thread(() =>
         {
@@ -159,7 +159,7 @@ public static class Reliability
                     var w = latencies.AsSpan((int)(i + 1 - window), window).ToArray();
                     Array.Sort(w);
                     lock (rows)
-                        rows.Add((i + 1, clock.Elapsed.TotalSeconds, Rss(), w[w.Length / 2], w[(int)(w.Length * 0.99)]));
+                        rows.Add((i + 1, clock.Elapsed.TotalSeconds, Rss(), w[w.Length / 2], w[(int)(w.Length * 0.99)], GC.GetTotalMemory(false), GC.CollectionCount(0)));
                 }
             }
         })).ToList();
@@ -168,17 +168,17 @@ public static class Reliability
         rows.Sort((a, b) => a.Runs.CompareTo(b.Runs));
         string csv = Path.Combine(outDir, "soak.csv");
         File.WriteAllLines(csv, rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"{r.Runs},{r.Seconds:F2},{r.Rss},{r.P50:F3},{r.P99:F3}")).Prepend("runs,seconds,rss_bytes,p50_ms,p99_ms"));
+            $"{r.Runs},{r.Seconds:F2},{r.Rss},{r.P50:F3},{r.P99:F3},{r.Heap},{r.Gcs}")).Prepend("runs,seconds,rss_bytes,p50_ms,p99_ms,gc_heap_bytes,gen0_collections"));
         var warm = rows.Skip(rows.Count / 10).ToList();
         long lo = warm.Min(r => r.Rss), hi = warm.Max(r => r.Rss);
         Console.WriteLine($"soak: {runs} runs, {callers} callers, Threads={session.Threads}, {clock.Elapsed.TotalSeconds:F0} s ({runs / clock.Elapsed.TotalSeconds:F0} runs/s)");
-        Console.WriteLine($"RSS after the first 10%: {lo >> 20}..{hi >> 20} MiB (spread {(hi - lo) / (1024.0 * 1024.0):F1} MiB); window p50 {warm.Min(r => r.P50):F2}..{warm.Max(r => r.P50):F2} ms, p99 up to {warm.Max(r => r.P99):F2} ms");
+        Console.WriteLine($"RSS after the first 10%: {lo >> 20}..{hi >> 20} MiB (spread {(hi - lo) / (1024.0 * 1024.0):F1} MiB; first {warm[0].Rss >> 20}, last {warm[^1].Rss >> 20}); GC heap {warm[0].Heap >> 20} -> {warm[^1].Heap >> 20} MiB, {warm[^1].Gcs} gen0 collections; window p50 {warm.Min(r => r.P50):F2}..{warm.Max(r => r.P50):F2} ms, p99 up to {warm.Max(r => r.P99):F2} ms");
         Plot(rows, Path.Combine(outDir, "soak.png"), $"{runs} runs, {callers} callers, V2 1.0/224, Threads={session.Threads}, {CpuName()}");
         Console.WriteLine($"wrote {csv} and {Path.Combine(outDir, "soak.png")}");
         return 0;
     }
 
-    private static void Plot(List<(long Runs, double Seconds, long Rss, double P50, double P99)> rows, string path, string title)
+    private static void Plot(List<(long Runs, double Seconds, long Rss, double P50, double P99, long Heap, int Gcs)> rows, string path, string title)
     {
         const int W = 1000, H = 700, L = 80, R = 20, T = 40, G = 40;
         int ph = (H - T - 2 * G - 20) / 2;
@@ -189,7 +189,7 @@ public static class Reliability
         using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var axis = new SKPaint { Color = SKColors.Gray, StrokeWidth = 1, IsAntialias = true };
         c.DrawText(title, L, 24, font, text);
-        void Panel(int top, string label, Func<(long Runs, double Seconds, long Rss, double P50, double P99), double>[] series, SKColor[] colours)
+        void Panel(int top, string label, Func<(long Runs, double Seconds, long Rss, double P50, double P99, long Heap, int Gcs), double>[] series, SKColor[] colours)
         {
             double max = rows.Max(r => series.Max(s => s(r))) * 1.1, min = 0;
             long n = rows[^1].Runs;
@@ -210,7 +210,7 @@ public static class Reliability
                 c.DrawPath(p, pen);
             }
         }
-        Panel(T + G / 2, "RSS MiB", [r => r.Rss / (1024.0 * 1024.0)], [SKColors.SteelBlue]);
+        Panel(T + G / 2, "RSS MiB (blue), GC heap MiB (orange)", [r => r.Rss / (1024.0 * 1024.0), r => r.Heap / (1024.0 * 1024.0)], [SKColors.SteelBlue, SKColors.DarkOrange]);
         Panel(T + G + ph + G, "latency ms: p50 (green), p99 (red) per window", [r => r.P50, r => r.P99], [SKColors.SeaGreen, SKColors.Firebrick]);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);

@@ -13,10 +13,10 @@
  * of back-to-back regions, and waking a blocked worker costs a futex round trip (~13 us per
  * empty region on the 2-vCPU development VM, against ~1 us when the worker is still polling).
  * Polling backs off when it is not making progress: each worker halves its polling time after a
- * poll that ended without work (down to none) and doubles it again (up to the bound) when work
- * arrives soon after it blocked; polls call sched_yield() so that other runnable threads on the
- * core (other processes, other sessions' callers) are not starved by it. MNA_POOL_SPIN_US=0
- * turns polling off.
+ * poll that ended without work (down to none) and doubles it again (up to the bound) after a poll
+ * that caught a region or when work arrives soon after it blocked; polls call sched_yield() every
+ * 64 polls so that other runnable threads on the core (other processes, other sessions' callers)
+ * are not starved by it. MNA_POOL_SPIN_US=0 turns polling off.
  *
  * Several threads may use one pool (a pool shared by sessions): a caller that finds the pool
  * busy with another caller's region runs its own region on its own thread instead of waiting. */
@@ -138,7 +138,10 @@ static void* worker_main(void* arg) {
   int64_t spin = pool->spin_ns; /* this worker's polling time: adapts to whether polling pays */
   for (;;) {
     uint64_t s = spin_for_generation(pool, seen, spin);
-    if (gen_of(s) == seen) {
+    if (gen_of(s) != seen && spin > 0) {
+      /* polling caught the region: it pays, poll longer next time (up to the bound) */
+      spin = spin * 2 < pool->spin_ns ? spin * 2 : pool->spin_ns;
+    } else if (gen_of(s) == seen) {
       if (spin > 0) spin /= 2; /* polled for nothing: poll less */
       if (spin < 1000) spin = 0;
       const int64_t blocked_at = now_ns();

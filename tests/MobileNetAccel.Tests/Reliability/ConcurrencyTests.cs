@@ -49,6 +49,20 @@ public class ConcurrencyTests
     }
 
     [Test]
+    public void FloatRunAllocatesNothingOnTheCallingThread()
+    {
+        using var session = new InferenceSession(Model.Zoo.MobileNetV2(0.35, 96), new SessionOptions { Threads = 2 });
+        var x = new float[session.Inputs[0].ElementCount];
+        var y = new float[session.Outputs[0].ElementCount];
+        for (int i = 0; i < 20; i++)
+            session.Run(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+            session.Run(x, y);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
     public void ConcurrentCallersOfAQuantizedModelAreBitIdentical()
     {
         var model = Model.Load(TestData.Require("models/tflite/mobilenet_v1_0.25_128_quant.tflite"));
