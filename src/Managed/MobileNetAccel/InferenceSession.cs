@@ -217,6 +217,10 @@ public sealed class InferenceSession : IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            // Dekker handshake with Enter (increment _inFlight, then read _disposed): without a full fence here the
+            // store of _disposed can pass the load of _inFlight (x86 store buffer), so both sides would see the
+            // other's old value and a call would run on the disposed executor (seen: a test-host crash).
+            Interlocked.MemoryBarrier();
             while (Volatile.Read(ref _inFlight) > 0)
                 Monitor.Wait(_gate, 10);
             _executor.Dispose();
