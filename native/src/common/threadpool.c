@@ -175,7 +175,14 @@ void mna_parallelize_1d(mna_threadpool* pool, mna_parallel_fn fn, void* ctx, siz
   const size_t parts = (size_t)pool->threads * MNA_CHUNKS_PER_THREAD;
   size_t chunk = range / parts + (range % parts != 0);
   if (chunk == 0) chunk = 1;
-
+  /* Close the previous region first: its state word stays claimable ((gen, index >= its range) passes a late
+   * worker's compare-and-swap) until the generation moves on, and a worker that read the NEW fields below before
+   * that would run a chunk of this region under the old word and then again under the new one (seen: a chunk run
+   * twice in test_internal's varied regions, on x86 and aarch64). An exchange to an intermediate generation with an
+   * exhausted index (acq_rel: the field stores below stay after it) makes every such claim fail; a worker that
+   * sees the intermediate generation finds nothing to claim and waits for the next. */
+  const uint32_t closed = gen_of(atomic_load_explicit(&pool->state, memory_order_relaxed)) + 1;
+  atomic_exchange_explicit(&pool->state, ((uint64_t)closed << 32) | 0xFFFFFFFFu, memory_order_acq_rel);
   atomic_store_explicit(&pool->fn, fn, memory_order_relaxed);
   atomic_store_explicit(&pool->ctx, ctx, memory_order_relaxed);
   atomic_store_explicit(&pool->range, range, memory_order_relaxed);
@@ -183,7 +190,7 @@ void mna_parallelize_1d(mna_threadpool* pool, mna_parallel_fn fn, void* ctx, siz
   atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
   /* publish: the new generation with index 0 (release: the fields above are visible to whoever
    * sees it); a blocked worker is woken (it re-checks the state under the mutex) */
-  const uint32_t gen = gen_of(atomic_load_explicit(&pool->state, memory_order_relaxed)) + 1;
+  const uint32_t gen = closed + 1;
   atomic_store_explicit(&pool->state, (uint64_t)gen << 32, memory_order_release);
   pthread_mutex_lock(&pool->mutex);
   pthread_cond_broadcast(&pool->work_cv);
