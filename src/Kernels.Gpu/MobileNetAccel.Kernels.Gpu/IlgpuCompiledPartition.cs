@@ -31,7 +31,6 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _weights;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _activations;
     private readonly List<Action> _steps = new();
-    private readonly List<string> _stepNames = new();
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _inputs;
     private readonly (Value Value, ArrayView1D<float, Stride1D.Dense> View)[] _outputs;
     /// <summary>Quantized (uint8/int8) partition inputs: uploaded as bytes, dequantized on the device.</summary>
@@ -198,12 +197,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
 
         sw.Restart();
         foreach (var n in partition.Nodes)
-        {
-            int before = _steps.Count;
             Emit(n, packed[n]);
-            for (int i = before; i < _steps.Count; i++)
-                _stepNames.Add($"{n.Name} ({n.Op}){(i > before ? " #" + (i - before + 1) : "")}");
-        }
         loadMs += sw.Elapsed.TotalMilliseconds;
         _inputs = partition.Inputs.Where(v => !_byteInputs.ContainsKey(v)).Select(v => (v, Act(v))).ToArray();
         _outputs = partition.Outputs.Select(v => (v, Act(v))).ToArray();
@@ -227,23 +221,6 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         foreach (var (v, view) in _outputs)
             view.CopyToCPU(_stream, arena.Span<float>(v));
         _stream.Synchronize();
-    }
-
-    /// <summary>Runs every kernel once, synchronising after each, and returns the milliseconds per launch
-    /// (diagnostics: a normal run never synchronises between kernels). Reads whatever the device buffers hold.</summary>
-    public IReadOnlyList<(string Step, double Milliseconds)> Profile()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var result = new List<(string, double)>(_steps.Count);
-        var sw = new Stopwatch();
-        for (int i = 0; i < _steps.Count; i++)
-        {
-            sw.Restart();
-            _steps[i]();
-            _stream.Synchronize();
-            result.Add((_stepNames[i], sw.Elapsed.TotalMilliseconds));
-        }
-        return result;
     }
 
     public void Dispose()

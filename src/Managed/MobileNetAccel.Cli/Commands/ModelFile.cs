@@ -1,23 +1,14 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using MobileNetAccel.Formats.TFLite;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Cli.Commands;
 
-/// <summary>Loads a model file by its extension (one line per format).</summary>
+/// <summary>Model files for the commands: loading (through <see cref="Model.Load"/>) and describing them.</summary>
 internal static class ModelFile
 {
-    public static Model Load(string path)
-    {
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext switch
-        {
-            ".tflite" => new Model(TfliteReader.Load(path)),
-            ".onnx" => new Model(MobileNetAccel.Formats.Onnx.OnnxImporter.Load(path)),
-            _ => throw new NotSupportedException($"{path}: unknown model format '{ext}' (supported: .tflite, .onnx)"),
-        };
-    }
+    /// <summary>Loads a model file; the reader is chosen in one place, <see cref="Model.Load"/>.</summary>
+    public static Model Load(string path) => Model.Load(path);
 
     /// <summary>
     /// What a model file is, for reports: "v2" when its graph has residual additions (inverted-residual blocks), else
