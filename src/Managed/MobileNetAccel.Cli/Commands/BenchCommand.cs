@@ -68,7 +68,7 @@ internal static class BenchCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var sw = Stopwatch.StartNew();
-        var model = s.ModelFile is null ? Model.Zoo.Build(arch, alpha, resolution) : Commands.ModelFile.Load(s.ModelFile);
+        var model = s.ModelFile is null ? Model.Zoo.Build(arch, alpha, resolution) : Model.Load(s.ModelFile);
         if (s.Batch != 1)
             model = model.WithBatch(s.Batch);
         double buildMs = sw.Elapsed.TotalMilliseconds;

@@ -77,7 +77,7 @@ internal static class ClassifyCommand
 
     private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, bool torchvision, SessionOptions so, bool json, string[] images)
     {
-        var model = ModelFile.Load(modelPath);
+        var model = Model.Load(modelPath);
         string[] labels = labelsPath is null ? Array.Empty<string>() : Classifier.LoadLabels(labelsPath);
         using var session = new InferenceSession(model, so);
         var input = session.Inputs[0];

@@ -48,7 +48,7 @@ internal static class CompareCommand
                 var list = ParseBatches(result.GetValue(batches)!);
                 var (arch, alpha, resolution) = model.Read(result);
                 var file = result.GetValue(modelFile);
-                var m = file is null ? Model.Zoo.Build(arch, alpha, resolution) : ModelFile.Load(file);
+                var m = file is null ? Model.Zoo.Build(arch, alpha, resolution) : Model.Load(file);
                 return Compare(m, list, result.GetValue(runs), result.GetValue(warmup), result.GetValue(threads),
                     result.GetValue(backends), result.GetValue(reference)!,
                     result.GetValue(abs) ?? (string.Equals(result.GetValue(reference), "managed", StringComparison.OrdinalIgnoreCase) ? 2e-5 : 2e-6),

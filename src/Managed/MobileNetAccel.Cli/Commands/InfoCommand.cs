@@ -25,7 +25,7 @@ internal static class InfoCommand
             ModelGraph graph;
             try
             {
-                graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : ModelFile.Load(file).Graph;
+                graph = file is null ? ModelZoo.Build(arch, alpha, resolution) : Model.Load(file).Graph;
             }
             catch (Exception e) when (e is NativeLibraryException or MobileNetAccel.Formats.ModelFormatException or GraphException or NotSupportedException or IOException)
             {

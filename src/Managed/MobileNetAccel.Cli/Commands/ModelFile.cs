@@ -4,12 +4,9 @@ using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Cli.Commands;
 
-/// <summary>Model files for the commands: loading (through <see cref="Model.Load"/>) and describing them.</summary>
+/// <summary>Describes a loaded model file for the commands' reports (files are loaded by <see cref="Model.Load"/>).</summary>
 internal static class ModelFile
 {
-    /// <summary>Loads a model file; the reader is chosen in one place, <see cref="Model.Load"/>.</summary>
-    public static Model Load(string path) => Model.Load(path);
-
     /// <summary>
     /// What a model file is, for reports: "v2" when its graph has residual additions (inverted-residual blocks), else
     /// "v1"; the width multiplier from the file name when it follows TensorFlow's and torchvision's naming

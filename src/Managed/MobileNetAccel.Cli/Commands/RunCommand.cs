@@ -26,7 +26,7 @@ internal static class RunCommand
         {
             try
             {
-                var m = ModelFile.Load(result.GetValue(model)!);
+                var m = Model.Load(result.GetValue(model)!);
                 string inPath = result.GetValue(input)!;
                 // The input file is checked against the model's input before the session allocates its arena (a wrong
                 // file for a model with a huge input is reported at once, not after gigabytes are committed).
