@@ -107,11 +107,14 @@ typedef struct mna_threadpool mna_threadpool;
  * inference runs dozens of regions back to back and a wake-up from the condition variable
  * costs ~10 us. */
 MNA_API mna_status mna_threadpool_create(int32_t threads, mna_threadpool** pool);
-MNA_API mna_status mna_threadpool_destroy(mna_threadpool* pool); /* NULL is fine */
+MNA_API mna_status mna_threadpool_destroy(mna_threadpool* pool);    /* NULL is fine */
 MNA_API int32_t mna_threadpool_threads(const mna_threadpool* pool); /* 1 for NULL */
 
 /* ----------------------------------------------------------- activations */
 
+/* Unformatted down to the quantized kernels: the float32 API lists one buffer and its length per line
+ * (clang-format would bin-pack the parameters). */
+// clang-format off
 typedef enum mna_activation {
   MNA_ACT_NONE = 0,
   MNA_ACT_RELU = 1,
@@ -292,6 +295,7 @@ MNA_API mna_status mna_f32_irb_packed(const mna_packed* packed, const mna_irb_pa
                                       const float* input, size_t input_len,
                                       float* output, size_t output_len,
                                       mna_threadpool* pool);
+// clang-format on
 
 /* ------------------------------------------------- quantized kernels (uint8 / int8)
  *
@@ -330,34 +334,30 @@ typedef struct mna_quant_conv_params {
 /* Convolution (weights OHWI), depthwise (weights [kh][kw][c], multiplier 1) and fully connected (weights
  * [out_n][in_n]). scales: 1 (per tensor) or out_c (per channel) requantization scales as above, each positive and
  * finite. bias may be NULL (zero). p->activation must be valid but is ignored (the clamp is output_min/max). */
-MNA_API mna_status mna_qu8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
-                                  const float* scales, size_t scales_len,
-                                  const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
-                                  const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
-                                  mna_threadpool* pool);
-MNA_API mna_status mna_qs8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
-                                  const float* scales, size_t scales_len,
-                                  const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
-                                  const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
-                                  mna_threadpool* pool);
-MNA_API mna_status mna_qu8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
-                                    const float* scales, size_t scales_len,
-                                    const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
-                                    const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
-                                    mna_threadpool* pool);
-MNA_API mna_status mna_qs8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q,
-                                    const float* scales, size_t scales_len,
-                                    const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
-                                    const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
-                                    mna_threadpool* pool);
+MNA_API mna_status mna_qu8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q, const float* scales,
+                                  size_t scales_len, const uint8_t* input, size_t input_len, const uint8_t* weights,
+                                  size_t weights_len, const int32_t* bias, size_t bias_len, uint8_t* output,
+                                  size_t output_len, mna_threadpool* pool);
+MNA_API mna_status mna_qs8_conv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q, const float* scales,
+                                  size_t scales_len, const int8_t* input, size_t input_len, const int8_t* weights,
+                                  size_t weights_len, const int32_t* bias, size_t bias_len, int8_t* output,
+                                  size_t output_len, mna_threadpool* pool);
+MNA_API mna_status mna_qu8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q, const float* scales,
+                                    size_t scales_len, const uint8_t* input, size_t input_len, const uint8_t* weights,
+                                    size_t weights_len, const int32_t* bias, size_t bias_len, uint8_t* output,
+                                    size_t output_len, mna_threadpool* pool);
+MNA_API mna_status mna_qs8_dwconv2d(const mna_conv2d_params* p, const mna_quant_conv_params* q, const float* scales,
+                                    size_t scales_len, const int8_t* input, size_t input_len, const int8_t* weights,
+                                    size_t weights_len, const int32_t* bias, size_t bias_len, int8_t* output,
+                                    size_t output_len, mna_threadpool* pool);
 MNA_API mna_status mna_qu8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
-                                           const float* scales, size_t scales_len,
-                                           const uint8_t* input, size_t input_len, const uint8_t* weights, size_t weights_len,
+                                           const float* scales, size_t scales_len, const uint8_t* input,
+                                           size_t input_len, const uint8_t* weights, size_t weights_len,
                                            const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
                                            mna_threadpool* pool);
 MNA_API mna_status mna_qs8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
-                                           const float* scales, size_t scales_len,
-                                           const int8_t* input, size_t input_len, const int8_t* weights, size_t weights_len,
+                                           const float* scales, size_t scales_len, const int8_t* input,
+                                           size_t input_len, const int8_t* weights, size_t weights_len,
                                            const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
                                            mna_threadpool* pool);
 
@@ -380,10 +380,12 @@ typedef struct mna_quant_eltwise_params {
 } mna_quant_eltwise_params;
 
 /* Global average pooling [n][h][w][c] -> [n][c], requantized from a to output (fp32 scheme, scale a/(h*w*out)). */
-MNA_API mna_status mna_qu8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
-                                          const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len);
-MNA_API mna_status mna_qs8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
-                                          const int8_t* input, size_t input_len, int8_t* output, size_t output_len);
+MNA_API mna_status mna_qu8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
+                                          const mna_quant_eltwise_params* q, const uint8_t* input, size_t input_len,
+                                          uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
+                                          const mna_quant_eltwise_params* q, const int8_t* input, size_t input_len,
+                                          int8_t* output, size_t output_len);
 /* Element-wise add of two same-length tensors (exact in-place aliasing of a or b allowed). */
 MNA_API mna_status mna_qu8_add(int64_t count, const mna_quant_eltwise_params* q, const uint8_t* a, size_t a_len,
                                const uint8_t* b, size_t b_len, uint8_t* output, size_t output_len);
@@ -395,19 +397,18 @@ MNA_API mna_status mna_qu8_softmax(int32_t batch, int32_t n, float beta, const m
 MNA_API mna_status mna_qs8_softmax(int32_t batch, int32_t n, float beta, const mna_quant_eltwise_params* q,
                                    const int8_t* input, size_t input_len, int8_t* output, size_t output_len);
 /* float32 <-> quantized with one scale / zero point. */
-MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
-                                    uint8_t* output, size_t output_len);
-MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
-                                    int8_t* output, size_t output_len);
-MNA_API mna_status mna_qu8_dequantize(int64_t count, float scale, int32_t zero_point, const uint8_t* input, size_t input_len,
-                                      float* output, size_t output_len);
-MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_point, const int8_t* input, size_t input_len,
-                                      float* output, size_t output_len);
+MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input,
+                                    size_t input_len, uint8_t* output, size_t output_len);
+MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input,
+                                    size_t input_len, int8_t* output, size_t output_len);
+MNA_API mna_status mna_qu8_dequantize(int64_t count, float scale, int32_t zero_point, const uint8_t* input,
+                                      size_t input_len, float* output, size_t output_len);
+MNA_API mna_status mna_qs8_dequantize(int64_t count, float scale, int32_t zero_point, const int8_t* input,
+                                      size_t input_len, float* output, size_t output_len);
 /* The requantization step alone (for tests and for callers that accumulate themselves): see above. Validates the
  * scale, and zero_point/output_min/output_max against [-128, 255] with output_min <= output_max. */
 MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
                                        int32_t output_max, int32_t* result);
-
 
 /* ------------------------------------------- fast integer kernels (pre-packed, SIMD, threaded)
  *
@@ -429,11 +430,11 @@ MNA_API mna_status mna_requantize_fp32(int32_t acc, float scale, int32_t zero_po
  * Add follows the reference expression ((float)(a - za) * ma + (float)(b - zb) * mb: two multiplies, one add). */
 typedef enum mna_isa_q8 {
   MNA_ISA_Q8_AUTO = 0,
-  MNA_ISA_Q8_REFERENCE = 1, /* the scalar reference kernels above */
-  MNA_ISA_Q8_SCALAR = 2,    /* portable C on the packed layout */
-  MNA_ISA_Q8_AVX2 = 3,      /* vpmaddwd on zero/sign-extended bytes */
-  MNA_ISA_Q8_AVXVNNI = 4,   /* vpdpbusd ymm (VEX) */
-  MNA_ISA_Q8_AVX512VNNI = 5,/* vpdpbusd zmm (AVX-512F/BW/VL + VNNI) */
+  MNA_ISA_Q8_REFERENCE = 1,  /* the scalar reference kernels above */
+  MNA_ISA_Q8_SCALAR = 2,     /* portable C on the packed layout */
+  MNA_ISA_Q8_AVX2 = 3,       /* vpmaddwd on zero/sign-extended bytes */
+  MNA_ISA_Q8_AVXVNNI = 4,    /* vpdpbusd ymm (VEX) */
+  MNA_ISA_Q8_AVX512VNNI = 5, /* vpdpbusd zmm (AVX-512F/BW/VL + VNNI) */
   MNA_ISA_Q8_NEON = 6,
   MNA_ISA_Q8_NEONDOT = 7
 } mna_isa_q8;
@@ -478,8 +479,7 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
                                   size_t output_len, mna_threadpool* pool);
 /* Fully connected (or any layer packed with kind 2): input [batch][in_c], output [batch][out_c]. */
 MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* packed, int32_t batch, const void* input,
-                                              size_t input_len, void* output, size_t output_len,
-                                              mna_threadpool* pool);
+                                              size_t input_len, void* output, size_t output_len, mna_threadpool* pool);
 
 #ifdef __cplusplus
 }

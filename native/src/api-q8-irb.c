@@ -133,8 +133,9 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
   if (bands > 1 && oh / bands < 2) bands = oh / 2 > 0 ? oh / 2 : 1;
   const int32_t rows_per_band = (oh + bands - 1) / bands;
   bands = (oh + rows_per_band - 1) / rows_per_band;
-  q8_irb_ctx c = {expand, dw, project, add ? &ap : NULL, p, oh, ow, hidden, bands, rows_per_band,
-                  (const uint8_t*)input, (uint8_t*)output, 0};
+  q8_irb_ctx c = {
+      expand,           dw, project, add ? &ap : NULL, p, oh, ow, hidden, bands, rows_per_band, (const uint8_t*)input,
+      (uint8_t*)output, 0};
   mna_parallelize_1d(pool, q8_irb_bands, &c, (size_t)p->batch * (size_t)bands);
   if (c.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "%s: cannot allocate the row buffers", fn);
   return MNA_OK;

@@ -12,8 +12,7 @@
 #include "common/ukernels.h"
 #include "reference/qu8-reference.h"
 
-#define Q8_MAX_TAPS 64                  /* depthwise windows up to 8x8 run the fast path */
-
+#define Q8_MAX_TAPS 64 /* depthwise windows up to 8x8 run the fast path */
 
 static const char* kind_name(int32_t kind) {
   return kind == 0 ? "conv2d" : kind == 1 ? "depthwise" : "fully_connected";
@@ -60,8 +59,8 @@ MNA_API mna_status mna_q8_pack(const mna_q8_layer* l, const mna_quant_conv_param
   Q_TRY(q_ptr(fn, "layer", l));
   Q_TRY(q_ptr(fn, "weights", weights));
   if (l->kind < 0 || l->kind > 2)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: kind %d is not 0 (conv2d), 1 (depthwise) or 2 (fully connected)",
-                         fn, (int)l->kind);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT,
+                         "%s: kind %d is not 0 (conv2d), 1 (depthwise) or 2 (fully connected)", fn, (int)l->kind);
   if ((l->input_type != 0 && l->input_type != 1) || (l->weight_type != 0 && l->weight_type != 1))
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: input_type %d / weight_type %d must be 0 (uint8) or 1 (int8)",
                          fn, (int)l->input_type, (int)l->weight_type);
@@ -180,7 +179,8 @@ static void q8_conv_rows(void* vctx, size_t begin, size_t end) {
   const int64_t kh = c->p->kernel_h, kw = c->p->kernel_w, sh = c->p->stride_h, sw = c->p->stride_w;
   const int64_t pt = c->p->pad_top, pl = c->p->pad_left, in_h = c->p->in_h, in_w = c->p->in_w;
   const int64_t dh = c->dh, dl = c->dl, oh = c->oh;
-  const size_t ic = (size_t)c->p->in_c, k = pk->k, ow = (size_t)c->ow, oc = (size_t)c->p->out_c, tap_row = (size_t)kw * ic;
+  const size_t ic = (size_t)c->p->in_c, k = pk->k, ow = (size_t)c->ow, oc = (size_t)c->p->out_c,
+               tap_row = (size_t)kw * ic;
   const uint8_t* const x = c->x;
   const uint8_t* const zrow = pk->zrow;
   uint8_t* a = (uint8_t*)mna_scratch(MNA_SCRATCH_CONV, ow * k);
@@ -208,8 +208,8 @@ static void q8_conv_rows(void* vctx, size_t begin, size_t end) {
         }
       }
     }
-    mna_q8_gemm_run(pk->uk, ow, oc, k, a, k, pk->layer.input_type, pk->dv, pk->packed, c->y + r * ow * oc, oc,
-                    &pk->rq, NULL);
+    mna_q8_gemm_run(pk->uk, ow, oc, k, a, k, pk->layer.input_type, pk->dv, pk->packed, c->y + r * ow * oc, oc, &pk->rq,
+                    NULL);
   }
 }
 
@@ -308,17 +308,17 @@ MNA_API mna_status mna_q8_conv2d_run(const mna_q8_packed* pk, const mna_conv2d_p
   if (p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
       p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0) {
     mna_q8_gemm_run(pk->uk, (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w, (size_t)p->out_c, pk->k,
-                    (const uint8_t*)input, pk->k, sgn, pk->dv, pk->packed, (uint8_t*)output, (size_t)p->out_c,
-                    &pk->rq, pool);
+                    (const uint8_t*)input, pk->k, sgn, pk->dv, pk->packed, (uint8_t*)output, (size_t)p->out_c, &pk->rq,
+                    pool);
     return MNA_OK;
   }
   size_t a_bytes = 0;
   if (__builtin_mul_overflow((size_t)ow, pk->k, &a_bytes) || a_bytes > (size_t)MNA_MAX_ELEMENTS)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: im2col rows of %d x %zu bytes are too large", fn, (int)ow, pk->k);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: im2col rows of %d x %zu bytes are too large", fn, (int)ow,
+                         pk->k);
   mna_parallelize_1d(pool, q8_conv_rows, &c, rows);
   if (c.failed) /* a thread could not get its im2col rows (ow * k bytes); the output is incomplete */
-    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of im2col rows", fn,
-                         (size_t)ow * pk->k);
+    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of im2col rows", fn, (size_t)ow * pk->k);
   return MNA_OK;
 }
 
@@ -330,7 +330,8 @@ MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* pk, int32_t b
   Q_TRY(q_ptr(fn, "output", output));
   Q_TRY(q_positive(fn, "batch", batch));
   const mna_q8_layer* l = &pk->layer;
-  if (l->kind != 2) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: packed holds %s weights", fn, kind_name(l->kind));
+  if (l->kind != 2)
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: packed holds %s weights", fn, kind_name(l->kind));
   int64_t in_n = 0, out_n = 0;
   Q_TRY(q_product(fn, "input", batch, l->in_c, 1, 1, &in_n));
   Q_TRY(q_product(fn, "output", batch, l->out_c, 1, 1, &out_n));

@@ -1,6 +1,6 @@
 /* Exported entry points of the quantized (qu8 / qs8) kernels: validate every argument (pointers, sizes, zero
  * points and clamps in the type's range, scales positive and finite, buffer lengths, overlap), then call the scalar
- * reference kernel. Same conventions as api.c. */
+ * reference kernel. Same conventions as the float32 entry points (api-f32-validate.h). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -10,9 +10,9 @@
 #include "api-quant.h"
 #include "common/q8-ukernels.h"
 
-#define TRY(expr)                     \
-  do {                                \
-    const mna_status try_s_ = (expr); \
+#define TRY(expr)                        \
+  do {                                   \
+    const mna_status try_s_ = (expr);    \
     if (try_s_ != MNA_OK) return try_s_; \
   } while (0)
 
@@ -58,7 +58,8 @@ mna_status q_range(const char* fn, const char* name, int32_t v, int sgn) {
 mna_status q_clamp(const char* fn, int32_t mn, int32_t mx, int sgn) {
   TRY(q_range(fn, "output_min", mn, sgn));
   TRY(q_range(fn, "output_max", mx, sgn));
-  if (mn > mx) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: output_min %d > output_max %d", fn, (int)mn, (int)mx);
+  if (mn > mx)
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: output_min %d > output_max %d", fn, (int)mn, (int)mx);
   return MNA_OK;
 }
 
@@ -75,7 +76,7 @@ static int q_overlap(const void* a, int64_t an, const void* b, int64_t bn) {
 }
 
 mna_status q_no_overlap(const char* fn, const void* out, int64_t out_bytes, const char* name, const void* in,
-                               int64_t in_bytes, int in_place) {
+                        int64_t in_bytes, int in_place) {
   if (in_place && out == in && out_bytes == in_bytes) return MNA_OK;
   if (q_overlap(out, out_bytes, in, in_bytes))
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: output overlaps %s", fn, name);
@@ -83,10 +84,11 @@ mna_status q_no_overlap(const char* fn, const void* out, int64_t out_bytes, cons
 }
 
 mna_status q_window(const char* fn, const char* dim, int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t s,
-                           int32_t* out) {
+                    int32_t* out) {
   const int64_t padded = in + pa + pb;
   if (padded < k)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: kernel %s %" PRId64 " > padded input %" PRId64, fn, dim, k, padded);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: kernel %s %" PRId64 " > padded input %" PRId64, fn, dim, k,
+                         padded);
   const int64_t o = (padded - k) / s + 1;
   if (o > INT32_MAX) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: out_%s exceeds INT32_MAX", fn, dim);
   *out = (int32_t)o;
@@ -109,9 +111,11 @@ static mna_status q_conv_params(const char* fn, const mna_conv2d_params* p, int3
   TRY(q_nonneg(fn, "pad_bottom", p->pad_bottom));
   TRY(q_nonneg(fn, "pad_right", p->pad_right));
   if (p->activation < MNA_ACT_NONE || p->activation > MNA_ACT_RELU6)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: activation %d is not an mna_activation", fn, (int)p->activation);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: activation %d is not an mna_activation", fn,
+                         (int)p->activation);
   /* Every window must see at least one input pixel (pads smaller than the kernel). */
-  if (p->pad_top >= p->kernel_h || p->pad_bottom >= p->kernel_h || p->pad_left >= p->kernel_w || p->pad_right >= p->kernel_w)
+  if (p->pad_top >= p->kernel_h || p->pad_bottom >= p->kernel_h || p->pad_left >= p->kernel_w ||
+      p->pad_right >= p->kernel_w)
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: padding must be smaller than the kernel", fn);
   TRY(q_window(fn, "h", p->in_h, p->pad_top, p->pad_bottom, p->kernel_h, p->stride_h, oh));
   TRY(q_window(fn, "w", p->in_w, p->pad_left, p->pad_right, p->kernel_w, p->stride_w, ow));
@@ -119,7 +123,7 @@ static mna_status q_conv_params(const char* fn, const mna_conv2d_params* p, int3
 }
 
 mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
-                               int64_t channels, int sgn) {
+                        int64_t channels, int sgn) {
   TRY(q_ptr(fn, "quant params", q));
   TRY(q_ptr(fn, "scales", scales));
   TRY(q_range(fn, "input_zero_point", q->input_zero_point, sgn));
@@ -127,7 +131,8 @@ mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const fl
   TRY(q_range(fn, "output_zero_point", q->output_zero_point, sgn));
   TRY(q_clamp(fn, q->output_min, q->output_max, sgn));
   if (scales_len != 1 && (int64_t)scales_len != channels)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: scales_len %zu must be 1 or %" PRId64, fn, scales_len, channels);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: scales_len %zu must be 1 or %" PRId64, fn, scales_len,
+                         channels);
   for (size_t i = 0; i < scales_len; i++) TRY(q_scale(fn, "scale", scales[i]));
   return MNA_OK;
 }
@@ -149,9 +154,9 @@ mna_status q_eltwise(const char* fn, const mna_quant_eltwise_params* q, int use_
 /* ------------------------------------------------------------------ conv family */
 
 static mna_status q8_conv(const char* fn, int sgn, int depthwise, const mna_conv2d_params* p,
-                          const mna_quant_conv_params* q, const float* scales, size_t scales_len,
-                          const void* input, size_t input_len, const void* weights, size_t weights_len,
-                          const int32_t* bias, size_t bias_len, void* output, size_t output_len) {
+                          const mna_quant_conv_params* q, const float* scales, size_t scales_len, const void* input,
+                          size_t input_len, const void* weights, size_t weights_len, const int32_t* bias,
+                          size_t bias_len, void* output, size_t output_len) {
   TRY(q_ptr(fn, "input", input));
   TRY(q_ptr(fn, "weights", weights));
   TRY(q_ptr(fn, "output", output));
@@ -240,18 +245,20 @@ static mna_status q8_fc(const char* fn, int sgn, int32_t batch, int32_t in_n, in
 }
 
 MNA_API mna_status mna_qu8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
-                                           const float* scales, size_t scales_len, const uint8_t* input, size_t input_len,
-                                           const uint8_t* weights, size_t weights_len, const int32_t* bias,
-                                           size_t bias_len, uint8_t* output, size_t output_len, mna_threadpool* pool) {
+                                           const float* scales, size_t scales_len, const uint8_t* input,
+                                           size_t input_len, const uint8_t* weights, size_t weights_len,
+                                           const int32_t* bias, size_t bias_len, uint8_t* output, size_t output_len,
+                                           mna_threadpool* pool) {
   (void)pool;
   return q8_fc("mna_qu8_fully_connected", 0, batch, in_n, out_n, q, scales, scales_len, input, input_len, weights,
                weights_len, bias, bias_len, output, output_len);
 }
 
 MNA_API mna_status mna_qs8_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const mna_quant_conv_params* q,
-                                           const float* scales, size_t scales_len, const int8_t* input, size_t input_len,
-                                           const int8_t* weights, size_t weights_len, const int32_t* bias,
-                                           size_t bias_len, int8_t* output, size_t output_len, mna_threadpool* pool) {
+                                           const float* scales, size_t scales_len, const int8_t* input,
+                                           size_t input_len, const int8_t* weights, size_t weights_len,
+                                           const int32_t* bias, size_t bias_len, int8_t* output, size_t output_len,
+                                           mna_threadpool* pool) {
   (void)pool;
   return q8_fc("mna_qs8_fully_connected", 1, batch, in_n, out_n, q, scales, scales_len, input, input_len, weights,
                weights_len, bias, bias_len, output, output_len);
@@ -314,13 +321,15 @@ static mna_status q8_gavg(const char* fn, int sgn, int32_t batch, int32_t h, int
   return mna_ref_q8_global_avgpool(sgn, batch, h, w, c, q, input, output);
 }
 
-MNA_API mna_status mna_qu8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
-                                          const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len) {
+MNA_API mna_status mna_qu8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
+                                          const mna_quant_eltwise_params* q, const uint8_t* input, size_t input_len,
+                                          uint8_t* output, size_t output_len) {
   return q8_gavg("mna_qu8_global_avgpool", 0, batch, h, w, c, q, input, input_len, output, output_len);
 }
 
-MNA_API mna_status mna_qs8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const mna_quant_eltwise_params* q,
-                                          const int8_t* input, size_t input_len, int8_t* output, size_t output_len) {
+MNA_API mna_status mna_qs8_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
+                                          const mna_quant_eltwise_params* q, const int8_t* input, size_t input_len,
+                                          int8_t* output, size_t output_len) {
   return q8_gavg("mna_qs8_global_avgpool", 1, batch, h, w, c, q, input, input_len, output, output_len);
 }
 
@@ -407,14 +416,14 @@ static mna_status q8_quantize(int sgn, int64_t count, float scale, int32_t zp, c
   return MNA_OK;
 }
 
-MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
-                                    uint8_t* output, size_t output_len) {
+MNA_API mna_status mna_qu8_quantize(int64_t count, float scale, int32_t zero_point, const float* input,
+                                    size_t input_len, uint8_t* output, size_t output_len) {
   TRY(q8_convert_check("mna_qu8_quantize", 0, count, scale, zero_point, input, input_len, 4, output, output_len, 1));
   return q8_quantize(0, count, scale, zero_point, input, output);
 }
 
-MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input, size_t input_len,
-                                    int8_t* output, size_t output_len) {
+MNA_API mna_status mna_qs8_quantize(int64_t count, float scale, int32_t zero_point, const float* input,
+                                    size_t input_len, int8_t* output, size_t output_len) {
   TRY(q8_convert_check("mna_qs8_quantize", 1, count, scale, zero_point, input, input_len, 4, output, output_len, 1));
   return q8_quantize(1, count, scale, zero_point, input, output);
 }

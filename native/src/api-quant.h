@@ -27,9 +27,9 @@ mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const fl
                         int64_t channels, int sgn);
 mna_status q_eltwise(const char* fn, const mna_quant_eltwise_params* q, int use_b, int sgn);
 
-#define Q_TRY(expr)                      \
-  do {                                   \
-    const mna_status q_try_s_ = (expr);  \
+#define Q_TRY(expr)                          \
+  do {                                       \
+    const mna_status q_try_s_ = (expr);      \
     if (q_try_s_ != MNA_OK) return q_try_s_; \
   } while (0)
 

@@ -126,7 +126,7 @@ static void add_gavg(int h, int w, int c) {
 static void build_v2(int fused) {
   nl = 0;
   add_conv(224, 224, 3, 32, 2);
-  static const int cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  static const int cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int h = 112, c = 32;
   for (int i = 0; i < 7; i++)
@@ -156,7 +156,7 @@ static void build_v2(int fused) {
 static void build_v1(int fused) {
   nl = 0;
   add_conv(224, 224, 3, 32, 2);
-  static const int cfg[][2] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1},
+  static const int cfg[][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1},  {512, 2}, {512, 1},
                                {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
   int h = 112, c = 32;
   for (int i = 0; i < 13; i++) {
@@ -237,8 +237,8 @@ static void free_net(void) {
 
 /* Microkernels in isolation: best of many calls, warm caches, 1 thread. */
 static void bench_kernels(void) {
-  static const int gemm[][3] = {{196, 576, 96}, {49, 960, 160}, {49, 160, 960}, {784, 192, 32}, {196, 512, 512},
-                                {784, 32, 192}, {3136, 24, 144}, {12544, 32, 16}};
+  static const int gemm[][3] = {{196, 576, 96},  {49, 960, 160}, {49, 160, 960},  {784, 192, 32},
+                                {196, 512, 512}, {784, 32, 192}, {3136, 24, 144}, {12544, 32, 16}};
   for (size_t s = 0; s < sizeof gemm / sizeof gemm[0]; s++) {
     const int m = gemm[s][0], k = gemm[s][1], n = gemm[s][2];
     float *a = rand_buf((size_t)m * k), *w = rand_buf((size_t)n * k), *c = rand_buf((size_t)m * n);
@@ -273,7 +273,8 @@ static void bench_kernels(void) {
     mna_packed_destroy(pk);
     free(x), free(w), free(b), free(y);
   }
-  static const int dw[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {28, 192, 1}, {14, 384, 1}, {14, 576, 1}, {7, 960, 1}};
+  static const int dw[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {28, 192, 1},
+                              {14, 384, 1}, {14, 576, 1}, {7, 960, 1}};
   for (size_t s = 0; s < sizeof dw / sizeof dw[0]; s++) {
     const int h = dw[s][0], c = dw[s][1], st = dw[s][2], oh = (h + 2 - 3) / st + 1;
     mna_conv2d_params p = {1, h, h, c, c, 3, 3, st, st, 1, 1, 1, 1, MNA_ACT_RELU6};
@@ -336,12 +337,16 @@ int main(int argc, char** argv) {
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
   for (int fused = 1; fused >= 0; fused--) {
     build_v2(fused);
-    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV2 fused" : "MobileNetV2 unfused", pools[p], reps, per_layer && (p == 0 || per_layer == 3));
+    for (int p = 0; p < 2; p++)
+      run_net(fused ? "MobileNetV2 fused" : "MobileNetV2 unfused", pools[p], reps,
+              per_layer && (p == 0 || per_layer == 3));
     free_net();
   }
   for (int fused = 1; fused >= 0; fused--) {
     build_v1(fused);
-    for (int p = 0; p < 2; p++) run_net(fused ? "MobileNetV1 dw+pw fused" : "MobileNetV1 unfused", pools[p], reps, per_layer && (p == 0 || per_layer == 3));
+    for (int p = 0; p < 2; p++)
+      run_net(fused ? "MobileNetV1 dw+pw fused" : "MobileNetV1 unfused", pools[p], reps,
+              per_layer && (p == 0 || per_layer == 3));
     free_net();
   }
   mna_threadpool_destroy(pools[1]);

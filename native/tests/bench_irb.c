@@ -13,9 +13,10 @@
 #include "common/ukernels.h"
 #include "test_util.h"
 
-static int g_ab; /* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off; 2: GEMM column-block bytes */
+/* 0: rows vs layers; 1: automatic path, next-block weight prefetch on vs off; 2: GEMM column-block bytes */
+static int g_ab;
 static size_t g_block_a, g_block_b;
-static float* g_flush;    /* read before every timed call: the block's weights come from L3, as in a network */
+static float* g_flush; /* read before every timed call: the block's weights come from L3, as in a network */
 static const size_t g_flush_n = (size_t)16 << 20;
 static volatile float g_sink;
 
@@ -27,8 +28,8 @@ static void flush_caches(void) {
 
 static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools, int reps) {
   const int res = s == 1 && ic == oc && hid;
-  mna_irb_params p = {1, h, h, ic, hid, oc, s, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6,
-                      hid ? MNA_ACT_NONE : MNA_ACT_RELU6, res};
+  mna_irb_params p = {
+      1, h, h, ic, hid, oc, s, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, hid ? MNA_ACT_NONE : MNA_ACT_RELU6, res};
   int32_t oh, ow;
   CHECK_OK(mna_irb_output_shape(&p, &oh, &ow));
   const int hd = hid ? hid : ic;
@@ -62,8 +63,9 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
     qsort(tm[1], (size_t)reps, sizeof(double), cmp_double);
     printf(g_ab == 2   ? " | %dt A %.4f/%.4f B %.4f/%.4f ms (min/med) A/B %.2f"
            : g_ab == 1 ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
-                       : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f", t + 1, tm[0][0] * 1e3,
-           tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3, tm[0][reps / 2] / tm[1][reps / 2]);
+                       : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f",
+           t + 1, tm[0][0] * 1e3, tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3,
+           tm[0][reps / 2] / tm[1][reps / 2]);
     free(tm[0]), free(tm[1]);
   }
   printf("\n");
@@ -83,7 +85,7 @@ int main(int argc, char** argv) {
   mna_threadpool* pools[2] = {NULL, NULL};
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
   printf("MobileNetV2 1.0/224 blocks\n");
-  static const int v2[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  static const int v2[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                               {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int h = 112, c = 32;
   for (int i = 0; i < 7; i++)
@@ -93,7 +95,8 @@ int main(int argc, char** argv) {
       h = (h + 2 - 3) / s + 1, c = oc;
     }
   printf("MobileNetV1 1.0/224 blocks (depthwise + pointwise)\n");
-  static const int v1[][2] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1}, {1024, 2}, {1024, 1}};
+  static const int v1[][2] = {{64, 1},  {128, 2}, {128, 1},  {256, 2}, {256, 1},
+                              {512, 2}, {512, 1}, {1024, 2}, {1024, 1}};
   h = 112, c = 32;
   for (int i = 0; i < 9; i++) {
     block(h, c, 0, v1[i][0], v1[i][1], pools, reps);

@@ -19,7 +19,7 @@ typedef struct {
 } layer;
 
 static int v2_layers(layer* out) {
-  static const int cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  static const int cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                 {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int n = 0, h = 112, c = 32;
   out[n++] = (layer){"conv 3x3 s2", 0, 3, 32, 3, 2, 224};
@@ -40,8 +40,20 @@ static int v2_layers(layer* out) {
 static double time_layer(const layer* l, int reps, mna_threadpool* pool, double* macs) {
   const int depthwise = l->kind == 1, fc = l->kind == 2;
   const int pad = l->k == 3 ? 1 : 0, oh = fc ? 1 : (l->h + 2 * pad - l->k) / l->stride + 1;
-  mna_conv2d_params p = {1, l->h, l->h, l->in_c, l->out_c, l->k, l->k, l->stride, l->stride,
-                         l->stride == 2 ? 0 : pad, l->stride == 2 ? 0 : pad, pad, pad, MNA_ACT_NONE};
+  mna_conv2d_params p = {1,
+                         l->h,
+                         l->h,
+                         l->in_c,
+                         l->out_c,
+                         l->k,
+                         l->k,
+                         l->stride,
+                         l->stride,
+                         l->stride == 2 ? 0 : pad,
+                         l->stride == 2 ? 0 : pad,
+                         pad,
+                         pad,
+                         MNA_ACT_NONE};
   const int ow = oh;
   const size_t in_n = (size_t)l->h * l->h * l->in_c, out_n = (size_t)oh * ow * l->out_c;
   const size_t w_n = depthwise ? (size_t)9 * l->in_c : (size_t)l->out_c * l->k * l->k * l->in_c;
@@ -103,8 +115,10 @@ int main(int argc, char** argv) {
           mna_q8_current_isa() == (mna_isa_q8)isa))
       continue;
     mna_q8_select_isa((mna_isa_q8)isa);
-    printf("\n## %s, %d thread(s), best of %d\n| layer | in | cin -> cout | MMAC | ms | GOP/s | %% of peak x threads |\n"
-           "|---|---|---|---|---|---|---|\n", name, threads, reps);
+    printf(
+        "\n## %s, %d thread(s), best of %d\n| layer | in | cin -> cout | MMAC | ms | GOP/s | %% of peak x threads |\n"
+        "|---|---|---|---|---|---|---|\n",
+        name, threads, reps);
     double total = 0, total_macs = 0;
     for (int i = 0; i < n; i++) {
       double macs = 0;

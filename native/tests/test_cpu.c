@@ -39,7 +39,8 @@ int main(void) {
   printf("default isa: %s\n", isa_name(initial));
 #if defined(__x86_64__)
   CHECK(initial == (mna_isa_supported(MNA_ISA_AVX512) ? MNA_ISA_AVX512
-                    : mna_isa_supported(MNA_ISA_AVX2) ? MNA_ISA_AVX2 : MNA_ISA_SCALAR));
+                    : mna_isa_supported(MNA_ISA_AVX2) ? MNA_ISA_AVX2
+                                                      : MNA_ISA_SCALAR));
 #elif defined(__aarch64__)
   CHECK(initial == MNA_ISA_NEON);
 #endif

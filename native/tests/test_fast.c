@@ -19,9 +19,7 @@ static mna_threadpool* g_pools[3]; /* NULL (1 thread), 2, 3 threads */
 static const char* g_isa = "";
 static const float* g_bound; /* per-element tolerance for COMPARE, or NULL for TOL */
 
-static void report(const char* what, const char* shape) {
-  fprintf(stderr, "  [%s] %s %s\n", g_isa, what, shape);
-}
+static void report(const char* what, const char* shape) { fprintf(stderr, "  [%s] %s %s\n", g_isa, what, shape); }
 
 static int same_bits(const float* a, const float* b, size_t n) { return memcmp(a, b, n * sizeof(float)) == 0; }
 
@@ -37,39 +35,39 @@ static void check_bound(const float* got, const float* want, const float* bound,
 }
 
 /* Runs fn on the reference table into want, then on isa with each pool, compares. */
-#define COMPARE(isa, want, got, n, call_ref, call_fast, shape)                      \
-  do {                                                                             \
-    CHECK_OK(mna_select_isa(MNA_ISA_REFERENCE));                                   \
-    call_ref;                                                                      \
-    CHECK_OK(mna_select_isa(isa));                                                 \
-    float* first_ = NULL;                                                          \
-    for (int pi_ = 0; pi_ < 3; pi_++) {                                            \
-      mna_threadpool* pool = g_pools[pi_];                                         \
-      (void)pool;                                                                  \
-      memset(got, 0xff, (n) * sizeof(float));                                      \
-      call_fast;                                                                   \
-      const int before_ = g_failures;                                              \
-      if (g_bound)                                                                 \
-        check_bound(got, want, g_bound, n);                                        \
-      else                                                                         \
-        CHECK_NEAR_ARRAY(got, want, n, TOL);                                       \
-      if (!first_) {                                                               \
-        first_ = (float*)malloc((n) * sizeof(float));                              \
-        memcpy(first_, got, (n) * sizeof(float));                                  \
-      } else if (!same_bits(first_, got, n)) {                                     \
-        g_failures++;                                                              \
-        fprintf(stderr, "result depends on the thread count (pool %d)\n", pi_);    \
-      }                                                                            \
-      if (g_failures != before_) report(#call_fast, shape);                        \
-    }                                                                              \
-    free(first_);                                                                  \
+#define COMPARE(isa, want, got, n, call_ref, call_fast, shape)                  \
+  do {                                                                          \
+    CHECK_OK(mna_select_isa(MNA_ISA_REFERENCE));                                \
+    call_ref;                                                                   \
+    CHECK_OK(mna_select_isa(isa));                                              \
+    float* first_ = NULL;                                                       \
+    for (int pi_ = 0; pi_ < 3; pi_++) {                                         \
+      mna_threadpool* pool = g_pools[pi_];                                      \
+      (void)pool;                                                               \
+      memset(got, 0xff, (n) * sizeof(float));                                   \
+      call_fast;                                                                \
+      const int before_ = g_failures;                                           \
+      if (g_bound)                                                              \
+        check_bound(got, want, g_bound, n);                                     \
+      else                                                                      \
+        CHECK_NEAR_ARRAY(got, want, n, TOL);                                    \
+      if (!first_) {                                                            \
+        first_ = (float*)malloc((n) * sizeof(float));                           \
+        memcpy(first_, got, (n) * sizeof(float));                               \
+      } else if (!same_bits(first_, got, n)) {                                  \
+        g_failures++;                                                           \
+        fprintf(stderr, "result depends on the thread count (pool %d)\n", pi_); \
+      }                                                                         \
+      if (g_failures != before_) report(#call_fast, shape);                     \
+    }                                                                           \
+    free(first_);                                                               \
   } while (0)
 
 static void test_pwconv(mna_isa isa) {
   static const int shapes[][3] = {/* pixels, in_c, out_c */
-                                  {1, 1, 1},     {7, 3, 5},     {13, 16, 32},  {50, 24, 144}, {49, 160, 960},
-                                  {23, 96, 24},  {9, 17, 33},   {100, 32, 16}, {8, 5, 47},    {15, 1, 65},
-                                  {3, 320, 1280}, {29, 64, 31}};
+                                  {1, 1, 1},      {7, 3, 5},    {13, 16, 32},   {50, 24, 144},
+                                  {49, 160, 960}, {23, 96, 24}, {9, 17, 33},    {100, 32, 16},
+                                  {8, 5, 47},     {15, 1, 65},  {3, 320, 1280}, {29, 64, 31}};
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     for (int act = 0; act < 3; act++) {
       const int px = shapes[i][0], ic = shapes[i][1], oc = shapes[i][2];
@@ -78,21 +76,20 @@ static void test_pwconv(mna_isa isa) {
       char shape[96];
       snprintf(shape, sizeof shape, "pixels %d in_c %d out_c %d act %d", px, ic, oc, act);
       const size_t xn = (size_t)px * ic, wn = (size_t)oc * ic, yn = (size_t)px * oc;
-      float *x = rand_buf(xn), *w = rand_buf(wn), *b = rand_buf((size_t)oc), *want = rand_buf(yn),
-            *got = rand_buf(yn);
+      float *x = rand_buf(xn), *w = rand_buf(wn), *b = rand_buf((size_t)oc), *want = rand_buf(yn), *got = rand_buf(yn);
       for (size_t k = 0; k < xn; k++) x[k] *= 4.0f; /* make ReLU6 clamp sometimes */
       const float* bias = (i % 3 == 1) ? NULL : b;
-      COMPARE(isa, want, got, yn,
-              CHECK_OK(mna_f32_pwconv(px, ic, oc, x, xn, w, wn, bias, oc, act, want, yn, NULL)),
+      COMPARE(isa, want, got, yn, CHECK_OK(mna_f32_pwconv(px, ic, oc, x, xn, w, wn, bias, oc, act, want, yn, NULL)),
               CHECK_OK(mna_f32_pwconv(px, ic, oc, x, xn, w, wn, bias, oc, act, got, yn, pool)), shape);
       /* the same through the packed API (packed for the selected table) */
       mna_packed* pk = NULL;
-      COMPARE(isa, want, got, yn, (void)0,
-              do {
-                if (!pk) CHECK_OK(mna_f32_pwconv_pack(ic, oc, w, wn, bias, oc, &pk));
-                CHECK_OK(mna_f32_pwconv_packed(pk, px, x, xn, act, got, yn, pool));
-              } while (0),
-              shape);
+      COMPARE(
+          isa, want, got, yn, (void)0,
+          do {
+            if (!pk) CHECK_OK(mna_f32_pwconv_pack(ic, oc, w, wn, bias, oc, &pk));
+            CHECK_OK(mna_f32_pwconv_packed(pk, px, x, xn, act, got, yn, pool));
+          } while (0),
+          shape);
       CHECK_OK(mna_packed_destroy(pk));
       /* fully connected = the same math with batch = pixels */
       COMPARE(isa, want, got, yn,
@@ -105,16 +102,16 @@ static void test_pwconv(mna_isa isa) {
 static void test_conv(mna_isa isa, int depthwise) {
   static const int shapes[][10] = {
       /* n h w c oc k s pt pl pb(pr = pb) */
-      {1, 7, 5, 3, 4, 3, 1, 1, 1, 1},  {2, 8, 8, 3, 32, 3, 2, 1, 1, 1}, {1, 9, 6, 17, 5, 3, 2, 0, 0, 1},
-      {1, 5, 5, 40, 2, 3, 1, 1, 1, 1}, {1, 3, 3, 1, 1, 3, 1, 0, 0, 0}, {1, 16, 16, 3, 32, 3, 2, 0, 0, 1},
+      {1, 7, 5, 3, 4, 3, 1, 1, 1, 1},    {2, 8, 8, 3, 32, 3, 2, 1, 1, 1},   {1, 9, 6, 17, 5, 3, 2, 0, 0, 1},
+      {1, 5, 5, 40, 2, 3, 1, 1, 1, 1},   {1, 3, 3, 1, 1, 3, 1, 0, 0, 0},    {1, 16, 16, 3, 32, 3, 2, 0, 0, 1},
       {1, 14, 14, 33, 8, 3, 1, 1, 1, 1}, {1, 12, 11, 96, 8, 3, 2, 1, 1, 1}, {1, 2, 2, 7, 3, 3, 1, 1, 1, 1},
-      {1, 1, 1, 16, 16, 3, 1, 1, 1, 1}, {1, 1, 4, 20, 4, 3, 2, 1, 1, 1}, {1, 10, 10, 16, 16, 1, 1, 0, 0, 0},
-      {1, 6, 6, 4, 5, 5, 2, 2, 2, 2},  {1, 4, 7, 9, 9, 3, 1, 2, 2, 2}};
+      {1, 1, 1, 16, 16, 3, 1, 1, 1, 1},  {1, 1, 4, 20, 4, 3, 2, 1, 1, 1},   {1, 10, 10, 16, 16, 1, 1, 0, 0, 0},
+      {1, 6, 6, 4, 5, 5, 2, 2, 2, 2},    {1, 4, 7, 9, 9, 3, 1, 2, 2, 2}};
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     for (int act = 0; act < 3; act++) {
       const int* s = shapes[i];
-      mna_conv2d_params p = {s[0], s[1], s[2], s[3], depthwise ? s[3] : s[4], s[5], s[5], s[6], s[6],
-                             s[7], s[8], s[9], s[9], act};
+      mna_conv2d_params p = {s[0], s[1], s[2], s[3], depthwise ? s[3] : s[4], s[5], s[5], s[6], s[6], s[7],
+                             s[8], s[9], s[9], act};
       if (i == 6) p.pad_left = 0; /* asymmetric */
       int32_t oh, ow;
       if (mna_conv2d_output_shape(&p, &oh, &ow) != MNA_OK) continue;
@@ -123,16 +120,15 @@ static void test_conv(mna_isa isa, int depthwise) {
                depthwise ? "dwconv" : "conv", p.batch, p.in_h, p.in_w, p.in_c, p.out_c, p.kernel_h, p.stride_h,
                p.pad_top, p.pad_left, p.pad_bottom, p.pad_right, act);
       const size_t xn = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
-      const size_t wn = depthwise ? (size_t)p.kernel_h * p.kernel_w * p.in_c
-                                  : (size_t)p.out_c * p.kernel_h * p.kernel_w * p.in_c;
+      const size_t wn =
+          depthwise ? (size_t)p.kernel_h * p.kernel_w * p.in_c : (size_t)p.out_c * p.kernel_h * p.kernel_w * p.in_c;
       const size_t yn = (size_t)p.batch * oh * ow * p.out_c;
       float *x = rand_buf(xn), *w = rand_buf(wn), *b = rand_buf((size_t)p.out_c), *want = rand_buf(yn),
             *got = rand_buf(yn);
       for (size_t k = 0; k < xn; k++) x[k] *= 3.0f;
       const float* bias = (i % 4 == 2) ? NULL : b;
       if (depthwise) {
-        COMPARE(isa, want, got, yn,
-                CHECK_OK(mna_f32_dwconv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, want, yn, NULL)),
+        COMPARE(isa, want, got, yn, CHECK_OK(mna_f32_dwconv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, want, yn, NULL)),
                 CHECK_OK(mna_f32_dwconv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, got, yn, pool)), shape);
       } else {
         /* S per output element: the reference conv of |x|, |w|, |b| without activation */
@@ -153,16 +149,16 @@ static void test_conv(mna_isa isa, int depthwise) {
           bound[k] = (float)(by_terms > by_tol ? by_terms : by_tol);
         }
         g_bound = bound;
-        COMPARE(isa, want, got, yn,
-                CHECK_OK(mna_f32_conv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, want, yn, NULL)),
+        COMPARE(isa, want, got, yn, CHECK_OK(mna_f32_conv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, want, yn, NULL)),
                 CHECK_OK(mna_f32_conv2d(&p, x, xn, w, wn, bias, (size_t)p.out_c, got, yn, pool)), shape);
         mna_packed* pk = NULL;
-        COMPARE(isa, want, got, yn, (void)0,
-                do {
-                  if (!pk) CHECK_OK(mna_f32_conv2d_pack(&p, w, wn, bias, (size_t)p.out_c, &pk));
-                  CHECK_OK(mna_f32_conv2d_packed(pk, &p, x, xn, got, yn, pool));
-                } while (0),
-                shape);
+        COMPARE(
+            isa, want, got, yn, (void)0,
+            do {
+              if (!pk) CHECK_OK(mna_f32_conv2d_pack(&p, w, wn, bias, (size_t)p.out_c, &pk));
+              CHECK_OK(mna_f32_conv2d_packed(pk, &p, x, xn, got, yn, pool));
+            } while (0),
+            shape);
         CHECK_OK(mna_packed_destroy(pk));
         g_bound = NULL;
         free(ax), free(aw), free(ab), free(bound);
@@ -223,14 +219,15 @@ static void test_irb(mna_isa isa) {
                                  (size_t)p->out_c, got, yn, pool)),
             shape);
     mna_packed* pk = NULL;
-    COMPARE(isa, want, got, yn, (void)0,
-            do {
-              if (!pk)
-                CHECK_OK(mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hidden, dw, dwn, db, (size_t)hidden, pw, pwn, pb,
-                                          (size_t)p->out_c, &pk));
-              CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, got, yn, pool));
-            } while (0),
-            shape);
+    COMPARE(
+        isa, want, got, yn, (void)0,
+        do {
+          if (!pk)
+            CHECK_OK(mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hidden, dw, dwn, db, (size_t)hidden, pw, pwn, pb,
+                                      (size_t)p->out_c, &pk));
+          CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, got, yn, pool));
+        } while (0),
+        shape);
     CHECK_OK(mna_packed_destroy(pk));
     free(x), free(ew), free(eb), free(dw), free(db), free(pw), free(pb), free(want), free(got);
   }

@@ -97,7 +97,8 @@ static void irb_paths_agree(void) {
       float *db = rand_buf((size_t)hid), *pw = rand_buf(pwn), *pb = rand_buf((size_t)p->out_c);
       float *want = (float*)malloc(yn * sizeof(float)), *got = (float*)malloc(yn * sizeof(float));
       mna_packed* pk = NULL;
-      CHECK_OK(mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hid, dw, dwn, db, (size_t)hid, pw, pwn, pb, (size_t)p->out_c, &pk));
+      CHECK_OK(
+          mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hid, dw, dwn, db, (size_t)hid, pw, pwn, pb, (size_t)p->out_c, &pk));
       mna_irb_mode_override = MNA_IRB_MODE_LAYERS;
       CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, want, yn, NULL));
       for (int t = 0; t < 3; t++)

@@ -18,13 +18,15 @@ static void check_case(const mna_irb_params* p, mna_threadpool* pool, int exact)
   /* composition */
   const float* dw_in = x;
   if (p->hidden_c) {
-    CHECK_OK(mna_f32_pwconv((int64_t)p->batch * p->in_h * p->in_w, p->in_c, hidden, x, xn, ew,
-                            (size_t)hidden * p->in_c, eb, (size_t)hidden, p->expand_activation, t, tn, NULL));
+    CHECK_OK(mna_f32_pwconv((int64_t)p->batch * p->in_h * p->in_w, p->in_c, hidden, x, xn, ew, (size_t)hidden * p->in_c,
+                            eb, (size_t)hidden, p->expand_activation, t, tn, NULL));
     dw_in = t;
   }
-  mna_conv2d_params dp = {p->batch, p->in_h, p->in_w, hidden, hidden, 3, 3, p->stride, p->stride,
-                          p->pad_top, p->pad_left, p->pad_bottom, p->pad_right, p->dw_activation};
-  CHECK_OK(mna_f32_dwconv2d(&dp, dw_in, p->hidden_c ? tn : xn, dw, (size_t)9 * hidden, db, (size_t)hidden, d, dn, NULL));
+  mna_conv2d_params dp = {
+      p->batch,   p->in_h,     p->in_w,       hidden,       hidden,          3, 3, p->stride, p->stride,
+      p->pad_top, p->pad_left, p->pad_bottom, p->pad_right, p->dw_activation};
+  CHECK_OK(
+      mna_f32_dwconv2d(&dp, dw_in, p->hidden_c ? tn : xn, dw, (size_t)9 * hidden, db, (size_t)hidden, d, dn, NULL));
   CHECK_OK(mna_f32_pwconv((int64_t)p->batch * oh * ow, hidden, p->out_c, d, dn, pw, (size_t)p->out_c * hidden, pb,
                           (size_t)p->out_c, p->project_activation, ref, yn, NULL));
   if (p->residual) CHECK_OK(mna_f32_add((int64_t)yn, ref, yn, x, xn, MNA_ACT_NONE, ref, yn));
@@ -36,9 +38,11 @@ static void check_case(const mna_irb_params* p, mna_threadpool* pool, int exact)
   if (exact) {
     if (memcmp(y, ref, yn * sizeof(float)) != 0) {
       __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED);
-      fprintf(stderr, "irb (reference table) not bit-identical to the composition: n%d %dx%dx%d hidden %d out %d s%d "
-              "pads %d,%d,%d,%d res %d\n", p->batch, p->in_h, p->in_w, p->in_c, p->hidden_c, p->out_c, p->stride,
-              p->pad_top, p->pad_left, p->pad_bottom, p->pad_right, p->residual);
+      fprintf(stderr,
+              "irb (reference table) not bit-identical to the composition: n%d %dx%dx%d hidden %d out %d s%d "
+              "pads %d,%d,%d,%d res %d\n",
+              p->batch, p->in_h, p->in_w, p->in_c, p->hidden_c, p->out_c, p->stride, p->pad_top, p->pad_left,
+              p->pad_bottom, p->pad_right, p->residual);
     }
   } else {
     CHECK_NEAR_ARRAY(y, ref, yn, 1e-4f);
@@ -52,7 +56,7 @@ int main(void) {
       {1, 6, 5, 4, 24, 4, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1},
       {2, 7, 7, 3, 18, 5, 2, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
       {1, 8, 6, 4, 16, 6, 2, 0, 0, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0}, /* TF 'SAME' for s2 */
-      {1, 5, 5, 8, 0, 4, 1, 1, 1, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU6, MNA_ACT_NONE, 0},  /* no expand (t=1) */
+      {1, 5, 5, 8, 0, 4, 1, 1, 1, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU6, MNA_ACT_NONE, 0},   /* no expand (t=1) */
       {1, 5, 4, 6, 0, 6, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU, MNA_ACT_RELU6, 1},
       {3, 4, 4, 2, 12, 2, 1, 1, 1, 1, 1, MNA_ACT_RELU, MNA_ACT_NONE, MNA_ACT_RELU, 1},
       {1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, MNA_ACT_NONE, MNA_ACT_NONE, MNA_ACT_NONE, 0},

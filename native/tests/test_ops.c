@@ -133,7 +133,7 @@ static void test_gavgpool_hand(void) {
 }
 
 static void test_fc_hand(void) {
-  float x[4] = {1, 2, -1, 3}; /* batch 2, in 2 */
+  float x[4] = {1, 2, -1, 3};       /* batch 2, in 2 */
   float w[6] = {1, 1, 2, -1, 0, 3}; /* out 3 */
   float b[3] = {0, 0, -1};
   float y[6];
@@ -150,8 +150,8 @@ static void test_softmax_hand(void) {
   float y[6];
   CHECK_OK(mna_f32_softmax(2, 3, 1.0f, x, 6, y, 6));
   const double s = exp(-2.0) + exp(-1.0) + 1.0;
-  const float want[6] = {(float)(exp(-2.0) / s), (float)(exp(-1.0) / s), (float)(1.0 / s), 1 / 3.0f, 1 / 3.0f,
-                         1 / 3.0f};
+  const float want[6] = {
+      (float)(exp(-2.0) / s), (float)(exp(-1.0) / s), (float)(1.0 / s), 1 / 3.0f, 1 / 3.0f, 1 / 3.0f};
   CHECK_NEAR_ARRAY(y, want, 6, 1e-6f);
   /* beta 2 == softmax of 2x; in place */
   float z[3] = {0.5f, 1.0f, 1.5f};

@@ -33,8 +33,8 @@ static void run_case(const q8_case* c) {
   const int sgn = c->sgn, lo = sgn ? -128 : 0, hi = sgn ? 127 : 255;
   const int depthwise = c->kind == 1, fc = c->kind == 2;
   const int out_c = depthwise ? c->in_c : c->out_c;
-  mna_conv2d_params p = {c->batch, c->h, c->w, c->in_c, out_c, c->kh, c->kw, c->stride, c->stride,
-                         c->pt, c->pl, c->pb, c->pr, MNA_ACT_NONE};
+  mna_conv2d_params p = {c->batch,  c->h,      c->w,  c->in_c, out_c, c->kh, c->kw,
+                         c->stride, c->stride, c->pt, c->pl,   c->pb, c->pr, MNA_ACT_NONE};
   int32_t oh = 1, ow = 1;
   if (!fc) {
     const int ekh = (c->kh - 1) * c->dil + 1, ekw = (c->kw - 1) * c->dil + 1;
@@ -131,9 +131,27 @@ static void conv_tables(void) {
     for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++)
       for (size_t o = 0; o < sizeof chans / sizeof chans[0]; o += 2)
         for (int wide = 0; wide < 2; wide++) {
-          q8_case c = {0, sgn, chans[i], chans[o] + (int)i, 1, 1, 1, 0, 0, 0, 0, 1, 3 + (int)o, 5, 1 + (int)(i % 2),
-                       sgn && (i % 2), zx_list[(i + o) % 3], sgn ? (wide ? 3 : 0) : (wide ? 113 : 128),
-                       sgn ? -3 : 7, wide, (int)(o % 2)};
+          q8_case c = {0,
+                       sgn,
+                       chans[i],
+                       chans[o] + (int)i,
+                       1,
+                       1,
+                       1,
+                       0,
+                       0,
+                       0,
+                       0,
+                       1,
+                       3 + (int)o,
+                       5,
+                       1 + (int)(i % 2),
+                       sgn && (i % 2),
+                       zx_list[(i + o) % 3],
+                       sgn ? (wide ? 3 : 0) : (wide ? 113 : 128),
+                       sgn ? -3 : 7,
+                       wide,
+                       (int)(o % 2)};
           if (sgn && c.per_channel) c.zw = 0;
           run_case(&c);
         }
@@ -141,8 +159,27 @@ static void conv_tables(void) {
     const int fcs[][2] = {{1, 1}, {5, 3}, {64, 33}, {130, 70}, {1280, 41}};
     for (size_t f = 0; f < sizeof fcs / sizeof fcs[0]; f++)
       for (int batch = 1; batch <= 3; batch += 2) {
-        q8_case c = {2, sgn, fcs[f][0], fcs[f][1], 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, batch, sgn, zx_list[f % 3],
-                     sgn ? 0 : 113, sgn ? 2 : 60, 1, 0};
+        q8_case c = {2,
+                     sgn,
+                     fcs[f][0],
+                     fcs[f][1],
+                     1,
+                     1,
+                     1,
+                     0,
+                     0,
+                     0,
+                     0,
+                     1,
+                     1,
+                     1,
+                     batch,
+                     sgn,
+                     zx_list[f % 3],
+                     sgn ? 0 : 113,
+                     sgn ? 2 : 60,
+                     1,
+                     0};
         run_case(&c);
       }
     /* KxK (im2col): the first layer (3x3 s2 on 3 channels), odd sizes, asymmetric pads, 1x1 stride 2, dilation */
@@ -151,9 +188,27 @@ static void conv_tables(void) {
     const int kc[] = {3, 5, 16};
     for (size_t s = 0; s < sizeof kk / sizeof kk[0]; s++)
       for (size_t ci = 0; ci < 3; ci++) {
-        q8_case c = {0, sgn, kc[ci], 8 + 13 * (int)ci, kk[s][0], kk[s][1], kk[s][2], kk[s][3], kk[s][4], kk[s][5],
-                     kk[s][6], kk[s][7], 7 + (int)s, 9 - (int)ci, 1 + (int)(s % 2), sgn && (ci % 2), zx_list[s % 3],
-                     sgn ? 0 : 113, sgn ? 0 : 128, (int)(ci != 1), (int)(s % 2)};
+        q8_case c = {0,
+                     sgn,
+                     kc[ci],
+                     8 + 13 * (int)ci,
+                     kk[s][0],
+                     kk[s][1],
+                     kk[s][2],
+                     kk[s][3],
+                     kk[s][4],
+                     kk[s][5],
+                     kk[s][6],
+                     kk[s][7],
+                     7 + (int)s,
+                     9 - (int)ci,
+                     1 + (int)(s % 2),
+                     sgn && (ci % 2),
+                     zx_list[s % 3],
+                     sgn ? 0 : 113,
+                     sgn ? 0 : 128,
+                     (int)(ci != 1),
+                     (int)(s % 2)};
         run_case(&c);
       }
     /* depthwise: 3x3 s1/s2 (MobileNet), odd channel counts, pads, dilation 2 and 4 (DeepLab), 5x5 */
@@ -162,9 +217,27 @@ static void conv_tables(void) {
     const int dc[] = {1, 8, 16, 17, 40, 144};
     for (size_t s = 0; s < sizeof dws / sizeof dws[0]; s++)
       for (size_t ci = 0; ci < sizeof dc / sizeof dc[0]; ci++) {
-        q8_case c = {1, sgn, dc[ci], dc[ci], dws[s][0], dws[s][1], dws[s][2], dws[s][3], dws[s][4], dws[s][5],
-                     dws[s][6], dws[s][7], 6 + (int)s, 11 - (int)ci, 1 + (int)(ci % 2), sgn && (ci % 2),
-                     zx_list[(s + ci) % 3], sgn ? 0 : (ci % 2 ? 113 : 0), sgn ? 1 : 200, 1, (int)((s + ci) % 2)};
+        q8_case c = {1,
+                     sgn,
+                     dc[ci],
+                     dc[ci],
+                     dws[s][0],
+                     dws[s][1],
+                     dws[s][2],
+                     dws[s][3],
+                     dws[s][4],
+                     dws[s][5],
+                     dws[s][6],
+                     dws[s][7],
+                     6 + (int)s,
+                     11 - (int)ci,
+                     1 + (int)(ci % 2),
+                     sgn && (ci % 2),
+                     zx_list[(s + ci) % 3],
+                     sgn ? 0 : (ci % 2 ? 113 : 0),
+                     sgn ? 1 : 200,
+                     1,
+                     (int)((s + ci) % 2)};
         run_case(&c);
       }
   }
@@ -188,8 +261,8 @@ static void add_tables(void) {
       const size_t n = lens[li];
       uint8_t *a = malloc(n), *b = malloc(n), *ref = malloc(n), *got = malloc(n);
       fill(a, n), fill(b, n);
-      mna_quant_eltwise_params q = {0.05f + (float)li * 0.01f, sgn ? -5 : 120, 0.031f, sgn ? 17 : 3, 0.07f,
-                                    sgn ? -20 : 100, sgn ? -128 : 0, sgn ? 127 : 250};
+      mna_quant_eltwise_params q = {0.05f + (float)li * 0.01f, sgn ? -5 : 120, 0.031f,         sgn ? 17 : 3, 0.07f,
+                                    sgn ? -20 : 100,           sgn ? -128 : 0, sgn ? 127 : 250};
       CHECK_OK(mna_q8_select_isa(MNA_ISA_Q8_REFERENCE));
       CHECK_OK(sgn ? mna_qs8_add((int64_t)n, &q, (int8_t*)a, n, (int8_t*)b, n, (int8_t*)ref, n)
                    : mna_qu8_add((int64_t)n, &q, a, n, b, n, ref, n));
@@ -231,8 +304,9 @@ static mna_q8_packed* random_layer(int kind, int sgn, int in_c, int out_c, int k
 /* The fused block against its layers run one after another (same tables), every table, 1-3 threads. */
 static void irb_tables(void) {
   static const int cfg[][8] = {/* in_h, in_w, in_c, hidden (0: none), out_c, stride, residual, batch */
-                               {8, 8, 16, 96, 16, 1, 1, 1}, {9, 7, 24, 144, 32, 2, 0, 2}, {14, 14, 32, 0, 16, 1, 0, 1},
-                               {5, 6, 17, 40, 17, 1, 1, 2}, {7, 7, 160, 960, 160, 1, 1, 1}, {4, 4, 8, 48, 24, 2, 0, 1}};
+                               {8, 8, 16, 96, 16, 1, 1, 1},    {9, 7, 24, 144, 32, 2, 0, 2},
+                               {14, 14, 32, 0, 16, 1, 0, 1},   {5, 6, 17, 40, 17, 1, 1, 2},
+                               {7, 7, 160, 960, 160, 1, 1, 1}, {4, 4, 8, 48, 24, 2, 0, 1}};
   for (int sgn = 0; sgn < 2; sgn++)
     for (size_t ci = 0; ci < sizeof cfg / sizeof cfg[0]; ci++) {
       const int* k = cfg[ci];
@@ -295,8 +369,8 @@ static void irb_tables(void) {
 
 /* Average pooling: every table against the reference table (windows with padding, 7x7 global, channel chunks). */
 static void avgpool_tables(void) {
-  static const int cfg[][8] = {{7, 7, 1280, 7, 7, 1, 0, 0}, {5, 6, 17, 3, 3, 2, 1, 1}, {4, 4, 300, 2, 2, 2, 0, 0},
-                               {9, 3, 3, 3, 3, 1, 1, 1}};
+  static const int cfg[][8] = {
+      {7, 7, 1280, 7, 7, 1, 0, 0}, {5, 6, 17, 3, 3, 2, 1, 1}, {4, 4, 300, 2, 2, 2, 0, 0}, {9, 3, 3, 3, 3, 1, 1, 1}};
   for (int sgn = 0; sgn < 2; sgn++)
     for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
       const int* k = cfg[i];

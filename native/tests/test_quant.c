@@ -15,9 +15,9 @@ static void test_requantize(void) {
   const float s = 0.023528477f * 0.0016910821f / 0.09889254f;
   CHECK(rq(3728, s, 58, 0, 255) == 59);
   /* Ties go to even. */
-  CHECK(rq(1, 0.5f, 0, 0, 255) == 0);   /* 0.5 -> 0 */
-  CHECK(rq(3, 0.5f, 0, 0, 255) == 2);   /* 1.5 -> 2 */
-  CHECK(rq(5, 0.5f, 0, 0, 255) == 2);   /* 2.5 -> 2 */
+  CHECK(rq(1, 0.5f, 0, 0, 255) == 0);    /* 0.5 -> 0 */
+  CHECK(rq(3, 0.5f, 0, 0, 255) == 2);    /* 1.5 -> 2 */
+  CHECK(rq(5, 0.5f, 0, 0, 255) == 2);    /* 2.5 -> 2 */
   CHECK(rq(-1, 0.5f, 10, 0, 255) == 10); /* -0.5 -> 0 */
   CHECK(rq(-3, 0.5f, 10, 0, 255) == 8);  /* -1.5 -> -2 */
   /* M = 0.3437 (first depthwise of MobileNetV2), acc 1..7: exact rounding of 0.3437*acc. */
@@ -56,8 +56,8 @@ static void test_conv_zero_point_padding(void) {
   /* int8, per-channel: two output channels with scales 1 and 0.5, weights symmetric. */
   mna_conv2d_params p8 = {1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, MNA_ACT_NONE};
   mna_quant_conv_params q8 = {-10, 0, 5, -128, 127};
-  const int8_t x8[2] = {-9, -7};             /* real (1, 3) */
-  const int8_t w8[4] = {2, 1, -3, 4};        /* oc0: 2*1+1*3 = 5; oc1: -3+12 = 9 */
+  const int8_t x8[2] = {-9, -7};      /* real (1, 3) */
+  const int8_t w8[4] = {2, 1, -3, 4}; /* oc0: 2*1+1*3 = 5; oc1: -3+12 = 9 */
   const float sc8[2] = {1.0f, 0.5f};
   int8_t y8[2];
   CHECK_OK(mna_qs8_conv2d(&p8, &q8, sc8, 2, x8, 2, w8, 4, NULL, 0, y8, 2, NULL));

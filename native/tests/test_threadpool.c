@@ -40,12 +40,10 @@ static size_t run_op(int op, const inputs* in, float* y, size_t ylen, mna_thread
       CHECK_OK(mna_conv2d_output_shape(&P, &oh, &ow));
       CHECK_OK(mna_f32_avgpool2d(&P, in->x, xn, y, ylen, pool));
       return (size_t)2 * oh * ow * 8;
-    case 5:
-      CHECK_OK(mna_f32_global_avgpool(2, 13, 11, 8, in->x, xn, y, ylen, pool));
-      return 16;
+    case 5: CHECK_OK(mna_f32_global_avgpool(2, 13, 11, 8, in->x, xn, y, ylen, pool)); return 16;
     default:
-      CHECK_OK(mna_f32_fully_connected(2, 13 * 11 * 8, 24, in->x, xn, in->w, 24 * 13 * 11 * 8, in->b, 24,
-                                       MNA_ACT_NONE, y, ylen, pool));
+      CHECK_OK(mna_f32_fully_connected(2, 13 * 11 * 8, 24, in->x, xn, in->w, 24 * 13 * 11 * 8, in->b, 24, MNA_ACT_NONE,
+                                       y, ylen, pool));
       return 48;
   }
 }
@@ -65,15 +63,19 @@ static void* hammer(void* arg) {
   for (int rep = 0; rep < 20; rep++)
     for (int op = 0; op < OPS; op++) {
       size_t n = run_op(op, s->in, y, 8192, s->pool);
-      if (n != s->n[op] || memcmp(y, s->expected[op], n * sizeof(float)) != 0) __atomic_add_fetch(&s->mismatches, 1, __ATOMIC_RELAXED);
+      if (n != s->n[op] || memcmp(y, s->expected[op], n * sizeof(float)) != 0)
+        __atomic_add_fetch(&s->mismatches, 1, __ATOMIC_RELAXED);
     }
   free(y);
   return NULL;
 }
 
 int main(void) {
-  inputs in = {rand_buf(4096), rand_buf(24 * 13 * 11 * 8), rand_buf(64), rand_buf(512), rand_buf(64), rand_buf(512),
-               rand_buf(64), rand_buf(512), rand_buf(64)};
+  inputs in = {rand_buf(4096), rand_buf(24 * 13 * 11 * 8),
+               rand_buf(64),   rand_buf(512),
+               rand_buf(64),   rand_buf(512),
+               rand_buf(64),   rand_buf(512),
+               rand_buf(64)};
   enum { YN = 8192 };
   float* expected[OPS];
   size_t n[OPS];

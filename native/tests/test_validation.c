@@ -37,7 +37,8 @@ static void test_conv(void) {
   CHECK(strstr(mna_last_error(), "output_len") != NULL);
 
   /* every int field <= 0 where it must be positive, negative pads, bad activation */
-  int32_t* fields[] = {&p.batch, &p.in_h, &p.in_w, &p.in_c, &p.out_c, &p.kernel_h, &p.kernel_w, &p.stride_h, &p.stride_w};
+  int32_t* fields[] = {&p.batch,    &p.in_h,     &p.in_w,     &p.in_c,    &p.out_c,
+                       &p.kernel_h, &p.kernel_w, &p.stride_h, &p.stride_w};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
     const int32_t keep = *fields[i];
     *fields[i] = 0;
@@ -129,8 +130,8 @@ static void test_dwconv_pool(void) {
   CHECK_STATUS(MNA_ERR_BUFFER_TOO_SMALL, mna_f32_global_avgpool(2, 2, 2, 3, g_in, 23, g_out, 6, NULL));
   CHECK_STATUS(MNA_ERR_BUFFER_TOO_SMALL, mna_f32_global_avgpool(2, 2, 2, 3, g_in, 24, g_out, 5, NULL));
   CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT, mna_f32_global_avgpool(2, 0, 2, 3, g_in, 24, g_out, 6, NULL));
-  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT,
-               mna_f32_global_avgpool(INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, g_in, SIZE_MAX, g_out, SIZE_MAX, NULL));
+  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT, mna_f32_global_avgpool(INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, g_in,
+                                                                SIZE_MAX, g_out, SIZE_MAX, NULL));
   CHECK_STATUS(MNA_ERR_NULL_POINTER, mna_f32_global_avgpool(2, 2, 2, 3, NULL, 24, g_out, 6, NULL));
 }
 
@@ -171,8 +172,8 @@ static mna_irb_params good_irb(void) {
 
 static mna_status irb(const mna_irb_params* p, size_t in, size_t ew, size_t eb, size_t dw, size_t db, size_t pw,
                       size_t pb, size_t out) {
-  return mna_f32_irb(p, g_in, in, g_w, ew, g_b, eb, g_w + 100, dw, g_b + 100, db, g_w + 200, pw, g_b + 200, pb,
-                     g_out, out, NULL);
+  return mna_f32_irb(p, g_in, in, g_w, ew, g_b, eb, g_w + 100, dw, g_b + 100, db, g_w + 200, pw, g_b + 200, pb, g_out,
+                     out, NULL);
 }
 
 static void test_irb(void) {
@@ -183,12 +184,12 @@ static void test_irb(void) {
   CHECK(oh == 4 && ow == 4);
   CHECK_STATUS(MNA_ERR_NULL_POINTER, mna_irb_output_shape(NULL, &oh, &ow));
   CHECK_STATUS(MNA_ERR_NULL_POINTER, irb(NULL, 32, 12, 6, 54, 6, 12, 2, 32));
-  CHECK_STATUS(MNA_ERR_NULL_POINTER, mna_f32_irb(&p, g_in, 32, NULL, 12, NULL, 0, g_w, 54, NULL, 0, g_w + 100, 12,
-                                                 NULL, 0, g_out, 32, NULL));
-  CHECK_STATUS(MNA_ERR_NULL_POINTER, mna_f32_irb(&p, g_in, 32, g_w, 12, NULL, 0, NULL, 54, NULL, 0, g_w + 100, 12,
-                                                 NULL, 0, g_out, 32, NULL));
-  CHECK_STATUS(MNA_ERR_NULL_POINTER, mna_f32_irb(&p, g_in, 32, g_w, 12, NULL, 0, g_w + 50, 54, NULL, 0, NULL, 12,
-                                                 NULL, 0, g_out, 32, NULL));
+  CHECK_STATUS(MNA_ERR_NULL_POINTER,
+               mna_f32_irb(&p, g_in, 32, NULL, 12, NULL, 0, g_w, 54, NULL, 0, g_w + 100, 12, NULL, 0, g_out, 32, NULL));
+  CHECK_STATUS(MNA_ERR_NULL_POINTER,
+               mna_f32_irb(&p, g_in, 32, g_w, 12, NULL, 0, NULL, 54, NULL, 0, g_w + 100, 12, NULL, 0, g_out, 32, NULL));
+  CHECK_STATUS(MNA_ERR_NULL_POINTER,
+               mna_f32_irb(&p, g_in, 32, g_w, 12, NULL, 0, g_w + 50, 54, NULL, 0, NULL, 12, NULL, 0, g_out, 32, NULL));
   /* each length one short */
   CHECK_STATUS(MNA_ERR_BUFFER_TOO_SMALL, irb(&p, 31, 12, 6, 54, 6, 12, 2, 32));
   CHECK_STATUS(MNA_ERR_BUFFER_TOO_SMALL, irb(&p, 32, 11, 6, 54, 6, 12, 2, 32));
@@ -245,11 +246,13 @@ static void test_irb(void) {
   p = good_irb();
   p.batch = INT32_MAX;
   p.in_h = p.in_w = INT32_MAX;
-  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT, irb(&p, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX));
+  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT,
+               irb(&p, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX));
   p = good_irb();
   p.hidden_c = INT32_MAX;
   p.in_c = p.out_c = INT32_MAX;
-  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT, irb(&p, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX));
+  CHECK_STATUS(MNA_ERR_INVALID_ARGUMENT,
+               irb(&p, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX));
 }
 
 static void test_misc(void) {

@@ -8,12 +8,9 @@
 /* ReLU(x) = max(x, 0); ReLU6(x) = min(max(x, 0), 6). NaN propagates. */
 static inline float mna_activate(float x, int32_t act) {
   switch (act) {
-    case MNA_ACT_RELU:
-      return x < 0.0f ? 0.0f : x;
-    case MNA_ACT_RELU6:
-      return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
-    default:
-      return x;
+    case MNA_ACT_RELU: return x < 0.0f ? 0.0f : x;
+    case MNA_ACT_RELU6: return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
+    default: return x;
   }
 }
 

@@ -104,13 +104,14 @@ static void probe(void) {
 #elif defined(MNA_AARCH64_LINUX)
   f = probe_aarch64();
 #endif
-  static const struct { uint64_t bit; const char* name; } names[] = {
-      {MNA_CPU_SSE41, "sse4.1"},       {MNA_CPU_AVX, "avx"},
-      {MNA_CPU_AVX2, "avx2"},          {MNA_CPU_FMA3, "fma3"},
-      {MNA_CPU_AVX512F, "avx512f"},    {MNA_CPU_AVX512DQ, "avx512dq"},
-      {MNA_CPU_AVX512BW, "avx512bw"},  {MNA_CPU_AVX512VL, "avx512vl"},
-      {MNA_CPU_AVX512VNNI, "avx512vnni"}, {MNA_CPU_AVXVNNI, "avxvnni"},
-      {MNA_CPU_ASIMD, "asimd"},        {MNA_CPU_DOTPROD, "dotprod"},
+  static const struct {
+    uint64_t bit;
+    const char* name;
+  } names[] = {
+      {MNA_CPU_SSE41, "sse4.1"},        {MNA_CPU_AVX, "avx"},           {MNA_CPU_AVX2, "avx2"},
+      {MNA_CPU_FMA3, "fma3"},           {MNA_CPU_AVX512F, "avx512f"},   {MNA_CPU_AVX512DQ, "avx512dq"},
+      {MNA_CPU_AVX512BW, "avx512bw"},   {MNA_CPU_AVX512VL, "avx512vl"}, {MNA_CPU_AVX512VNNI, "avx512vnni"},
+      {MNA_CPU_AVXVNNI, "avxvnni"},     {MNA_CPU_ASIMD, "asimd"},       {MNA_CPU_DOTPROD, "dotprod"},
       {MNA_CPU_FP16ARITH, "fp16arith"},
   };
   g_features_string[0] = '\0';

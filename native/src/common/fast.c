@@ -154,15 +154,16 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
       const size_t ci = mt * (p1 - p0) + (p - p0);
       const size_t first = ci * slice < next_lines ? ci * slice : next_lines;
       const size_t lines = next_lines - first < slice ? next_lines - first : slice;
-      (p + 1 == g->panels && g->half_last ? kernh : kern)(mr, nc, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, g->c + m0 * g->cs + n0, g->cs,
-           g->r ? g->r + m0 * g->rs + n0 : NULL, g->rs, g->lo, g->hi, next + first * 64, lines);
+      (p + 1 == g->panels && g->half_last ? kernh : kern)(
+          mr, nc, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, g->c + m0 * g->cs + n0, g->cs,
+          g->r ? g->r + m0 * g->rs + n0 : NULL, g->rs, g->lo, g->hi, next + first * 64, lines);
     }
   }
 }
 
 void mna_f32_gemm_run(const mna_f32_ukernels* uk, size_t m, size_t n, size_t k, const float* a, size_t a_stride,
-                      const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride,
-                      float vmin, float vmax, mna_threadpool* pool) {
+                      const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride, float vmin,
+                      float vmax, mna_threadpool* pool) {
   gemm_ctx g = {uk, m, n, k, a, a_stride, packed, c, c_stride, r, r_stride, vmin, vmax, 0, 0, 0, 0, 0, 0};
   g.prefetch_next = mna_gemm_prefetch_next;
   g.packed_bytes = mna_f32_gemm_packed_size(uk, n, k) * sizeof(float);
@@ -186,12 +187,12 @@ mna_status mna_fast_f32_pwconv(const mna_f32_ukernels* uk, int64_t pixels, int32
                                float* output, mna_threadpool* pool) {
   float* packed = mna_f32_gemm_pack(uk, (size_t)out_c, (size_t)in_c, weights, (size_t)in_c, bias);
   if (!packed)
-    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_pwconv: cannot allocate packed weights (%d x %d)",
-                         (int)out_c, (int)in_c);
+    return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_pwconv: cannot allocate packed weights (%d x %d)", (int)out_c,
+                         (int)in_c);
   float lo, hi;
   mna_act_bounds(activation, &lo, &hi);
-  mna_f32_gemm_run(uk, (size_t)pixels, (size_t)out_c, (size_t)in_c, input, (size_t)in_c, packed, output,
-                   (size_t)out_c, NULL, 0, lo, hi, pool);
+  mna_f32_gemm_run(uk, (size_t)pixels, (size_t)out_c, (size_t)in_c, input, (size_t)in_c, packed, output, (size_t)out_c,
+                   NULL, 0, lo, hi, pool);
   mna_aligned_free(packed);
   return MNA_OK;
 }
@@ -290,12 +291,12 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
   return MNA_OK;
 }
 
-mna_status mna_fast_f32_conv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
-                               int32_t out_w, const float* input, const float* weights, const float* bias,
-                               float* output, mna_threadpool* pool) {
+mna_status mna_fast_f32_conv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
+                               const float* input, const float* weights, const float* bias, float* output,
+                               mna_threadpool* pool) {
   const size_t K = (size_t)p->kernel_h * (size_t)p->kernel_w * (size_t)p->in_c;
-  float* packed = mna_f32_conv_pack(uk, (size_t)p->out_c, (size_t)p->kernel_h, (size_t)p->kernel_w, (size_t)p->in_c,
-                                    weights, bias);
+  float* packed =
+      mna_f32_conv_pack(uk, (size_t)p->out_c, (size_t)p->kernel_h, (size_t)p->kernel_w, (size_t)p->in_c, weights, bias);
   if (!packed)
     return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_conv2d: cannot allocate packed weights (%d x %zu)",
                          (int)p->out_c, K);
@@ -331,9 +332,9 @@ static void dw_rows(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_fast_f32_dwconv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
-                                 int32_t out_w, const float* input, const float* weights, const float* bias,
-                                 float* output, mna_threadpool* pool) {
+mna_status mna_fast_f32_dwconv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
+                                 const float* input, const float* weights, const float* bias, float* output,
+                                 mna_threadpool* pool) {
   if (p->kernel_h != 3 || p->kernel_w != 3 || p->stride_h != p->stride_w || (p->stride_h != 1 && p->stride_h != 2))
     return MNA_ERR_UNSUPPORTED;
   /* the right padding is implied by out_w: columns past in_w are skipped as zeros */
@@ -360,8 +361,8 @@ static void gavg_images(void* vctx, size_t begin, size_t end) {
     g->uk->gavg(g->pixels, g->c, g->input + n * g->pixels * g->c, 1.0f / (float)g->pixels, g->output + n * g->c);
 }
 
-mna_status mna_fast_f32_global_avgpool(const mna_f32_ukernels* uk, int32_t batch, int32_t h, int32_t w,
-                                       int32_t c, const float* input, float* output, mna_threadpool* pool) {
+mna_status mna_fast_f32_global_avgpool(const mna_f32_ukernels* uk, int32_t batch, int32_t h, int32_t w, int32_t c,
+                                       const float* input, float* output, mna_threadpool* pool) {
   gavg_ctx g = {uk, (size_t)h * (size_t)w, (size_t)c, input, output};
   mna_parallelize_1d(pool, gavg_images, &g, (size_t)batch);
   return MNA_OK;
@@ -390,12 +391,20 @@ static void fc_units(void* vctx, size_t begin, size_t end) {
 }
 
 mna_status mna_fast_f32_fully_connected(const mna_f32_ukernels* uk, int32_t batch, int32_t in_n, int32_t out_n,
-                                        const float* input, const float* weights, const float* bias,
-                                        int32_t activation, float* output, mna_threadpool* pool) {
+                                        const float* input, const float* weights, const float* bias, int32_t activation,
+                                        float* output, mna_threadpool* pool) {
   if (batch > 4) /* enough rows to amortise packing: GEMM */
     return mna_fast_f32_pwconv(uk, batch, in_n, out_n, input, weights, bias, activation, output, pool);
-  fc_ctx f = {uk, (size_t)in_n, (size_t)out_n, ((size_t)out_n + MNA_FC_CHUNK - 1) / MNA_FC_CHUNK,
-              input, weights, bias, output, 0, 0};
+  fc_ctx f = {uk,
+              (size_t)in_n,
+              (size_t)out_n,
+              ((size_t)out_n + MNA_FC_CHUNK - 1) / MNA_FC_CHUNK,
+              input,
+              weights,
+              bias,
+              output,
+              0,
+              0};
   mna_act_bounds(activation, &f.lo, &f.hi);
   mna_parallelize_1d(pool, fc_units, &f, (size_t)batch * f.chunks);
   return MNA_OK;

@@ -16,61 +16,66 @@ const mna_kernel_table mna_reference_kernels = {
 
 /* ---- per-ISA microkernel sets (one file per kernel family and ISA under src/f32-*) ---- */
 
-#define MNA_GEMM_PROTO(name)                                                                                   \
+#define MNA_GEMM_PROTO(name)                                                                                         \
   void name(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, const float*, size_t, float, \
             float, const void*, size_t);
-#define MNA_DECLARE_UKERNELS(isa, mr, nr, hr, vl)                                                               \
-  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##nr##__##isa)                                                     \
-  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##nr##__##isa)                                                          \
-  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##hr##__##isa)                                                     \
-  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##hr##__##isa)                                                          \
-  void mna_f32_dw3x3_ukernel_##vl##c__##isa(const float* const*, size_t, size_t, size_t, size_t, size_t,        \
-                                            const float*, const float*, float*, float, float);                 \
-  void mna_f32_gavg_ukernel_##vl##c__##isa(size_t, size_t, const float*, float, float*);                      \
-  void mna_f32_gemv_ukernel_4x##vl##__##isa(size_t, size_t, const float*, const float*, const float*, float*,  \
-                                            float, float);                                                     \
-  const mna_f32_ukernels mna_f32_ukernels_##isa = {                                                            \
-      #isa, mr, nr, mna_f32_gemm_ukernel_##mr##x##nr##__##isa, mna_f32_gemm_ukernel_1x##nr##__##isa,           \
-      mna_f32_gemm_ukernel_##mr##x##hr##__##isa, mna_f32_gemm_ukernel_1x##hr##__##isa,                         \
-      mna_f32_dw3x3_ukernel_##vl##c__##isa, mna_f32_gavg_ukernel_##vl##c__##isa,                               \
-      mna_f32_gemv_ukernel_4x##vl##__##isa};
+#define MNA_DECLARE_UKERNELS(isa, mr, nr, hr, vl)                                                                      \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##nr##__##isa)                                                            \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##nr##__##isa)                                                                 \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##hr##__##isa)                                                            \
+  MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##hr##__##isa)                                                                 \
+  void mna_f32_dw3x3_ukernel_##vl##c__##isa(const float* const*, size_t, size_t, size_t, size_t, size_t, const float*, \
+                                            const float*, float*, float, float);                                       \
+  void mna_f32_gavg_ukernel_##vl##c__##isa(size_t, size_t, const float*, float, float*);                               \
+  void mna_f32_gemv_ukernel_4x##vl##__##isa(size_t, size_t, const float*, const float*, const float*, float*, float,   \
+                                            float);                                                                    \
+  const mna_f32_ukernels mna_f32_ukernels_##isa = {#isa,                                                               \
+                                                   mr,                                                                 \
+                                                   nr,                                                                 \
+                                                   mna_f32_gemm_ukernel_##mr##x##nr##__##isa,                          \
+                                                   mna_f32_gemm_ukernel_1x##nr##__##isa,                               \
+                                                   mna_f32_gemm_ukernel_##mr##x##hr##__##isa,                          \
+                                                   mna_f32_gemm_ukernel_1x##hr##__##isa,                               \
+                                                   mna_f32_dw3x3_ukernel_##vl##c__##isa,                               \
+                                                   mna_f32_gavg_ukernel_##vl##c__##isa,                                \
+                                                   mna_f32_gemv_ukernel_4x##vl##__##isa};
 
 /* Table entries of one ukernel set: thin wrappers over the drivers in common/fast.c and
  * f32-irb/f32-irb-rowring.c. Ops not listed (avgpool, softmax, add, activation, pad) use
  * the reference kernels. */
-#define MNA_FAST_ENTRIES(isa)                                                                                    \
-  static mna_status isa##_conv2d(const mna_conv2d_params* p, int32_t oh, int32_t ow, const float* x,             \
-                                 const float* w, const float* b, float* y, mna_threadpool* pool) {               \
-    return mna_fast_f32_conv2d(&mna_f32_ukernels_##isa, p, oh, ow, x, w, b, y, pool);                           \
-  }                                                                                                              \
-  static mna_status isa##_dwconv2d(const mna_conv2d_params* p, int32_t oh, int32_t ow, const float* x,           \
-                                   const float* w, const float* b, float* y, mna_threadpool* pool) {             \
-    return mna_fast_f32_dwconv2d(&mna_f32_ukernels_##isa, p, oh, ow, x, w, b, y, pool);                         \
-  }                                                                                                              \
-  static mna_status isa##_pwconv(int64_t px, int32_t ic, int32_t oc, const float* x, const float* w,            \
-                                 const float* b, int32_t act, float* y, mna_threadpool* pool) {                  \
-    return mna_fast_f32_pwconv(&mna_f32_ukernels_##isa, px, ic, oc, x, w, b, act, y, pool);                     \
-  }                                                                                                              \
-  static mna_status isa##_irb(const mna_irb_params* p, int32_t oh, int32_t ow, const float* x, const float* ew,  \
-                              const float* eb, const float* dw, const float* db, const float* pw,                \
-                              const float* pb, float* y, mna_threadpool* pool) {                                 \
-    return mna_fast_f32_irb(&mna_f32_ukernels_##isa, p, oh, ow, x, ew, eb, dw, db, pw, pb, y, pool);            \
-  }                                                                                                              \
-  static mna_status isa##_gavg(int32_t n, int32_t h, int32_t w, int32_t c, const float* x, float* y,             \
-                               mna_threadpool* pool) {                                                           \
-    return mna_fast_f32_global_avgpool(&mna_f32_ukernels_##isa, n, h, w, c, x, y, pool);                        \
-  }                                                                                                              \
-  static mna_status isa##_fc(int32_t n, int32_t in_n, int32_t out_n, const float* x, const float* w,            \
-                             const float* b, int32_t act, float* y, mna_threadpool* pool) {                      \
-    return mna_fast_f32_fully_connected(&mna_f32_ukernels_##isa, n, in_n, out_n, x, w, b, act, y, pool);       \
-  }                                                                                                              \
-  static mna_kernel_table g_##isa##_kernels = {                                                                  \
-      .f32_conv2d = isa##_conv2d,                                                                                \
-      .f32_dwconv2d = isa##_dwconv2d,                                                                            \
-      .f32_pwconv = isa##_pwconv,                                                                                \
-      .f32_irb = isa##_irb,                                                                                      \
-      .f32_global_avgpool = isa##_gavg,                                                                          \
-      .f32_fully_connected = isa##_fc,                                                                           \
+#define MNA_FAST_ENTRIES(isa)                                                                                          \
+  static mna_status isa##_conv2d(const mna_conv2d_params* p, int32_t oh, int32_t ow, const float* x, const float* w,   \
+                                 const float* b, float* y, mna_threadpool* pool) {                                     \
+    return mna_fast_f32_conv2d(&mna_f32_ukernels_##isa, p, oh, ow, x, w, b, y, pool);                                  \
+  }                                                                                                                    \
+  static mna_status isa##_dwconv2d(const mna_conv2d_params* p, int32_t oh, int32_t ow, const float* x, const float* w, \
+                                   const float* b, float* y, mna_threadpool* pool) {                                   \
+    return mna_fast_f32_dwconv2d(&mna_f32_ukernels_##isa, p, oh, ow, x, w, b, y, pool);                                \
+  }                                                                                                                    \
+  static mna_status isa##_pwconv(int64_t px, int32_t ic, int32_t oc, const float* x, const float* w, const float* b,   \
+                                 int32_t act, float* y, mna_threadpool* pool) {                                        \
+    return mna_fast_f32_pwconv(&mna_f32_ukernels_##isa, px, ic, oc, x, w, b, act, y, pool);                            \
+  }                                                                                                                    \
+  static mna_status isa##_irb(const mna_irb_params* p, int32_t oh, int32_t ow, const float* x, const float* ew,        \
+                              const float* eb, const float* dw, const float* db, const float* pw, const float* pb,     \
+                              float* y, mna_threadpool* pool) {                                                        \
+    return mna_fast_f32_irb(&mna_f32_ukernels_##isa, p, oh, ow, x, ew, eb, dw, db, pw, pb, y, pool);                   \
+  }                                                                                                                    \
+  static mna_status isa##_gavg(int32_t n, int32_t h, int32_t w, int32_t c, const float* x, float* y,                   \
+                               mna_threadpool* pool) {                                                                 \
+    return mna_fast_f32_global_avgpool(&mna_f32_ukernels_##isa, n, h, w, c, x, y, pool);                               \
+  }                                                                                                                    \
+  static mna_status isa##_fc(int32_t n, int32_t in_n, int32_t out_n, const float* x, const float* w, const float* b,   \
+                             int32_t act, float* y, mna_threadpool* pool) {                                            \
+    return mna_fast_f32_fully_connected(&mna_f32_ukernels_##isa, n, in_n, out_n, x, w, b, act, y, pool);               \
+  }                                                                                                                    \
+  static mna_kernel_table g_##isa##_kernels = {                                                                        \
+      .f32_conv2d = isa##_conv2d,                                                                                      \
+      .f32_dwconv2d = isa##_dwconv2d,                                                                                  \
+      .f32_pwconv = isa##_pwconv,                                                                                      \
+      .f32_irb = isa##_irb,                                                                                            \
+      .f32_global_avgpool = isa##_gavg,                                                                                \
+      .f32_fully_connected = isa##_fc,                                                                                 \
   };
 
 /* Portable scalar kernels (always available): 4x4 GEMM, 1-channel depthwise. */
@@ -136,16 +141,11 @@ static int supported(mna_isa isa) {
   switch (isa) {
     case MNA_ISA_AUTO:
     case MNA_ISA_REFERENCE:
-    case MNA_ISA_SCALAR:
-      return 1;
-    case MNA_ISA_AVX2:
-      return (f & (MNA_CPU_AVX2 | MNA_CPU_FMA3)) == (MNA_CPU_AVX2 | MNA_CPU_FMA3);
-    case MNA_ISA_AVX512:
-      return (f & MNA_CPU_AVX512F) != 0;
-    case MNA_ISA_NEON:
-      return (f & MNA_CPU_ASIMD) != 0;
-    default:
-      return 0;
+    case MNA_ISA_SCALAR: return 1;
+    case MNA_ISA_AVX2: return (f & (MNA_CPU_AVX2 | MNA_CPU_FMA3)) == (MNA_CPU_AVX2 | MNA_CPU_FMA3);
+    case MNA_ISA_AVX512: return (f & MNA_CPU_AVX512F) != 0;
+    case MNA_ISA_NEON: return (f & MNA_CPU_ASIMD) != 0;
+    default: return 0;
   }
 }
 
@@ -187,8 +187,8 @@ MNA_API mna_status mna_select_isa(mna_isa isa) {
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "mna_select_isa: isa %d is not an mna_isa value", (int)isa);
   if (!supported(isa))
     return mna_set_error(MNA_ERR_UNSUPPORTED,
-                         "mna_select_isa: the running CPU cannot execute isa %d (cpu features: \"%s\")",
-                         (int)isa, mna_cpu_features_string());
+                         "mna_select_isa: the running CPU cannot execute isa %d (cpu features: \"%s\")", (int)isa,
+                         mna_cpu_features_string());
   const mna_isa chosen = isa == MNA_ISA_AUTO ? best_isa() : isa;
   atomic_store_explicit(&g_current, entry_for(chosen), memory_order_release);
   return MNA_OK;

@@ -21,9 +21,7 @@ static int32_t wload(const void* w, size_t i, int sgn) {
 /* int64 -> int32 modulo 2^32 (the packed terms are exact modulo 2^32; see q8-ukernels.h). */
 static int32_t wrap32(int64_t v) { return (int32_t)(uint32_t)(uint64_t)v; }
 
-size_t mna_q8_gemm_panel_bytes(const mna_q8_ukernels* uk, size_t k) {
-  return uk->nr * 8 + ((k + 3) / 4) * uk->nr * 4;
-}
+size_t mna_q8_gemm_panel_bytes(const mna_q8_ukernels* uk, size_t k) { return uk->nr * 8 + ((k + 3) / 4) * uk->nr * 4; }
 
 /* Width of the last panel: NR/2 when the set has half-width kernels and N % NR is in [1, NR/2], else NR. */
 static size_t last_panel_width(const mna_q8_ukernels* uk, size_t n) {
@@ -31,9 +29,9 @@ static size_t last_panel_width(const mna_q8_ukernels* uk, size_t n) {
   return uk->gemmh && rem != 0 && rem <= uk->nr / 2 ? uk->nr / 2 : uk->nr;
 }
 
-void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void* w, size_t ldw, int wsgn,
-                       int32_t zw, int xsgn, int32_t zx, const int32_t* bias, const float* scales,
-                       size_t scales_len, int32_t* dv_out) {
+void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void* w, size_t ldw, int wsgn, int32_t zw,
+                       int xsgn, int32_t zx, const int32_t* bias, const float* scales, size_t scales_len,
+                       int32_t* dv_out) {
   const size_t panels = (n + uk->nr - 1) / uk->nr, pb = mna_q8_gemm_panel_bytes(uk, k);
   /* v = w - zw when that fits int8 for every weight (no per-pixel term: int8 weights with zw = 0 always do),
    * else v = w - 128 (uint8) or v = w (int8) with the per-pixel coefficient dv = voff - zw of sum u. */
@@ -47,8 +45,8 @@ void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void
       }
     }
   const int32_t voff = fits ? zw : (wsgn ? 0 : 128); /* v = w - voff, always int8 */
-  const int32_t dv = voff - zw;                       /* (w - zw) = v + dv */
-  const int32_t zu = xsgn ? zx + 128 : zx; /* u = x (+128 for int8 input): (x - zx) = (u - zu) */
+  const int32_t dv = voff - zw;                      /* (w - zw) = v + dv */
+  const int32_t zu = xsgn ? zx + 128 : zx;           /* u = x (+128 for int8 input): (x - zx) = (u - zu) */
   uint8_t* out = (uint8_t*)mna_aligned_alloc(panels * pb);
   if (!out) return NULL;
   memset(out, 0, panels * pb);
@@ -106,8 +104,8 @@ static void q8_gemm_tile(const q8_gemm_ctx* g, size_t tile, size_t p0, size_t p1
   const int half = last_panel_width(uk, g->n) != uk->nr;
   for (size_t p = p0; p < p1; p++) {
     const size_t n0 = p * uk->nr, nc = g->n - n0 < uk->nr ? g->n - n0 : uk->nr;
-    const mna_q8_gemm_ukernel fn = half && p + 1 == panels ? (g->xsgn ? uk->gemmh_x : uk->gemmh)
-                                                           : (g->xsgn ? uk->gemm_x : uk->gemm);
+    const mna_q8_gemm_ukernel fn =
+        half && p + 1 == panels ? (g->xsgn ? uk->gemmh_x : uk->gemmh) : (g->xsgn ? uk->gemm_x : uk->gemm);
     fn(mr, nc, g->k, a, g->a_stride, g->packed + p * g->pb, g->c + m0 * g->c_stride + n0, g->c_stride, rt, g->rq);
   }
 }
@@ -168,8 +166,8 @@ void* mna_q8_dw_pack(size_t c, size_t ntaps, const void* w, int wsgn, int32_t zw
   return out;
 }
 
-void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn,
-                             int32_t mx, const void* input, void* output) {
+void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn, int32_t mx,
+                             const void* input, void* output) {
   enum { CHUNK = 256 };
   int32_t sum[CHUNK];
   const int64_t c_n = p->in_c;

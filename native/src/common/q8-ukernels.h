@@ -29,9 +29,8 @@ typedef struct mna_q8_rq {
  *     (column-major within a group: column j's 4 consecutive k at byte 4j); padding columns and k are 0;
  *  c: mr rows (stride c_stride) of nc (1..NR) bytes, the low byte of each int32 result.
  * 1 <= mr <= MR. */
-typedef void (*mna_q8_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
-                                    const void* w, uint8_t* c, size_t c_stride, const int32_t* rowterm,
-                                    const mna_q8_rq* rq);
+typedef void (*mna_q8_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, const void* w,
+                                    uint8_t* c, size_t c_stride, const int32_t* rowterm, const mna_q8_rq* rq);
 
 /* Depthwise, one output pixel over `channels`: out[c] = requant(bias'[c] + sum_t x(taps[t][c]) * w[t][c], scale[c])
  *  x(b) = (int32)(uint8)b, or (int32)(int8)b when sgn; taps: ntaps pointers to `channels` bytes each;
@@ -46,9 +45,9 @@ typedef void (*mna_q8_dw_ukernel)(size_t channels, size_t ntaps, const uint8_t* 
  *  rows[3]: input rows iy0..iy0+2 (in_w * c bytes each), valid[ky] = 0 where the row is out of the image;
  *  pad_left: image columns start at output column 0's tap pad_left; columns outside read zx (zrow: c bytes of zx);
  *  w: the depthwise packing above with ntaps = 9; out: out_w * c bytes. Same arithmetic as mna_q8_dw_ukernel. */
-typedef void (*mna_q8_dw3x3_ukernel)(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c,
-                                     size_t stride, size_t pad_left, size_t out_w, const void* w, uint8_t* out,
-                                     const mna_q8_rq* rq, int32_t zx, int sgn, const uint8_t* zrow);
+typedef void (*mna_q8_dw3x3_ukernel)(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c, size_t stride,
+                                     size_t pad_left, size_t out_w, const void* w, uint8_t* out, const mna_q8_rq* rq,
+                                     int32_t zx, int sgn, const uint8_t* zrow);
 
 /* out[i] = zp + RNE(clamp((float)(a[i] - za) * ma + (float)(b[i] - zb) * mb, lo, hi)), x() as above.
  * Two float multiplies, then one add (no FMA): the reference's expression. */
@@ -89,16 +88,16 @@ typedef struct mna_q8_ukernels {
  * the microkernels and defines the sets (src/common/q8-isa.c) that feed the dispatch; the C tests
  * (tests/test_q8.c) iterates it, so a listed kernel is tested and timed. */
 #if defined(__x86_64__) || defined(_M_X64)
-#  define MNA_Q8_UKERNEL_LIST(X)                          \
-    X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)            \
-    X(avx2, MNA_ISA_Q8_AVX2, 4, 16, avx2)                 \
-    X(avxvnni, MNA_ISA_Q8_AVXVNNI, 4, 16, avx2)           \
+#  define MNA_Q8_UKERNEL_LIST(X)                \
+    X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)  \
+    X(avx2, MNA_ISA_Q8_AVX2, 4, 16, avx2)       \
+    X(avxvnni, MNA_ISA_Q8_AVXVNNI, 4, 16, avx2) \
     X(avx512vnni, MNA_ISA_Q8_AVX512VNNI, 7, 32, avx512)
 #elif defined(__aarch64__)
 /* NEON sets: NEON GEMMs; depthwise, add, quantize and row sums are the portable ones */
-#  define MNA_Q8_UKERNEL_LIST(X)                          \
-    X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)            \
-    X(neon, MNA_ISA_Q8_NEON, 4, 16, scalar)               \
+#  define MNA_Q8_UKERNEL_LIST(X)               \
+    X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar) \
+    X(neon, MNA_ISA_Q8_NEON, 4, 16, scalar)    \
     X(neondot, MNA_ISA_Q8_NEONDOT, 4, 16, scalar)
 #else
 #  define MNA_Q8_UKERNEL_LIST(X) X(scalar, MNA_ISA_Q8_SCALAR, 2, 8, scalar)
@@ -118,9 +117,9 @@ const mna_q8_ukernels* mna_q8_ukernels_for(mna_isa_q8 isa);
 /* Packed GEMM weights: W [n][k] (row stride ldw) with element type wsgn (0 uint8, 1 int8), weight zero point zw,
  * input zero point zx and input type xsgn; bias [n] or NULL; scales [n] or 1.
  * Returns NULL when out of memory. *dv_out receives the per-pixel coefficient of sum u (0 when none is needed). */
-void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void* w, size_t ldw, int wsgn,
-                       int32_t zw, int xsgn, int32_t zx, const int32_t* bias, const float* scales,
-                       size_t scales_len, int32_t* dv_out);
+void* mna_q8_gemm_pack(const mna_q8_ukernels* uk, size_t n, size_t k, const void* w, size_t ldw, int wsgn, int32_t zw,
+                       int xsgn, int32_t zx, const int32_t* bias, const float* scales, size_t scales_len,
+                       int32_t* dv_out);
 size_t mna_q8_gemm_panel_bytes(const mna_q8_ukernels* uk, size_t k);
 
 /* C[m][n] = the GEMM above over m rows (rows of a at a_stride), threaded over row tiles x panels. */
@@ -130,8 +129,8 @@ void mna_q8_gemm_run(const mna_q8_ukernels* uk, size_t m, size_t n, size_t k, co
 
 /* Average pooling with the reference's integer rounding ((sum + n/2) / n over in-image taps, ties away from zero),
  * channels innermost (vectorisable) instead of the reference's channel-outer loops: the same bytes. */
-void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn,
-                             int32_t mx, const void* input, void* output);
+void mna_q8_avgpool_channels(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t mn, int32_t mx,
+                             const void* input, void* output);
 
 /* Depthwise packed weights: w [kh*kw][c] with type wsgn, zero point zw, input zero point zx; bias [c] or NULL. */
 void* mna_q8_dw_pack(size_t c, size_t ntaps, const void* w, int wsgn, int32_t zw, int32_t zx, const int32_t* bias,

@@ -114,8 +114,7 @@ static void run_chunks(mna_threadpool* pool, uint32_t gen) {
     if (begin >= range) return;
     /* The claim succeeds only while the state is still this region's: the fields read above
      * cannot have changed, since a region's fields change only after all its chunks are done. */
-    if (!atomic_compare_exchange_weak_explicit(&pool->state, &s, s + chunk, memory_order_acq_rel,
-                                               memory_order_acquire))
+    if (!atomic_compare_exchange_weak_explicit(&pool->state, &s, s + chunk, memory_order_acq_rel, memory_order_acquire))
       continue;
     const size_t end = range - begin < chunk ? range : begin + chunk;
     fn(ctx, begin, end);
@@ -240,8 +239,8 @@ MNA_API mna_status mna_threadpool_create(int32_t threads, mna_threadpool** out) 
   if (!out) return mna_set_error(MNA_ERR_NULL_POINTER, "mna_threadpool_create: pool is NULL");
   *out = NULL;
   if (threads < 1 || threads > MNA_MAX_THREADS)
-    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "mna_threadpool_create: threads %d not in [1, %d]",
-                         (int)threads, MNA_MAX_THREADS);
+    return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "mna_threadpool_create: threads %d not in [1, %d]", (int)threads,
+                         MNA_MAX_THREADS);
   mna_threadpool* pool = (mna_threadpool*)calloc(1, sizeof *pool);
   if (!pool) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_threadpool_create: out of memory");
   pool->threads = threads;

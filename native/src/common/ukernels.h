@@ -25,9 +25,9 @@
  *  lines from pf, spread over the k loop; 0 = none): the driver passes slices of the weights
  *  the next column block will need, so that they are not fetched from L3 on demand.
  * 1 <= mr <= MR. Per element: acc = bias; acc = fma(a[k], w[k], acc) for k ascending. */
-typedef void (*mna_f32_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                     const float* w, float* c, size_t c_stride, const float* r,
-                                     size_t r_stride, float vmin, float vmax, const void* pf, size_t pf_lines);
+typedef void (*mna_f32_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
+                                     float* c, size_t c_stride, const float* r, size_t r_stride, float vmin, float vmax,
+                                     const void* pf, size_t pf_lines);
 
 /* One output row of a 3x3 depthwise convolution (stride 1 or 2), NHWC, channels c.
  *  rows[3]: input rows iy0, iy0+1, iy0+2 (in_w*c floats each; a zero row where out of image);
@@ -35,20 +35,20 @@ typedef void (*mna_f32_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const floa
  *  w [9][c], bias [c] or NULL; out: out_w*c floats.
  * Per element: acc = bias; acc = fma(x, w, acc) over taps (ky, kx) ascending, skipping
  * taps outside the image columns; then clamp. */
-typedef void (*mna_f32_dw3x3_ukernel)(const float* const* rows, size_t in_w, size_t c, size_t stride,
-                                      size_t pad_left, size_t out_w, const float* w, const float* bias,
-                                      float* out, float vmin, float vmax);
+typedef void (*mna_f32_dw3x3_ukernel)(const float* const* rows, size_t in_w, size_t c, size_t stride, size_t pad_left,
+                                      size_t out_w, const float* w, const float* bias, float* out, float vmin,
+                                      float vmax);
 
 /* Sum over `pixels` rows of c floats (row stride c), times scale: out[c]. */
 typedef void (*mna_f32_gavg_ukernel)(size_t pixels, size_t c, const float* x, float scale, float* out);
 
 /* GEMV on unpacked weights: y[n] = clamp(bias[n] + dot(x[0..k), w[n][0..k))) for n in [0, nc). */
-typedef void (*mna_f32_gemv_ukernel)(size_t nc, size_t k, const float* x, const float* w, const float* bias,
-                                     float* y, float vmin, float vmax);
+typedef void (*mna_f32_gemv_ukernel)(size_t nc, size_t k, const float* x, const float* w, const float* bias, float* y,
+                                     float vmin, float vmax);
 
 typedef struct mna_f32_ukernels {
-  const char* name; /* "avx512", ... */
-  size_t mr, nr;    /* GEMM tile */
+  const char* name;            /* "avx512", ... */
+  size_t mr, nr;               /* GEMM tile */
   mna_f32_gemm_ukernel gemm;   /* MR x NR */
   mna_f32_gemm_ukernel gemm1;  /* 1 x NR (mr must be 1) */
   mna_f32_gemm_ukernel gemmh;  /* MR x NR/2: the last panel when N % NR is in [1, NR/2] */
@@ -75,8 +75,7 @@ const mna_f32_ukernels* mna_active_ukernels(void);
 /* Packed GEMM weights for W[n][k] (row stride ldw) and bias[n] (NULL: zero):
  * ceil(n/NR) panels of (1 + k) * NR floats, except that the last panel is NR/2 wide when
  * N % NR is in [1, NR/2] (run by the half-width kernel: no FMAs on padding beyond NR/2). Returns a 64-byte-aligned buffer (free with mna_aligned_free). */
-float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const float* w, size_t ldw,
-                         const float* bias);
+float* mna_f32_gemm_pack(const mna_f32_ukernels* uk, size_t n, size_t k, const float* w, size_t ldw, const float* bias);
 size_t mna_f32_gemm_packed_size(const mna_f32_ukernels* uk, size_t n, size_t k);
 void* mna_aligned_alloc(size_t bytes);
 /* Per-thread scratch (64-byte aligned, kept between calls; NULL if out of memory). The
@@ -94,8 +93,8 @@ void mna_aligned_free(void* p);
 
 /* C[m][n] = clamp(A W + bias) (+ R), threaded over (pixel tiles x column blocks) on pool. */
 void mna_f32_gemm_run(const mna_f32_ukernels* uk, size_t m, size_t n, size_t k, const float* a, size_t a_stride,
-                      const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride,
-                      float vmin, float vmax, mna_threadpool* pool);
+                      const float* packed, float* c, size_t c_stride, const float* r, size_t r_stride, float vmin,
+                      float vmax, mna_threadpool* pool);
 
 void mna_act_bounds(int32_t act, float* vmin, float* vmax);
 
@@ -107,27 +106,26 @@ mna_status mna_fast_f32_pwconv(const mna_f32_ukernels* uk, int64_t pixels, int32
  * (kx, ky, c) order; see fast.c). NULL when out of memory. */
 float* mna_f32_conv_pack(const mna_f32_ukernels* uk, size_t out_c, size_t kh, size_t kw, size_t ic, const float* w,
                          const float* bias);
-mna_status mna_fast_f32_conv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
-                               int32_t out_w, const float* input, const float* weights, const float* bias,
-                               float* output, mna_threadpool* pool);
-mna_status mna_fast_f32_dwconv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
-                                 int32_t out_w, const float* input, const float* weights, const float* bias,
-                                 float* output, mna_threadpool* pool);
-mna_status mna_fast_f32_global_avgpool(const mna_f32_ukernels* uk, int32_t batch, int32_t h, int32_t w,
-                                       int32_t c, const float* input, float* output, mna_threadpool* pool);
+mna_status mna_fast_f32_conv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
+                               const float* input, const float* weights, const float* bias, float* output,
+                               mna_threadpool* pool);
+mna_status mna_fast_f32_dwconv2d(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
+                                 const float* input, const float* weights, const float* bias, float* output,
+                                 mna_threadpool* pool);
+mna_status mna_fast_f32_global_avgpool(const mna_f32_ukernels* uk, int32_t batch, int32_t h, int32_t w, int32_t c,
+                                       const float* input, float* output, mna_threadpool* pool);
 mna_status mna_fast_f32_fully_connected(const mna_f32_ukernels* uk, int32_t batch, int32_t in_n, int32_t out_n,
-                                        const float* input, const float* weights, const float* bias,
-                                        int32_t activation, float* output, mna_threadpool* pool);
+                                        const float* input, const float* weights, const float* bias, int32_t activation,
+                                        float* output, mna_threadpool* pool);
 mna_status mna_fast_f32_irb(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h, int32_t out_w,
                             const float* input, const float* expand_w, const float* expand_b, const float* dw_w,
                             const float* dw_b, const float* project_w, const float* project_b, float* output,
                             mna_threadpool* pool);
 
 /* IRB with pre-packed expand/project panels (expand_packed NULL when hidden_c == 0). */
-mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h,
-                                   int32_t out_w, const float* input, const float* expand_packed,
-                                   const float* dw_w, const float* dw_b, const float* project_packed,
-                                   float* output, mna_threadpool* pool);
+mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h, int32_t out_w,
+                                   const float* input, const float* expand_packed, const float* dw_w, const float* dw_b,
+                                   const float* project_packed, float* output, mna_threadpool* pool);
 mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
                                       int32_t out_w, const float* input, const float* packed, float* output,
                                       mna_threadpool* pool);

@@ -9,10 +9,10 @@
  * channels run the column-group interior (DW_COLS below). Compile-time knob: -DMNA_DW_COLS=0
  * turns it off; 160 measured on the development machine. */
 #ifndef MNA_DW_COLS
-#define MNA_DW_COLS 160
+#  define MNA_DW_COLS 160
 #endif
 #if defined(DW_COLUMN_GROUPS) && MNA_DW_COLS > 0
-#define DW_COLS_MAX_C MNA_DW_COLS
+#  define DW_COLS_MAX_C MNA_DW_COLS
 #endif
 
 #define DW_CAT2(a, b) a##b
@@ -25,10 +25,10 @@ static inline __attribute__((always_inline)) v_t DW_LD(const float* p, size_t n,
 }
 
 static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* rows, size_t in_w, size_t c,
-                                                          size_t stride, size_t pad_left, size_t out_w,
-                                                          size_t ox_lo, size_t ox_hi, size_t cb, size_t n,
-                                                          int full, int interior, const float* w,
-                                                          const float* bias, float* out, v_t lo, v_t hi) {
+                                                           size_t stride, size_t pad_left, size_t out_w, size_t ox_lo,
+                                                           size_t ox_hi, size_t cb, size_t n, int full, int interior,
+                                                           const float* w, const float* bias, float* out, v_t lo,
+                                                           v_t hi) {
   v_t k[9];
   for (size_t t = 0; t < 9; t++) k[t] = DW_LD(w + t * c + cb, n, full);
   const v_t b = bias ? DW_LD(bias + cb, n, full) : VZERO();
@@ -118,9 +118,9 @@ static inline __attribute__((always_inline)) void DW_BLOCK(const float* const* r
  * (3 + 3 stride) columns x c floats, <= 13.5 KiB) are brought into L1 once; the taps are
  * reloaded per block from L1. Same per-element tap order as DW_BLOCK. */
 static inline __attribute__((always_inline)) void DW_COLS(const float* const* rows, size_t c, size_t stride,
-                                                         size_t pad_left, size_t ox_lo, size_t ox_hi,
-                                                         size_t c_full, const float* w, const float* bias,
-                                                         float* out, v_t lo, v_t hi) {
+                                                          size_t pad_left, size_t ox_lo, size_t ox_hi, size_t c_full,
+                                                          const float* w, const float* bias, float* out, v_t lo,
+                                                          v_t hi) {
   size_t ox = ox_lo;
   for (; ox + 4 <= ox_hi; ox += 4) {
     const size_t ix0 = ox * stride - pad_left;
@@ -160,7 +160,7 @@ static inline __attribute__((always_inline)) void DW_COLS(const float* const* ro
 }
 
 void DW_FN(const float* const* rows, size_t in_w, size_t c, size_t stride, size_t pad_left, size_t out_w,
-                  const float* w, const float* bias, float* out, float fmin, float fmax) {
+           const float* w, const float* bias, float* out, float fmin, float fmax) {
   /* interior columns: ox*stride >= pad_left and ox*stride - pad_left + 2 <= in_w - 1 */
   size_t ox_lo = (pad_left + stride - 1) / stride;
   size_t ox_hi = in_w + pad_left >= 3 ? (in_w + pad_left - 3) / stride + 1 : 0;

@@ -11,15 +11,15 @@
  * MNA_GEMM_PF bytes ahead inside the k loop. Compile-time knob: -DMNA_GEMM_PF=0 turns it off;
  * on the development machine 4096 and 8192 measured alike and better than 0 and 2048. */
 #ifndef MNA_GEMM_PF
-#define MNA_GEMM_PF 4096
+#  define MNA_GEMM_PF 4096
 #endif
 #if defined(GEMM_PREFETCH) && MNA_GEMM_PF > 0
-#define GEMM_PREFETCH_BYTES MNA_GEMM_PF
+#  define GEMM_PREFETCH_BYTES MNA_GEMM_PF
 #endif
 
-void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_stride,
-                    const float* restrict w, float* restrict c, size_t c_stride, const float* restrict r,
-                    size_t r_stride, float fmin, float fmax, const void* pf, size_t pf_lines) {
+void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_stride, const float* restrict w,
+             float* restrict c, size_t c_stride, const float* restrict r, size_t r_stride, float fmin, float fmax,
+             const void* pf, size_t pf_lines) {
   const float* ap[GEMM_MR];
   float* cp[GEMM_MR];
   const float* rp[GEMM_MR];
@@ -45,10 +45,11 @@ void GEMM_FN(size_t mr, size_t nc, size_t kc, const float* restrict a, size_t a_
   for (size_t k = 0; k < kc; k++) {
     for (size_t l = 0; l < pf_step && pf_left; l++, pf_left--, pfc += 64) __builtin_prefetch(pfc, 0, 2);
 #ifdef GEMM_PREFETCH_BYTES
-    /* the weight panel streams from L2 (or L3 for the first pixel tile): request it this far
+      /* the weight panel streams from L2 (or L3 for the first pixel tile): request it this far
      * ahead, one line per 64 bytes consumed */
-#pragma GCC unroll 4
-    for (size_t l = 0; l < GEMM_NR * sizeof(float); l += 64) __builtin_prefetch((const char*)w + GEMM_PREFETCH_BYTES + l, 0, 3);
+#  pragma GCC unroll 4
+    for (size_t l = 0; l < GEMM_NR * sizeof(float); l += 64)
+      __builtin_prefetch((const char*)w + GEMM_PREFETCH_BYTES + l, 0, 3);
 #endif
     v_t b[GEMM_NV];
 #pragma GCC unroll 16

@@ -3,8 +3,8 @@
  * GEMV_FN. Four outputs at a time, VLEN-wide partial sums over k, then a horizontal sum. */
 #include <stddef.h>
 
-void GEMV_FN(size_t nc, size_t k, const float* restrict x, const float* restrict w,
-                    const float* restrict bias, float* restrict y, float fmin, float fmax) {
+void GEMV_FN(size_t nc, size_t k, const float* restrict x, const float* restrict w, const float* restrict bias,
+             float* restrict y, float fmin, float fmax) {
   const size_t kv = k - k % VLEN, kt = k - kv;
   size_t n = 0;
   for (; n + 4 <= nc; n += 4) {

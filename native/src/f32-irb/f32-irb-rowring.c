@@ -25,7 +25,7 @@
  * weight panel once per output row, which is cheap from L2 but not once the weights spill
  * to L3 (MobileNetV2's 7x7 blocks, 1.2 MB; MobileNetV1's 1024-channel layers, 2-4 MB). */
 #ifndef MNA_IRB_FUSE_MAX_WEIGHT_BYTES
-#define MNA_IRB_FUSE_MAX_WEIGHT_BYTES (480u * 1024u)
+#  define MNA_IRB_FUSE_MAX_WEIGHT_BYTES (480u * 1024u)
 #endif
 /* Each thread's band of output rows must be at least this tall (it recomputes 1-2 halo rows). */
 #define MNA_IRB_MIN_BAND_ROWS 4
@@ -47,7 +47,8 @@ static void irb_units(void* vctx, size_t begin, size_t end) {
   const size_t in_h = (size_t)p->in_h, in_w = (size_t)p->in_w, in_c = (size_t)p->in_c;
   const size_t hid = x->hidden, out_c = (size_t)p->out_c, s = (size_t)p->stride;
   const size_t ring_row = in_w * hid;
-  float* scratch = (float*)mna_scratch(MNA_SCRATCH_RING, ((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
+  float* scratch =
+      (float*)mna_scratch(MNA_SCRATCH_RING, ((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
   if (!scratch) {
     __atomic_store_n(&x->failed, 1, __ATOMIC_RELAXED);
     return;
@@ -97,24 +98,33 @@ static mna_status irb_layers(const irb_ctx* x, mna_threadpool* pool) {
   if (p->hidden_c) {
     t = (float*)mna_scratch(MNA_SCRATCH_EXPANDED, in_pixels * x->hidden * sizeof(float));
     if (!t) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the expanded tensor");
-    mna_f32_gemm_run(x->uk, in_pixels, x->hidden, (size_t)p->in_c, x->input, (size_t)p->in_c, x->ep, t, x->hidden,
-                     NULL, 0, x->elo, x->ehi, pool);
+    mna_f32_gemm_run(x->uk, in_pixels, x->hidden, (size_t)p->in_c, x->input, (size_t)p->in_c, x->ep, t, x->hidden, NULL,
+                     0, x->elo, x->ehi, pool);
     dw_in = t;
   }
   float* d = (float*)mna_scratch(MNA_SCRATCH_DW, out_pixels * x->hidden * sizeof(float));
   if (!d) {
     return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the depthwise output");
   }
-  const mna_conv2d_params dwp = {
-      .batch = p->batch, .in_h = p->in_h, .in_w = p->in_w, .in_c = (int32_t)x->hidden, .out_c = (int32_t)x->hidden,
-      .kernel_h = 3, .kernel_w = 3, .stride_h = p->stride, .stride_w = p->stride,
-      .pad_top = p->pad_top, .pad_left = p->pad_left, .pad_bottom = p->pad_bottom, .pad_right = p->pad_right,
-      .activation = p->dw_activation};
-  mna_status s = mna_fast_f32_dwconv2d(x->uk, &dwp, (int32_t)x->out_h, (int32_t)x->out_w, dw_in, x->dw_w, x->dw_b,
-                                       d, pool);
+  const mna_conv2d_params dwp = {.batch = p->batch,
+                                 .in_h = p->in_h,
+                                 .in_w = p->in_w,
+                                 .in_c = (int32_t)x->hidden,
+                                 .out_c = (int32_t)x->hidden,
+                                 .kernel_h = 3,
+                                 .kernel_w = 3,
+                                 .stride_h = p->stride,
+                                 .stride_w = p->stride,
+                                 .pad_top = p->pad_top,
+                                 .pad_left = p->pad_left,
+                                 .pad_bottom = p->pad_bottom,
+                                 .pad_right = p->pad_right,
+                                 .activation = p->dw_activation};
+  mna_status s =
+      mna_fast_f32_dwconv2d(x->uk, &dwp, (int32_t)x->out_h, (int32_t)x->out_w, dw_in, x->dw_w, x->dw_b, d, pool);
   if (s == MNA_OK)
-    mna_f32_gemm_run(x->uk, out_pixels, (size_t)p->out_c, x->hidden, d, x->hidden, x->pp, x->output,
-                     (size_t)p->out_c, p->residual ? x->input : NULL, (size_t)p->in_c, x->plo, x->phi, pool);
+    mna_f32_gemm_run(x->uk, out_pixels, (size_t)p->out_c, x->hidden, d, x->hidden, x->pp, x->output, (size_t)p->out_c,
+                     p->residual ? x->input : NULL, (size_t)p->in_c, x->plo, x->phi, pool);
   return s;
 }
 
@@ -128,10 +138,9 @@ static void read_force_mode(void) {
   g_env_mode = e && e[0] == 'r' ? MNA_IRB_MODE_ROWS : e && e[0] == 'l' ? MNA_IRB_MODE_LAYERS : MNA_IRB_MODE_AUTO;
 }
 
-mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h,
-                                   int32_t out_w, const float* input, const float* expand_packed,
-                                   const float* dw_w, const float* dw_b, const float* project_packed,
-                                   float* output, mna_threadpool* pool) {
+mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_params* p, int32_t out_h, int32_t out_w,
+                                   const float* input, const float* expand_packed, const float* dw_w, const float* dw_b,
+                                   const float* project_packed, float* output, mna_threadpool* pool) {
   irb_ctx x;
   memset(&x, 0, sizeof x);
   x.uk = uk;

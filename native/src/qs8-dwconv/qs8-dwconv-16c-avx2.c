@@ -6,8 +6,8 @@
 #include "common/q8-ukernels.h"
 #include "qs8-gemm/q8-gemm-epilogue.h"
 
-void mna_q8_dw_ukernel_16c__avx2(size_t channels, size_t ntaps, const uint8_t* const* taps, const void* w,
-                                 uint8_t* out, const mna_q8_rq* rq, int sgn) {
+void mna_q8_dw_ukernel_16c__avx2(size_t channels, size_t ntaps, const uint8_t* const* taps, const void* w, uint8_t* out,
+                                 const mna_q8_rq* rq, int sgn) {
   const size_t cb = MNA_Q8_DW_CB;
   const uint8_t* blk = (const uint8_t*)w;
   const __m256 lo = _mm256_set1_ps(rq->lo), hi = _mm256_set1_ps(rq->hi);
@@ -26,7 +26,8 @@ void mna_q8_dw_ukernel_16c__avx2(size_t channels, size_t ntaps, const uint8_t* c
         xb = _mm_loadu_si128((const __m128i*)tmp);
       }
       const __m256i x0 = sgn ? _mm256_cvtepi8_epi32(xb) : _mm256_cvtepu8_epi32(xb);
-      const __m256i x1 = sgn ? _mm256_cvtepi8_epi32(_mm_srli_si128(xb, 8)) : _mm256_cvtepu8_epi32(_mm_srli_si128(xb, 8));
+      const __m256i x1 =
+          sgn ? _mm256_cvtepi8_epi32(_mm_srli_si128(xb, 8)) : _mm256_cvtepu8_epi32(_mm_srli_si128(xb, 8));
       acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x0, _mm256_loadu_si256((const __m256i*)(wt + t * cb))));
       acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x1, _mm256_loadu_si256((const __m256i*)(wt + t * cb + 8))));
     }
@@ -54,11 +55,14 @@ static inline __m256i dw_col8(const uint8_t* r, int valid, ptrdiff_t ix, size_t 
   return sgn ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
 }
 
+/* Unformatted: clang-format reads `(t) * cb` as a cast */
+// clang-format off
 #define DW_MADD(x, t) _mm256_madd_epi16((x), _mm256_loadu_si256((const __m256i*)(wt + (t) * cb)))
+// clang-format on
 
-void mna_q8_dw3x3_ukernel_16c__avx2(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c,
-                                    size_t stride, size_t pad_left, size_t out_w, const void* w, uint8_t* out,
-                                    const mna_q8_rq* rq, int32_t zx, int sgn, const uint8_t* zrow) {
+void mna_q8_dw3x3_ukernel_16c__avx2(const uint8_t* const* rows, const int* valid, size_t in_w, size_t c, size_t stride,
+                                    size_t pad_left, size_t out_w, const void* w, uint8_t* out, const mna_q8_rq* rq,
+                                    int32_t zx, int sgn, const uint8_t* zrow) {
   (void)zrow;
   const size_t cb = MNA_Q8_DW_CB;
   const __m256 lo = _mm256_set1_ps(rq->lo), hi = _mm256_set1_ps(rq->hi);
@@ -88,7 +92,8 @@ void mna_q8_dw3x3_ukernel_16c__avx2(const uint8_t* const* rows, const int* valid
       const __m256i d1 = dw_col8(r1, v1, ix + 2, in_w, c, c0, n, sgn, zv);
       const __m256i d2 = dw_col8(r2, v2, ix + 2, in_w, c, c0, n, sgn, zv);
       /* three chains (one per kernel row), summed: exact modulo 2^32 */
-      const __m256i s0 = _mm256_add_epi32(_mm256_add_epi32(bias, DW_MADD(a0, 0)), _mm256_add_epi32(DW_MADD(b0, 1), DW_MADD(d0, 2)));
+      const __m256i s0 =
+          _mm256_add_epi32(_mm256_add_epi32(bias, DW_MADD(a0, 0)), _mm256_add_epi32(DW_MADD(b0, 1), DW_MADD(d0, 2)));
       const __m256i s1 = _mm256_add_epi32(DW_MADD(a1, 3), _mm256_add_epi32(DW_MADD(b1, 4), DW_MADD(d1, 5)));
       const __m256i s2 = _mm256_add_epi32(DW_MADD(a2, 6), _mm256_add_epi32(DW_MADD(b2, 7), DW_MADD(d2, 8)));
       const __m256i acc = _mm256_add_epi32(_mm256_add_epi32(s0, s1), s2);

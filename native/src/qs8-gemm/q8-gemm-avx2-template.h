@@ -20,37 +20,37 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
 #endif
 #if Q8_VNNI
 #  define Q8_WPREP(w0, w1)
-#  define Q8_ROW(r0, r1, l)                     \
-    {                                           \
-      const __m256i x = Q8_B(l);                \
-      r0 = _mm256_dpbusd_avx_epi32(r0, x, w0);  \
-      r1 = _mm256_dpbusd_avx_epi32(r1, x, w1);  \
+#  define Q8_ROW(r0, r1, l)                    \
+    {                                          \
+      const __m256i x = Q8_B(l);               \
+      r0 = _mm256_dpbusd_avx_epi32(r0, x, w0); \
+      r1 = _mm256_dpbusd_avx_epi32(r1, x, w1); \
     }
 #else
   const __m256i low = _mm256_set1_epi16(0x00FF);
-#  define Q8_WPREP(w0, w1)                                                 \
-    const __m256i w0e = _mm256_srai_epi16(_mm256_slli_epi16(w0, 8), 8);    \
-    const __m256i w0o = _mm256_srai_epi16(w0, 8);                          \
-    const __m256i w1e = _mm256_srai_epi16(_mm256_slli_epi16(w1, 8), 8);    \
+#  define Q8_WPREP(w0, w1)                                              \
+    const __m256i w0e = _mm256_srai_epi16(_mm256_slli_epi16(w0, 8), 8); \
+    const __m256i w0o = _mm256_srai_epi16(w0, 8);                       \
+    const __m256i w1e = _mm256_srai_epi16(_mm256_slli_epi16(w1, 8), 8); \
     const __m256i w1o = _mm256_srai_epi16(w1, 8);
-#  define Q8_ROW(r0, r1, l)                                                                           \
-    {                                                                                                 \
-      const __m256i x = Q8_B(l);                                                                      \
-      const __m256i xe = _mm256_and_si256(x, low), xo = _mm256_srli_epi16(x, 8);                      \
+#  define Q8_ROW(r0, r1, l)                                                                                \
+    {                                                                                                      \
+      const __m256i x = Q8_B(l);                                                                           \
+      const __m256i xe = _mm256_and_si256(x, low), xo = _mm256_srli_epi16(x, 8);                           \
       r0 = _mm256_add_epi32(r0, _mm256_add_epi32(_mm256_madd_epi16(xe, w0e), _mm256_madd_epi16(xo, w0o))); \
       r1 = _mm256_add_epi32(r1, _mm256_add_epi32(_mm256_madd_epi16(xe, w1e), _mm256_madd_epi16(xo, w1o))); \
     }
 #endif
-#define Q8_STEP(l0, l1, l2, l3)                                          \
-  {                                                                      \
-    const __m256i w0 = _mm256_loadu_si256((const __m256i*)pw);           \
-    const __m256i w1 = _mm256_loadu_si256((const __m256i*)(pw + 32));    \
-    pw += 64;                                                            \
-    Q8_WPREP(w0, w1)                                                     \
-    Q8_ROW(c00, c01, l0)                                                 \
-    Q8_ROW(c10, c11, l1)                                                 \
-    Q8_ROW(c20, c21, l2)                                                 \
-    Q8_ROW(c30, c31, l3)                                                 \
+#define Q8_STEP(l0, l1, l2, l3)                                       \
+  {                                                                   \
+    const __m256i w0 = _mm256_loadu_si256((const __m256i*)pw);        \
+    const __m256i w1 = _mm256_loadu_si256((const __m256i*)(pw + 32)); \
+    pw += 64;                                                         \
+    Q8_WPREP(w0, w1)                                                  \
+    Q8_ROW(c00, c01, l0)                                              \
+    Q8_ROW(c10, c11, l1)                                              \
+    Q8_ROW(c20, c21, l2)                                              \
+    Q8_ROW(c30, c31, l3)                                              \
   }
   size_t k = 0;
   for (; k + 4 <= kc; k += 4)
@@ -76,13 +76,16 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
   }
   const __m256 lo = _mm256_set1_ps(rq->lo), hi = _mm256_set1_ps(rq->hi);
   const __m256i zp = _mm256_set1_epi32(rq->zp);
-#define Q8_OUT(i, r0, r1)                                                                        \
-  if ((i) < mr) {                                                                                \
-    uint8_t* dst = c + (i) * c_stride;                                                           \
-    q8_store_bytes(dst, q8_bytes8(q8_requant8(r0, scale, lo, hi, zp)), nc);                      \
+/* Unformatted: clang-format reads `(i) * c_stride` as a cast */
+// clang-format off
+#define Q8_OUT(i, r0, r1)                                                                           \
+  if ((i) < mr) {                                                                                   \
+    uint8_t* dst = c + (i) * c_stride;                                                              \
+    q8_store_bytes(dst, q8_bytes8(q8_requant8(r0, scale, lo, hi, zp)), nc);                         \
     if (nc > 8) q8_store_bytes(dst + 8, q8_bytes8(q8_requant8(r1, scale + 8, lo, hi, zp)), nc - 8); \
   }
   Q8_OUT(0, c00, c01) Q8_OUT(1, c10, c11) Q8_OUT(2, c20, c21) Q8_OUT(3, c30, c31)
+  // clang-format on
 #undef Q8_OUT
 }
 #undef Q8_FN

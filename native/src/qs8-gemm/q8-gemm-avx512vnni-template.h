@@ -32,32 +32,32 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
 #  define Q8_W1
 #  define Q8_D1(acc, x)
 #endif
-#define Q8_STEP(l0, l1, l2, l3, l4, l5, l6)                  \
-  {                                                          \
-    const __m512i w0 = _mm512_loadu_si512(pw);               \
-    Q8_W1                                                    \
-    pw += 64 * Q8_NV;                                        \
-    __m512i x = Q8_B(l0);                                    \
-    c00 = _mm512_dpbusd_epi32(c00, x, w0);                   \
-    Q8_D1(c01, x)                   \
-    x = Q8_B(l1);                                            \
-    c10 = _mm512_dpbusd_epi32(c10, x, w0);                   \
-    Q8_D1(c11, x)                   \
-    x = Q8_B(l2);                                            \
-    c20 = _mm512_dpbusd_epi32(c20, x, w0);                   \
-    Q8_D1(c21, x)                   \
-    x = Q8_B(l3);                                            \
-    c30 = _mm512_dpbusd_epi32(c30, x, w0);                   \
-    Q8_D1(c31, x)                   \
-    x = Q8_B(l4);                                            \
-    c40 = _mm512_dpbusd_epi32(c40, x, w0);                   \
-    Q8_D1(c41, x)                   \
-    x = Q8_B(l5);                                            \
-    c50 = _mm512_dpbusd_epi32(c50, x, w0);                   \
-    Q8_D1(c51, x)                   \
-    x = Q8_B(l6);                                            \
-    c60 = _mm512_dpbusd_epi32(c60, x, w0);                   \
-    Q8_D1(c61, x)                   \
+#define Q8_STEP(l0, l1, l2, l3, l4, l5, l6)    \
+  {                                            \
+    const __m512i w0 = _mm512_loadu_si512(pw); \
+    Q8_W1                                      \
+    pw += 64 * Q8_NV;                          \
+    __m512i x = Q8_B(l0);                      \
+    c00 = _mm512_dpbusd_epi32(c00, x, w0);     \
+    Q8_D1(c01, x)                              \
+    x = Q8_B(l1);                              \
+    c10 = _mm512_dpbusd_epi32(c10, x, w0);     \
+    Q8_D1(c11, x)                              \
+    x = Q8_B(l2);                              \
+    c20 = _mm512_dpbusd_epi32(c20, x, w0);     \
+    Q8_D1(c21, x)                              \
+    x = Q8_B(l3);                              \
+    c30 = _mm512_dpbusd_epi32(c30, x, w0);     \
+    Q8_D1(c31, x)                              \
+    x = Q8_B(l4);                              \
+    c40 = _mm512_dpbusd_epi32(c40, x, w0);     \
+    Q8_D1(c41, x)                              \
+    x = Q8_B(l5);                              \
+    c50 = _mm512_dpbusd_epi32(c50, x, w0);     \
+    Q8_D1(c51, x)                              \
+    x = Q8_B(l6);                              \
+    c60 = _mm512_dpbusd_epi32(c60, x, w0);     \
+    Q8_D1(c61, x)                              \
   }
   size_t k = 0;
   for (; k + 4 <= kc; k += 4)
@@ -81,8 +81,11 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
     r0 = _mm512_add_epi32(r0, t);                                          \
     r1 = _mm512_add_epi32(r1, t);                                          \
   }
+    /* Unformatted: rows of statement-like macro calls (clang-format would reflow them) */
+    // clang-format off
     Q8_RT(0, c00, c01) Q8_RT(1, c10, c11) Q8_RT(2, c20, c21) Q8_RT(3, c30, c31) Q8_RT(4, c40, c41)
     Q8_RT(5, c50, c51) Q8_RT(6, c60, c61)
+    // clang-format on
 #undef Q8_RT
   }
   const __m512 lo = _mm512_set1_ps(rq->lo), hi = _mm512_set1_ps(rq->hi);
@@ -90,17 +93,20 @@ void Q8_FN(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride, c
   const __m512i zp = _mm512_set1_epi32(rq->zp);
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1u);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1u) : (__mmask16)0;
-#define Q8_OUT(i, r0, r1)                                                                        \
-  if ((i) < mr) {                                                                                \
-    uint8_t* dst = c + (i) * c_stride;                                                           \
-    __m512 f0 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r0), s0), lo), hi); \
-    __m512 f1 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r1), s1), lo), hi); \
-    _mm_mask_storeu_epi8(dst, m0, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f0), zp)));      \
-    if (Q8_NV == 2)                                                                              \
+/* Unformatted: clang-format reads `(i) * c_stride` as a cast and reflows the rows of statement-like macro calls */
+// clang-format off
+#define Q8_OUT(i, r0, r1)                                                                                     \
+  if ((i) < mr) {                                                                                             \
+    uint8_t* dst = c + (i) * c_stride;                                                                        \
+    __m512 f0 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r0), s0), lo), hi);              \
+    __m512 f1 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r1), s1), lo), hi);              \
+    _mm_mask_storeu_epi8(dst, m0, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f0), zp)));        \
+    if (Q8_NV == 2)                                                                                           \
       _mm_mask_storeu_epi8(dst + 16, m1, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f1), zp))); \
   }
   Q8_OUT(0, c00, c01) Q8_OUT(1, c10, c11) Q8_OUT(2, c20, c21) Q8_OUT(3, c30, c31) Q8_OUT(4, c40, c41)
   Q8_OUT(5, c50, c51) Q8_OUT(6, c60, c61)
+  // clang-format on
 #undef Q8_OUT
 }
 #undef Q8_FN

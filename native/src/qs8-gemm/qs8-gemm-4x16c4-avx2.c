@@ -18,8 +18,8 @@ static inline uint32_t rowsum1(size_t n, const uint8_t* a, int xor80) {
   __m256i acc = zero;
   size_t i = 0;
   for (; i + 32 <= n; i += 32)
-    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(a + i)), flip),
-                                                zero));
+    acc = _mm256_add_epi64(acc,
+                           _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(a + i)), flip), zero));
   const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
   uint32_t s = (uint32_t)(_mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1));
   const uint8_t x = xor80 ? 0x80 : 0;

@@ -44,14 +44,18 @@ void mna_q8_rowsum_ukernel__avx512(size_t m, size_t n, const uint8_t* a, size_t 
       for (size_t i = 0; i < full; i += 64)
         s[r] = _mm512_add_epi64(s[r], _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(row + i), flip), zero));
       if (tail)
-        s[r] = _mm512_add_epi64(s[r], _mm512_sad_epu8(_mm512_xor_si512(_mm512_maskz_loadu_epi8(tail, row + full), tflip), zero));
+        s[r] = _mm512_add_epi64(
+            s[r], _mm512_sad_epu8(_mm512_xor_si512(_mm512_maskz_loadu_epi8(tail, row + full), tflip), zero));
     }
     /* pairs -> per-lane (row a, row b) partial sums; then lanes summed across the pairs: qword r = row r's sum */
     __m512i t[4];
     for (int i = 0; i < 4; i++)
-      t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2 * i], s[2 * i + 1]), _mm512_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
-    const __m512i v01 = _mm512_add_epi64(_mm512_shuffle_i64x2(t[0], t[1], 0x88), _mm512_shuffle_i64x2(t[0], t[1], 0xDD));
-    const __m512i v23 = _mm512_add_epi64(_mm512_shuffle_i64x2(t[2], t[3], 0x88), _mm512_shuffle_i64x2(t[2], t[3], 0xDD));
+      t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2 * i], s[2 * i + 1]),
+                              _mm512_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
+    const __m512i v01 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(t[0], t[1], 0x88), _mm512_shuffle_i64x2(t[0], t[1], 0xDD));
+    const __m512i v23 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(t[2], t[3], 0x88), _mm512_shuffle_i64x2(t[2], t[3], 0xDD));
     const __m512i w = _mm512_add_epi64(_mm512_shuffle_i64x2(v01, v23, 0x88), _mm512_shuffle_i64x2(v01, v23, 0xDD));
     const __m256i sums = _mm256_mullo_epi32(_mm512_cvtepi64_epi32(w), vdv); /* modulo 2^32 */
     _mm256_mask_storeu_epi32(out + r0, (__mmask8)((1u << rows) - 1u), sums);

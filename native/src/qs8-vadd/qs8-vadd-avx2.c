@@ -7,8 +7,8 @@
 
 void mna_q8_add_ukernel__scalar(size_t, const uint8_t*, const uint8_t*, uint8_t*, const mna_q8_add_params*, int);
 
-void mna_q8_add_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out,
-                              const mna_q8_add_params* p, int sgn) {
+void mna_q8_add_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out, const mna_q8_add_params* p,
+                              int sgn) {
   const __m256 ma = _mm256_set1_ps(p->ma), mb = _mm256_set1_ps(p->mb);
   const __m256 lo = _mm256_set1_ps(p->lo), hi = _mm256_set1_ps(p->hi);
   const __m256i za = _mm256_set1_epi32(p->za), zb = _mm256_set1_epi32(p->zb), zp = _mm256_set1_epi32(p->zp);

@@ -4,8 +4,8 @@
 
 #include "common/q8-ukernels.h"
 
-void mna_q8_add_ukernel__avx512(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out,
-                                const mna_q8_add_params* p, int sgn) {
+void mna_q8_add_ukernel__avx512(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out, const mna_q8_add_params* p,
+                                int sgn) {
   const __m512 ma = _mm512_set1_ps(p->ma), mb = _mm512_set1_ps(p->mb);
   const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
   const __m512i za = _mm512_set1_epi32(p->za), zb = _mm512_set1_epi32(p->zb), zp = _mm512_set1_epi32(p->zp);

@@ -3,8 +3,8 @@
 
 #include "common/q8-ukernels.h"
 
-void mna_q8_add_ukernel__scalar(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out,
-                                const mna_q8_add_params* p, int sgn) {
+void mna_q8_add_ukernel__scalar(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out, const mna_q8_add_params* p,
+                                int sgn) {
   for (size_t i = 0; i < n; i++) {
     const int32_t av = sgn ? (int32_t)(int8_t)a[i] : (int32_t)a[i];
     const int32_t bv = sgn ? (int32_t)(int8_t)b[i] : (int32_t)b[i];

@@ -39,8 +39,8 @@ static void pool_rows(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_avgpool2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                                 const float* input, float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_avgpool2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w, const float* input,
+                                 float* output, mna_threadpool* pool) {
   pool_ctx c = {p, out_h, out_w, input, output};
   mna_parallelize_1d(pool, pool_rows, &c, (size_t)p->batch * (size_t)out_h);
   return MNA_OK;

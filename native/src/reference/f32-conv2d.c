@@ -40,9 +40,8 @@ static void conv_rows(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_conv2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                              const float* input, const float* weights, const float* bias,
-                              float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_conv2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w, const float* input,
+                              const float* weights, const float* bias, float* output, mna_threadpool* pool) {
   conv_ctx c = {p, out_h, out_w, input, weights, bias, output};
   mna_parallelize_1d(pool, conv_rows, &c, (size_t)p->batch * (size_t)out_h);
   return MNA_OK;

@@ -37,9 +37,8 @@ static void dw_rows(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_dwconv2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                                const float* input, const float* weights, const float* bias,
-                                float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_dwconv2d(const mna_conv2d_params* p, int32_t out_h, int32_t out_w, const float* input,
+                                const float* weights, const float* bias, float* output, mna_threadpool* pool) {
   dw_ctx c = {p, out_h, out_w, input, weights, bias, output};
   mna_parallelize_1d(pool, dw_rows, &c, (size_t)p->batch * (size_t)out_h);
   return MNA_OK;

@@ -23,9 +23,9 @@ static void fc_outputs(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_fully_connected(int32_t batch, int32_t in_n, int32_t out_n,
-                                       const float* input, const float* weights, const float* bias,
-                                       int32_t activation, float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_fully_connected(int32_t batch, int32_t in_n, int32_t out_n, const float* input,
+                                       const float* weights, const float* bias, int32_t activation, float* output,
+                                       mna_threadpool* pool) {
   fc_ctx c = {in_n, out_n, input, weights, bias, activation, output};
   mna_parallelize_1d(pool, fc_outputs, &c, (size_t)batch * (size_t)out_n);
   return MNA_OK;

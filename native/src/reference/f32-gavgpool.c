@@ -22,8 +22,8 @@ static void gap_images(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c,
-                                      const float* input, float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_global_avgpool(int32_t batch, int32_t h, int32_t w, int32_t c, const float* input, float* output,
+                                      mna_threadpool* pool) {
   gap_ctx g = {(int64_t)h * w, c, input, output};
   mna_parallelize_1d(pool, gap_images, &g, (size_t)batch);
   return MNA_OK;

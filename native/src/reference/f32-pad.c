@@ -3,9 +3,8 @@
 
 #include "reference/reference.h"
 
-mna_status mna_ref_f32_pad2d(int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
-                             int32_t pad_top, int32_t pad_left, int32_t pad_bottom, int32_t pad_right,
-                             float value, const float* input, float* output) {
+mna_status mna_ref_f32_pad2d(int32_t batch, int32_t in_h, int32_t in_w, int32_t c, int32_t pad_top, int32_t pad_left,
+                             int32_t pad_bottom, int32_t pad_right, float value, const float* input, float* output) {
   const int64_t out_h = (int64_t)in_h + pad_top + pad_bottom;
   const int64_t out_w = (int64_t)in_w + pad_left + pad_right;
   const int64_t row_in = (int64_t)in_w * c;

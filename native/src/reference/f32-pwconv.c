@@ -25,9 +25,8 @@ static void pw_pixels(void* vctx, size_t begin, size_t end) {
   }
 }
 
-mna_status mna_ref_f32_pwconv(int64_t pixels, int32_t in_c, int32_t out_c,
-                              const float* input, const float* weights, const float* bias,
-                              int32_t activation, float* output, mna_threadpool* pool) {
+mna_status mna_ref_f32_pwconv(int64_t pixels, int32_t in_c, int32_t out_c, const float* input, const float* weights,
+                              const float* bias, int32_t activation, float* output, mna_threadpool* pool) {
   pw_ctx c = {in_c, out_c, input, weights, bias, activation, output};
   mna_parallelize_1d(pool, pw_pixels, &c, (size_t)pixels);
   return MNA_OK;

@@ -6,7 +6,8 @@ mna_status mna_ref_q8_add(int sgn, int64_t count, const mna_quant_eltwise_params
   const float ma = q->a_scale / q->output_scale, mb = q->b_scale / q->output_scale;
   const float lo = (float)(q->output_min - q->output_zero_point), hi = (float)(q->output_max - q->output_zero_point);
   for (int64_t i = 0; i < count; i++) {
-    float v = (float)(mna_q8_load(a, i, sgn) - q->a_zero_point) * ma + (float)(mna_q8_load(b, i, sgn) - q->b_zero_point) * mb;
+    float v =
+        (float)(mna_q8_load(a, i, sgn) - q->a_zero_point) * ma + (float)(mna_q8_load(b, i, sgn) - q->b_zero_point) * mb;
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
     mna_q8_store(output, i, (int32_t)lrintf(v) + q->output_zero_point, sgn);

@@ -1,8 +1,8 @@
 /* Quantized average pooling (TFLite integer rounding) and global average pooling (fp32 requantization). */
 #include "reference/qu8-reference.h"
 
-mna_status mna_ref_q8_avgpool2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                                int32_t output_min, int32_t output_max, const void* input, void* output) {
+mna_status mna_ref_q8_avgpool2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t output_min,
+                                int32_t output_max, const void* input, void* output) {
   const int64_t c_n = p->in_c;
   for (int32_t n = 0; n < p->batch; n++)
     for (int32_t oy = 0; oy < out_h; oy++)
@@ -19,7 +19,7 @@ mna_status mna_ref_q8_avgpool2d(int sgn, const mna_conv2d_params* p, int32_t out
               count++;
             }
           }
-          /* count >= 1: api.c rejects windows that lie entirely in the padding. Ties away from zero. */
+          /* count >= 1: api-quant.c rejects windows that lie entirely in the padding. Ties away from zero. */
           int32_t avg = sum >= 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
           avg = avg < output_min ? output_min : (avg > output_max ? output_max : avg);
           mna_q8_store(output, (((int64_t)n * out_h + oy) * out_w + ox) * c_n + c, avg, sgn);
@@ -35,7 +35,7 @@ mna_status mna_ref_q8_global_avgpool(int sgn, int32_t batch, int32_t h, int32_t 
     for (int64_t ch = 0; ch < c; ch++) {
       int64_t acc = 0;
       for (int64_t i = 0; i < hw; i++) acc += mna_q8_load(input, (n * hw + i) * c + ch, sgn) - q->a_zero_point;
-      /* |acc| <= 255 * h * w, which api.c bounds to fit int32. */
+      /* |acc| <= 255 * h * w, which api-quant.c bounds to fit int32. */
       mna_q8_store(output, n * c + ch,
                    mna_q8_requant((int32_t)acc, scale, q->output_zero_point, q->output_min, q->output_max), sgn);
     }

@@ -34,17 +34,17 @@ static inline int32_t mna_q8_requant(int32_t acc, float scale, int32_t zp, int32
 }
 
 /* dh, dl: dilation in h and w (1 = none). */
-mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
-                             int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
-                             const void* input, const void* weights, const int32_t* bias, void* output);
+mna_status mna_ref_q8_conv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h, int32_t out_w,
+                             const mna_quant_conv_params* q, const float* scales, size_t scales_len, const void* input,
+                             const void* weights, const int32_t* bias, void* output);
 mna_status mna_ref_q8_dwconv2d(int sgn, const mna_conv2d_params* p, int32_t dh, int32_t dl, int32_t out_h,
                                int32_t out_w, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                                const void* input, const void* weights, const int32_t* bias, void* output);
 mna_status mna_ref_q8_fully_connected(int sgn, int32_t batch, int32_t in_n, int32_t out_n,
                                       const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                                       const void* input, const void* weights, const int32_t* bias, void* output);
-mna_status mna_ref_q8_avgpool2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w,
-                                int32_t output_min, int32_t output_max, const void* input, void* output);
+mna_status mna_ref_q8_avgpool2d(int sgn, const mna_conv2d_params* p, int32_t out_h, int32_t out_w, int32_t output_min,
+                                int32_t output_max, const void* input, void* output);
 mna_status mna_ref_q8_global_avgpool(int sgn, int32_t batch, int32_t h, int32_t w, int32_t c,
                                      const mna_quant_eltwise_params* q, const void* input, void* output);
 mna_status mna_ref_q8_add(int sgn, int64_t count, const mna_quant_eltwise_params* q, const void* a, const void* b,

@@ -14,5 +14,7 @@ static inline float vmin_s(float hi, float x) { return x > hi ? hi : x; }
 #define VMAX(lo, x) vmax_s((lo), (x))
 #define VMIN(hi, x) vmin_s((hi), (x))
 static inline v_t vload_partial(const float* p, size_t n) { return n ? *p : 0.0f; }
-static inline void vstore_partial(float* p, v_t v, size_t n) { if (n) *p = v; }
+static inline void vstore_partial(float* p, v_t v, size_t n) {
+  if (n) *p = v;
+}
 static inline float vhsum(v_t v) { return v; }
