@@ -11,7 +11,7 @@ public sealed class NetLayer : IDisposable
     public InvertedResidualParams Irb;
     public long Pixels;
     public int InC, OutC;
-    public Activation Act;
+    public NativeActivation Act;
     public NativePackedWeights? Packed;
     public float[] DwWeights = [], DwBias = [];
     public long InLen, OutLen;
@@ -33,7 +33,7 @@ public sealed class NetLayer : IDisposable
             case "pw": Packed!.RunPointwise(Pixels, x, Act, y, pool); break;
             case "dw": NativeKernels.DepthwiseConv2D(Conv, x, DwWeights, DwBias, y, pool); break;
             case "gavg": NativeKernels.GlobalAveragePool(1, Conv.InH, Conv.InW, Conv.InC, x, y, pool); break;
-            case "add": NativeKernels.Add(OutLen, x, blockInput[..(int)OutLen], Activation.None, y); break;
+            case "add": NativeKernels.Add(OutLen, x, blockInput[..(int)OutLen], NativeActivation.None, y); break;
             default: throw new InvalidOperationException(Kind);
         }
     }
@@ -93,7 +93,7 @@ public sealed class Network : IDisposable
         return nv;
     }
 
-    private static NetLayer Conv(Random rng, int h, int inC, int outC, int stride, Activation act)
+    private static NetLayer Conv(Random rng, int h, int inC, int outC, int stride, NativeActivation act)
     {
         var p = new Conv2DParams { Batch = 1, InH = h, InW = h, InC = inC, OutC = outC, KernelH = 3, KernelW = 3, StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = act };
         var w = Rand(rng, (long)outC * 9 * inC, 0.2f);
@@ -104,14 +104,14 @@ public sealed class Network : IDisposable
         };
     }
 
-    private static NetLayer Pw(Random rng, long px, int inC, int outC, Activation act, string what) => new()
+    private static NetLayer Pw(Random rng, long px, int inC, int outC, NativeActivation act, string what) => new()
     {
         Name = $"{what} {px}px {inC}->{outC}", Kind = "pw", Pixels = px, InC = inC, OutC = outC, Act = act,
         Packed = NativePackedWeights.PackPointwise(inC, outC, Rand(rng, (long)outC * inC, 0.1f), Rand(rng, outC, 1)),
         InLen = px * inC, OutLen = px * outC, Macs = (double)px * inC * outC,
     };
 
-    private static NetLayer Dw(Random rng, int h, int c, int stride, Activation act)
+    private static NetLayer Dw(Random rng, int h, int c, int stride, NativeActivation act)
     {
         var p = new Conv2DParams { Batch = 1, InH = h, InW = h, InC = c, OutC = c, KernelH = 3, KernelW = 3, StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = act };
         return new NetLayer
@@ -121,7 +121,7 @@ public sealed class Network : IDisposable
         };
     }
 
-    private static NetLayer Irb(Random rng, int h, int inC, int hidden, int outC, int stride, bool residual, Activation act, Activation projectAct)
+    private static NetLayer Irb(Random rng, int h, int inC, int hidden, int outC, int stride, bool residual, NativeActivation act, NativeActivation projectAct)
     {
         var p = new InvertedResidualParams
         {
@@ -152,7 +152,7 @@ public sealed class Network : IDisposable
         if (v2)
         {
             int c = MakeDivisible(32 * alpha);
-            net.Layers.Add(Conv(rng, h, 3, c, 2, Activation.Relu6));
+            net.Layers.Add(Conv(rng, h, 3, c, 2, NativeActivation.Relu6));
             h = (h + 2 - 3) / 2 + 1;
             int blockNo = 0;
             int[,] cfg = { { 1, 16, 1, 1 }, { 6, 24, 2, 2 }, { 6, 32, 3, 2 }, { 6, 64, 4, 2 }, { 6, 96, 3, 1 }, { 6, 160, 3, 2 }, { 6, 320, 1, 1 } };
@@ -167,14 +167,14 @@ public sealed class Network : IDisposable
                     bool res2 = s == 1 && c == oc;
                     int first = net.Layers.Count;
                     if (fused)
-                        net.Layers.Add(Irb(rng, h, c, hidden, oc, s, res2, Activation.Relu6, Activation.None));
+                        net.Layers.Add(Irb(rng, h, c, hidden, oc, s, res2, NativeActivation.Relu6, NativeActivation.None));
                     else
                     {
-                        if (hidden > 0) net.Layers.Add(Pw(rng, (long)h * h, c, hidden, Activation.Relu6, "expand"));
-                        var dw = Dw(rng, h, hidden > 0 ? hidden : c, s, Activation.Relu6);
+                        if (hidden > 0) net.Layers.Add(Pw(rng, (long)h * h, c, hidden, NativeActivation.Relu6, "expand"));
+                        var dw = Dw(rng, h, hidden > 0 ? hidden : c, s, NativeActivation.Relu6);
                         dw.ResidualFromBlockInput = hidden == 0;
                         net.Layers.Add(dw);
-                        net.Layers.Add(Pw(rng, (long)oh * oh, hidden > 0 ? hidden : c, oc, Activation.None, "project"));
+                        net.Layers.Add(Pw(rng, (long)oh * oh, hidden > 0 ? hidden : c, oc, NativeActivation.None, "project"));
                         if (res2)
                             net.Layers.Add(new NetLayer { Name = $"add {oh * oh * oc}", Kind = "add", InLen = (long)oh * oh * oc, OutLen = (long)oh * oh * oc });
                     }
@@ -185,31 +185,31 @@ public sealed class Network : IDisposable
                 }
             }
             int last = MakeDivisible(1280 * Math.Max(1.0, alpha));
-            net.Layers.Add(Pw(rng, (long)h * h, c, last, Activation.Relu6, "last 1x1"));
+            net.Layers.Add(Pw(rng, (long)h * h, c, last, NativeActivation.Relu6, "last 1x1"));
             net.Layers.Add(new NetLayer { Name = $"gavgpool {h}x{h}x{last}", Kind = "gavg", Conv = new Conv2DParams { InH = h, InW = h, InC = last }, InLen = (long)h * h * last, OutLen = last });
-            net.Layers.Add(Pw(rng, 1, last, 1000, Activation.None, "fc"));
+            net.Layers.Add(Pw(rng, 1, last, 1000, NativeActivation.None, "fc"));
         }
         else
         {
             int c = (int)(32 * alpha);
-            net.Layers.Add(Conv(rng, h, 3, c, 2, Activation.Relu));
+            net.Layers.Add(Conv(rng, h, 3, c, 2, NativeActivation.Relu));
             h = (h + 2 - 3) / 2 + 1;
             int[,] cfg = { { 64, 1 }, { 128, 2 }, { 128, 1 }, { 256, 2 }, { 256, 1 }, { 512, 2 }, { 512, 1 }, { 512, 1 }, { 512, 1 }, { 512, 1 }, { 512, 1 }, { 1024, 2 }, { 1024, 1 } };
             for (int i = 0; i < 13; i++)
             {
                 int s = cfg[i, 1], oc = (int)(cfg[i, 0] * alpha), oh = (h + 2 - 3) / s + 1;
                 if (fused)
-                    net.Layers.Add(Irb(rng, h, c, 0, oc, s, false, Activation.Relu, Activation.Relu));
+                    net.Layers.Add(Irb(rng, h, c, 0, oc, s, false, NativeActivation.Relu, NativeActivation.Relu));
                 else
                 {
-                    net.Layers.Add(Dw(rng, h, c, s, Activation.Relu));
-                    net.Layers.Add(Pw(rng, (long)oh * oh, c, oc, Activation.Relu, "pw"));
+                    net.Layers.Add(Dw(rng, h, c, s, NativeActivation.Relu));
+                    net.Layers.Add(Pw(rng, (long)oh * oh, c, oc, NativeActivation.Relu, "pw"));
                 }
                 h = oh;
                 c = oc;
             }
             net.Layers.Add(new NetLayer { Name = $"gavgpool {h}x{h}x{c}", Kind = "gavg", Conv = new Conv2DParams { InH = h, InW = h, InC = c }, InLen = (long)h * h * c, OutLen = c });
-            net.Layers.Add(Pw(rng, 1, c, 1000, Activation.None, "fc"));
+            net.Layers.Add(Pw(rng, 1, c, 1000, NativeActivation.None, "fc"));
         }
         long max = net.Layers.Max(l => Math.Max(l.InLen, l.OutLen));
         return new Network(net, max);
@@ -221,7 +221,7 @@ public sealed class Network : IDisposable
         float[] input = _a, output = _b, blockInput = _a;
         foreach (var l in Layers)
         {
-            if (l.Kind == "pw" && l.Act == Activation.Relu6 && l.Name.StartsWith("expand", StringComparison.Ordinal))
+            if (l.Kind == "pw" && l.Act == NativeActivation.Relu6 && l.Name.StartsWith("expand", StringComparison.Ordinal))
                 blockInput = input;
             if (l.ResidualFromBlockInput)
                 blockInput = input;

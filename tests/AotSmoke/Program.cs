@@ -5,7 +5,7 @@ using MobileNetAccel.Interop;
 var p = new Conv2DParams
 {
     Batch = 1, InH = 4, InW = 4, InC = 2, OutC = 3, KernelH = 3, KernelW = 3, StrideH = 2, StrideW = 2,
-    PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = Activation.Relu6,
+    PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = NativeActivation.Relu6,
 };
 var input = new float[1 * 4 * 4 * 2];
 var weights = new float[3 * 3 * 3 * 2];

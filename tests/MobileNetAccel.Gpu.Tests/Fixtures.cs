@@ -23,6 +23,6 @@ public sealed class CpuAcceleratorGpuGeometryOpTests : OpTests
 {
     protected override string BackendName => "ilgpu-cpu";
 
-    protected override Execution.ICompiledPartition Compile(Execution.Partition partition) =>
+    protected override Backends.ICompiledPartition Compile(Backends.Partition partition) =>
         Kernels.Gpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
 }

@@ -291,10 +291,10 @@ public abstract class OpTests : GpuFixture
     {
         var g = SmallNetwork.Build(1, 8);
         g.Validate();
-        var partition = new Execution.Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
-        Backend.Compile(partition, Device, new Execution.CompileOptions()).Dispose();
+        var partition = new Backends.Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
+        Backend.Compile(partition, Device, new Backends.CompileOptions()).Dispose();
         int loads = KernelSetProbe.Loads;
-        using var compiled = (IlgpuCompiledPartition)Backend.Compile(partition, Device, new Execution.CompileOptions());
+        using var compiled = (IlgpuCompiledPartition)Backend.Compile(partition, Device, new Backends.CompileOptions());
         Assert.That(KernelSetProbe.Loads, Is.EqualTo(loads), "a second compile on the same device must reuse the loaded kernels");
         Assert.That(compiled.Timings.FirstRunMs, Is.GreaterThan(0));
         TestContext.Out.WriteLine($"{Device.Id}: {compiled.Timings}, {compiled.LaunchesPerRun} launches/run, weights {compiled.WeightBytes} B, activations {compiled.ActivationBytes} B");
@@ -318,11 +318,11 @@ public abstract class OpTests : GpuFixture
     [Test]
     public void AMissingDeviceIsAClearErrorListingThePresentOnes()
     {
-        var bogus = new Execution.DeviceInfo(BackendName + ":99", "nothing", Execution.DeviceKind.Gpu, 0, "");
+        var bogus = new Backends.DeviceInfo(BackendName + ":99", "nothing", Backends.DeviceKind.Gpu, 0, "");
         var g = SmallNetwork.Build(1, 8);
         g.Validate();
-        var partition = new Execution.Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
-        var e = Assert.Throws<InvalidOperationException>(() => Backend.Compile(partition, bogus, new Execution.CompileOptions()))!;
+        var partition = new Backends.Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
+        var e = Assert.Throws<InvalidOperationException>(() => Backend.Compile(partition, bogus, new Backends.CompileOptions()))!;
         Assert.That(e.Message, Does.Contain(BackendName + ":99").And.Contain(Device.Id));
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 

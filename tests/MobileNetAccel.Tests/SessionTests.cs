@@ -138,7 +138,7 @@ public class SessionTests
     public void DefaultThreadsArePhysicalCores()
     {
         var o = new SessionOptions();
-        Assert.That(o.EffectiveThreads, Is.EqualTo(MobileNetAccel.Execution.CpuInfo.PhysicalCores));
+        Assert.That(o.EffectiveThreads, Is.EqualTo(MobileNetAccel.Backends.CpuInfo.PhysicalCores));
         Assert.That(o.EffectiveThreads, Is.InRange(1, Environment.ProcessorCount));
         Assert.That(o.Backend, Is.EqualTo("cpu"));
         Assert.That(o.Optimize, Is.True);

@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
@@ -57,11 +58,11 @@ public class BackendTests
         _ = Backend; // ignored/failed here when there is no device
         VulkanBackend.Register();
         VulkanBackend.Register(); // idempotent
-        var names = BackendRegistry.Registered().Select(b => b.Name).ToList();
+        var names = BackendRegistry.All().Select(b => b.Name).ToList();
         Assert.That(names.Count(n => n == "vulkan"), Is.EqualTo(1));
         foreach (var d in Backend.Devices)
             Assert.That(names, Does.Contain(d.Id));
-        var one = BackendRegistry.Registered().First(b => b.Name == Backend.Devices[0].Id);
+        var one = BackendRegistry.All().First(b => b.Name == Backend.Devices[0].Id);
         Assert.That(one.Devices.Single().Id, Is.EqualTo(Backend.Devices[0].Id));
     }
 

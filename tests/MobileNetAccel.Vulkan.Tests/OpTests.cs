@@ -236,7 +236,7 @@ public class OpTests
         var y = In("y");
         var node = new DequantizeNode("dq", q, y);
         node.InferShapes();
-        using var compiled = Backend.Compile(new MobileNetAccel.Execution.Partition(new Node[] { node }, new[] { q }, new[] { y }), Device, new MobileNetAccel.Execution.CompileOptions());
+        using var compiled = Backend.Compile(new MobileNetAccel.Backends.Partition(new Node[] { node }, new[] { q }, new[] { y }), Device, new MobileNetAccel.Backends.CompileOptions());
         using var arena = new HostArena();
         bytes.CopyTo(arena.Span<byte>(q));
         compiled.Run(arena);

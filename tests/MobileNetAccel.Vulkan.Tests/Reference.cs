@@ -1,3 +1,4 @@
+using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Vulkan.Tests;

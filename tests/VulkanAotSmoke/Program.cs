@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
@@ -7,7 +8,7 @@ using MobileNetAccel.Vulkan;
 // conv 3x3 s2 (+ReLU6) -> depthwise 3x3 -> global average pool -> reshape -> fully connected -> softmax, batch 2,
 // on the best Vulkan device through the registry, compared with straight C# loops.
 VulkanBackend.Register();
-var backend = BackendRegistry.Registered().FirstOrDefault(b => b.Name == "vulkan") ?? throw new InvalidOperationException("vulkan backend not registered");
+var backend = BackendRegistry.All().FirstOrDefault(b => b.Name == "vulkan") ?? throw new InvalidOperationException("vulkan backend not registered");
 if (backend.Devices.Count == 0)
 {
     string reason = ((VulkanBackend)backend).UnavailableReason;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Kernels.Gpu.Kernels;
-using ActKind = MobileNetAccel.Interop.Activation;
+using ActKind = MobileNetAccel.Graph.Activation;
 
 namespace MobileNetAccel.Kernels.Gpu;
 
@@ -283,17 +283,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
             }
             case BatchNormNode bn:
             {
-                var scale = bn.Scale.AsFloats();
-                var offset = bn.Offset.AsFloats();
-                var mean = bn.Mean.AsFloats();
-                var variance = bn.Variance.AsFloats();
-                var s = new float[scale.Length];
-                var t = new float[scale.Length];
-                for (int i = 0; i < s.Length; i++)
-                {
-                    s[i] = scale[i] / MathF.Sqrt(variance[i] + bn.Epsilon);
-                    t[i] = offset[i] - mean[i] * s[i];
-                }
+                var (s, t) = BatchNormAffine.Compute(bn);
                 return new[] { s, t };
             }
             case InvertedResidualNode irb:

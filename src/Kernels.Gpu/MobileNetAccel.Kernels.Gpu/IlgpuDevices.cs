@@ -3,7 +3,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 
 namespace MobileNetAccel.Kernels.Gpu;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Kernels.Gpu.Kernels;
-using Act = MobileNetAccel.Interop.Activation;
+using Act = MobileNetAccel.Graph.Activation;
 
 namespace MobileNetAccel.Kernels.Gpu;
 

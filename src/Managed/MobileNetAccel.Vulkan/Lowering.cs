@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -314,17 +314,7 @@ internal static class Lowering
                 case BatchNormNode bn:
                     {
                         int c = bn.Input.Shape[^1];
-                        var scale = bn.Scale.AsFloats();
-                        var offset = bn.Offset.AsFloats();
-                        var mean = bn.Mean.AsFloats();
-                        var variance = bn.Variance.AsFloats();
-                        var s = new float[c];
-                        var t = new float[c];
-                        for (int i = 0; i < c; i++)
-                        {
-                            s[i] = (float)(scale[i] / Math.Sqrt((double)variance[i] + bn.Epsilon));
-                            t[i] = (float)(offset[i] - (double)mean[i] * s[i]);
-                        }
+                        var (s, t) = BatchNormAffine.Compute(bn);
                         long total = bn.Output.ElementCount;
                         Add("affine", bn.Name, new[] { 0 }, new[] { (int)total, c },
                             new[] { Read(bn.Input), Weights(s), Weights(t), Write(bn.Output) }, Linear(total, bn.Name));

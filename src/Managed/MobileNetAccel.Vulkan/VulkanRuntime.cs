@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using Silk.NET.Vulkan;
 
 namespace MobileNetAccel.Vulkan;

@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Graph.Passes;

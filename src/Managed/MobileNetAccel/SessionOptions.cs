@@ -4,13 +4,13 @@ namespace MobileNetAccel;
 public sealed class SessionOptions
 {
     /// <summary>Intra-op threads of CPU backends. 0 (the default) = the physical cores this process may use
-    /// (<see cref="Execution.CpuInfo.PhysicalCores"/>: distinct cores of /proc/cpuinfo on Linux, capped by
+    /// (<see cref="MobileNetAccel.Backends.CpuInfo.PhysicalCores"/>: distinct cores of /proc/cpuinfo on Linux, capped by
     /// <see cref="Environment.ProcessorCount"/>, which .NET derives from the process's CPU affinity mask and its cgroup
     /// CPU quota; <see cref="Environment.ProcessorCount"/> elsewhere).</summary>
     public int Threads { get; set; }
 
     /// <summary>Which backend runs the graph: "cpu" (native C kernels, the default), "managed" (C# reference), a backend
-    /// registered through <see cref="Execution.BackendRegistry"/> ("ilgpu-cuda", "vulkan") or one of its device ids
+    /// registered through <see cref="Backends.BackendRegistry"/> ("ilgpu-cuda", "vulkan") or one of its device ids
     /// ("vulkan:1"); a comma-separated list in order of preference ("ilgpu-cuda,cpu"); or "auto": partition the graph
     /// by what each device supports and choose per partition from a short calibration (see
     /// <see cref="Execution.BackendSelector"/>). The default stays "cpu" so that a plain session never spends time
@@ -36,8 +36,8 @@ public sealed class SessionOptions
     /// <summary>Where selection decisions and fallbacks are logged (warnings for fallbacks); default none.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The backends to choose among instead of <see cref="Execution.BackendCatalog.All"/> (embedding, tests).</summary>
-    public IReadOnlyList<Execution.IBackend>? Backends { get; set; }
+    /// <summary>The backends to choose among instead of <see cref="Backends.BackendRegistry.All"/> (embedding, tests).</summary>
+    public IReadOnlyList<Backends.IBackend>? Backends { get; set; }
 
     /// <summary>Run the graph passes (batch-norm folding, activation and inverted-residual fusion, dead-node and
     /// identity-reshape removal) before planning. Default true.</summary>
@@ -67,5 +67,5 @@ public sealed class SessionOptions
     public long EffectiveMemoryLimitBytes => MemoryLimitBytes > 0 ? MemoryLimitBytes : Execution.MemoryBudget.DefaultLimitBytes;
 
     /// <summary>The thread count actually used.</summary>
-    public int EffectiveThreads => Threads > 0 ? Threads : Execution.CpuInfo.PhysicalCores;
+    public int EffectiveThreads => Threads > 0 ? Threads : MobileNetAccel.Backends.CpuInfo.PhysicalCores;
 }

@@ -1,5 +1,6 @@
 using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Backends.Reference;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
@@ -36,9 +37,13 @@ public class PartitionerTests
     [Test]
     public void BackendsListTheBuiltInOnes()
     {
-        Assert.That(BackendCatalog.All().Select(b => b.Name), Is.SupersetOf(new[] { "cpu", "managed" }));
-        Assert.That(BackendCatalog.Get("CPU").Name, Is.EqualTo("cpu"));
-        var cpu = BackendCatalog.Get("cpu").Devices.Single();
+        var all = BackendRegistry.All();
+        Assert.That(all.Select(b => b.Name).Take(2), Is.EqualTo(new[] { "cpu", "managed" }), "built-ins come first, by priority");
+        Assert.That(all.Select(b => b.Priority), Is.Ordered.Descending);
+        Assert.That(all.Where(b => b.IsReference).Select(b => b.Name), Is.EqualTo(new[] { "managed" }));
+        Assert.That(BackendRegistry.Get("CPU").Name, Is.EqualTo("cpu"));
+        Assert.That(() => BackendRegistry.Get("nope"), Throws.ArgumentException.With.Message.Contains("available: cpu, managed"));
+        var cpu = BackendRegistry.Get("cpu").Devices.Single();
         Assert.That(cpu.Kind, Is.EqualTo(DeviceKind.Cpu));
         Assert.That(cpu.Features, Does.Contain(NativeKernels.CpuFeatures));
     }

@@ -22,7 +22,7 @@ public sealed class ArgumentValidationTests
     private static Conv2DParams ConvP(int c = 3, int outC = 4) => new()
     {
         Batch = 2, InH = 5, InW = 6, InC = c, OutC = outC, KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 2,
-        PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 0, Activation = Activation.Relu6,
+        PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 0, Activation = NativeActivation.Relu6,
     };
 
     private static long Out(Conv2DParams p) => (long)p.Batch * p.OutH * p.OutW * p.OutC;
@@ -53,14 +53,14 @@ public sealed class ArgumentValidationTests
 
     private static Action AvgPool(Conv2DParams? p = null, int dx = 0, int dOut = 0)
     {
-        Conv2DParams v = ConvP(c: 5, outC: 5) with { Activation = Activation.None };
+        Conv2DParams v = ConvP(c: 5, outC: 5) with { Activation = NativeActivation.None };
         Conv2DParams q = p ?? v;
         float[] x = F((long)v.Batch * v.InH * v.InW * v.InC + dx);
         float[] o = F(Out(v) + dOut);
         return () => NativeKernels.AveragePool2D(q, x, o);
     }
 
-    private static Action Pointwise(long pixels = 10, int inC = 3, int outC = 4, Activation act = Activation.Relu,
+    private static Action Pointwise(long pixels = 10, int inC = 3, int outC = 4, NativeActivation act = NativeActivation.Relu,
         int dx = 0, int dw = 0, int biasLen = -1, int dOut = 0)
     {
         float[] x = F(10 * 3 + dx), w = F(4 * 3 + dw), b = F(biasLen < 0 ? 4 : biasLen), o = F(10 * 4 + dOut);
@@ -70,7 +70,7 @@ public sealed class ArgumentValidationTests
     private static InvertedResidualParams IrbP() => new()
     {
         Batch = 1, InH = 5, InW = 4, InC = 3, HiddenC = 18, OutC = 3, Stride = 1, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1,
-        ExpandActivation = Activation.Relu6, DepthwiseActivation = Activation.Relu6, ProjectActivation = Activation.None, Residual = 1,
+        ExpandActivation = NativeActivation.Relu6, DepthwiseActivation = NativeActivation.Relu6, ProjectActivation = NativeActivation.None, Residual = 1,
     };
 
     private static Action Irb(InvertedResidualParams? p = null, int dx = 0, int dew = 0, int ebLen = 18, int ddw = 0, int dbLen = 18,
@@ -88,7 +88,7 @@ public sealed class ArgumentValidationTests
         return () => NativeKernels.GlobalAveragePool(batch, h, w, c, x, o);
     }
 
-    private static Action Fc(int batch = 2, int inN = 7, int outN = 3, Activation act = Activation.None, int dx = 0, int dw = 0,
+    private static Action Fc(int batch = 2, int inN = 7, int outN = 3, NativeActivation act = NativeActivation.None, int dx = 0, int dw = 0,
         int biasLen = -1, int dOut = 0)
     {
         float[] x = F(2 * 7 + dx), w = F(3 * 7 + dw), b = F(biasLen < 0 ? 3 : biasLen), o = F(2 * 3 + dOut);
@@ -101,13 +101,13 @@ public sealed class ArgumentValidationTests
         return () => NativeKernels.Softmax(batch, n, beta, x, o);
     }
 
-    private static Action Add(long count = 9, Activation act = Activation.Relu, int da = 0, int db = 0, int dOut = 0)
+    private static Action Add(long count = 9, NativeActivation act = NativeActivation.Relu, int da = 0, int db = 0, int dOut = 0)
     {
         float[] a = F(9 + da), b = F(9 + db), o = F(9 + dOut);
         return () => NativeKernels.Add(count, a, b, act, o);
     }
 
-    private static Action Act(long count = 9, Activation act = Activation.Relu6, int dx = 0, int dOut = 0)
+    private static Action Act(long count = 9, NativeActivation act = NativeActivation.Relu6, int dx = 0, int dOut = 0)
     {
         float[] x = F(9 + dx), o = F(9 + dOut);
         return () => NativeKernels.ApplyActivation(count, act, x, o);
@@ -166,8 +166,8 @@ public sealed class ArgumentValidationTests
             new("conv2d negative PadBottom", Conv(cp with { PadBottom = -1 }), "p.PadBottom"),
             new("conv2d negative PadRight", Conv(cp with { PadRight = -1 }), "p.PadRight"),
             new("conv2d window larger than padded input", Conv(cp with { KernelH = 8 }), "p"),
-            new("conv2d unknown activation", Conv(cp with { Activation = (Activation)3 }), "p.Activation"),
-            new("conv2d negative activation", Conv(cp with { Activation = (Activation)(-1) }), "p.Activation"),
+            new("conv2d unknown activation", Conv(cp with { Activation = (NativeActivation)3 }), "p.Activation"),
+            new("conv2d negative activation", Conv(cp with { Activation = (NativeActivation)(-1) }), "p.Activation"),
             new("conv2d size overflow", Conv(cp with { Batch = int.MaxValue, InH = int.MaxValue, InW = int.MaxValue, InC = int.MaxValue }), "input"),
             // A huge pad makes the output height overflow int32: rejected by the managed checks, not left to the native layer.
             new("conv2d output height beyond int32", Conv(cp with { PadBottom = int.MaxValue }), "p"),
@@ -197,7 +197,7 @@ public sealed class ArgumentValidationTests
             new("pwconv negative pixels", Pointwise(pixels: -10), "pixels"),
             new("pwconv zero inC", Pointwise(inC: 0), "inC"),
             new("pwconv negative outC", Pointwise(outC: -4), "outC"),
-            new("pwconv unknown activation", Pointwise(act: (Activation)7), "activation"),
+            new("pwconv unknown activation", Pointwise(act: (NativeActivation)7), "activation"),
             // inverted residual
             new("irb input short", Irb(dx: -1), "input"),
             new("irb expandWeights short", Irb(dew: -1), "expandWeights"),
@@ -221,9 +221,9 @@ public sealed class ArgumentValidationTests
             new("irb output height beyond int32", Irb(ip with { PadBottom = int.MaxValue, Residual = 0 }), "p"),
             new("irb output width large with stride 2", Irb(ip with { PadRight = int.MaxValue, Stride = 2, Residual = 0 }), "output"),
             new("irb window larger than padded input", Irb(ip with { InH = 1, PadTop = 0, PadBottom = 0, Residual = 0 }), "p"),
-            new("irb unknown expand activation", Irb(ip with { ExpandActivation = (Activation)3 }), "p.ExpandActivation"),
-            new("irb unknown depthwise activation", Irb(ip with { DepthwiseActivation = (Activation)4 }), "p.DepthwiseActivation"),
-            new("irb unknown project activation", Irb(ip with { ProjectActivation = (Activation)(-2) }), "p.ProjectActivation"),
+            new("irb unknown expand activation", Irb(ip with { ExpandActivation = (NativeActivation)3 }), "p.ExpandActivation"),
+            new("irb unknown depthwise activation", Irb(ip with { DepthwiseActivation = (NativeActivation)4 }), "p.DepthwiseActivation"),
+            new("irb unknown project activation", Irb(ip with { ProjectActivation = (NativeActivation)(-2) }), "p.ProjectActivation"),
             // global average pool
             new("global_avgpool input short", Global(dx: -1), "input"),
             new("global_avgpool output short", Global(dOut: -1), "output"),
@@ -238,7 +238,7 @@ public sealed class ArgumentValidationTests
             new("fully_connected zero batch", Fc(batch: 0), "batch"),
             new("fully_connected zero inN", Fc(inN: 0), "inN"),
             new("fully_connected negative outN", Fc(outN: -3), "outN"),
-            new("fully_connected unknown activation", Fc(act: (Activation)5), "activation"),
+            new("fully_connected unknown activation", Fc(act: (NativeActivation)5), "activation"),
             // softmax
             new("softmax input short", Softmax(dx: -1), "input"),
             new("softmax output short", Softmax(dOut: -1), "output"),
@@ -252,11 +252,11 @@ public sealed class ArgumentValidationTests
             new("add output short", Add(dOut: -1), "output"),
             new("add zero count", Add(count: 0), "count"),
             new("add negative count", Add(count: -1), "count"),
-            new("add unknown activation", Add(act: (Activation)3), "activation"),
+            new("add unknown activation", Add(act: (NativeActivation)3), "activation"),
             new("activation input short", Act(dx: -1), "input"),
             new("activation output short", Act(dOut: -1), "output"),
             new("activation zero count", Act(count: 0), "count"),
-            new("activation unknown activation", Act(act: (Activation)3), "activation"),
+            new("activation unknown activation", Act(act: (NativeActivation)3), "activation"),
             // pad2d
             new("pad2d input short", Pad(dx: -1), "input"),
             new("pad2d output short", Pad(dOut: -1), "output"),

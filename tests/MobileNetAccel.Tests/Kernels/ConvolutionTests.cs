@@ -13,7 +13,7 @@ public static class Values
     public static readonly int[] Batches = [1, 3];
     public static readonly (int H, int W)[] Strides = [(1, 1), (2, 2), (1, 2), (2, 1)];
     public static readonly Padding[] Paddings = Enum.GetValues<Padding>();
-    public static readonly Activation[] Activations = Enum.GetValues<Activation>();
+    public static readonly NativeActivation[] Activations = Enum.GetValues<NativeActivation>();
     public static readonly bool[] Bools = [false, true];
     public static readonly PoolKind[] Pools = Enum.GetValues<PoolKind>();
 
@@ -22,7 +22,7 @@ public static class Values
 }
 
 /// <summary>A convolution-like case: the window plus activation, bias and thread pool.</summary>
-public sealed record WindowCase(int Id, Window G, Padding Padding, Activation Act, bool Bias, PoolKind Pool)
+public sealed record WindowCase(int Id, Window G, Padding Padding, NativeActivation Act, bool Bias, PoolKind Pool)
 {
     public override string ToString() => $"#{Id} {G} padding={Padding} act={Act} bias={Bias} pool={Pool}";
 }
@@ -80,7 +80,7 @@ public sealed class ConvolutionTests
             Values.Activations[r[4]], Values.Bools[r[5]], Values.Pools[r[6]]),
         seed: 303);
 
-    public sealed record PointwiseCase(int Id, int Batch, int PixelsPerImage, int InC, int OutC, Activation Act, bool Bias, PoolKind Pool)
+    public sealed record PointwiseCase(int Id, int Batch, int PixelsPerImage, int InC, int OutC, NativeActivation Act, bool Bias, PoolKind Pool)
     {
         public int Pixels => Batch * PixelsPerImage;
         public override string ToString() => $"#{Id} pixels={Batch}x{PixelsPerImage} InC={InC} OutC={OutC} act={Act} bias={Bias} pool={Pool}";

@@ -4,7 +4,7 @@ using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
 
 namespace MobileNetAccel.Tests.Kernels;
 
-public sealed record FcCase(int Id, int Batch, int InN, int OutN, Activation Act, bool Bias, PoolKind Pool)
+public sealed record FcCase(int Id, int Batch, int InN, int OutN, NativeActivation Act, bool Bias, PoolKind Pool)
 {
     public override string ToString() => $"#{Id} batch={Batch} inN={InN} outN={OutN} act={Act} bias={Bias} pool={Pool}";
 }

@@ -7,7 +7,7 @@ namespace MobileNetAccel.Tests.Kernels;
 /// <summary>Where the output of an element-wise op goes: a separate buffer, or over one of the inputs.</summary>
 public enum InPlace { No, OverA, OverB }
 
-public sealed record AddCase(int Id, int Count, Activation Act, InPlace InPlace)
+public sealed record AddCase(int Id, int Count, NativeActivation Act, InPlace InPlace)
 {
     public override string ToString() => $"#{Id} count={Count} act={Act} inPlace={InPlace}";
 }

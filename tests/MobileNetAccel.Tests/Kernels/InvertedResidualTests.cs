@@ -6,7 +6,7 @@ namespace MobileNetAccel.Tests.Kernels;
 
 public sealed record IrbCase(int Id, int Batch, int H, int W, int InC, int Expansion, int OutC, int Stride,
     Padding Padding, int PT, int PL, int PB, int PR, bool Residual,
-    Activation ExpandAct, Activation DwAct, Activation ProjectAct, bool Bias, PoolKind Pool)
+    NativeActivation ExpandAct, NativeActivation DwAct, NativeActivation ProjectAct, bool Bias, PoolKind Pool)
 {
     /// <summary>0 = no expand layer (expansion factor 1 in MobileNetV2's first block).</summary>
     public int Hidden => Expansion == 0 ? 0 : InC * Expansion;

@@ -18,7 +18,7 @@ public readonly record struct Window(int N, int H, int W, int C, int OutC, int K
     public int OutW => (W + PL + PR - KW) / SW + 1;
     public bool Fits => H + PT + PB >= KH && W + PL + PR >= KW;
 
-    public Conv2DParams ToParams(Activation activation) => new()
+    public Conv2DParams ToParams(NativeActivation activation) => new()
     {
         Batch = N, InH = H, InW = W, InC = C, OutC = OutC, KernelH = KH, KernelW = KW, StrideH = SH, StrideW = SW,
         PadTop = PT, PadLeft = PL, PadBottom = PB, PadRight = PR, Activation = activation,
@@ -36,18 +36,18 @@ public readonly record struct Window(int N, int H, int W, int C, int OutC, int K
 /// </summary>
 public static class Naive
 {
-    public static double Act(double x, Activation a) => a switch
+    public static double Act(double x, NativeActivation a) => a switch
     {
-        Activation.None => x,
-        Activation.Relu => x < 0 ? 0 : x,
-        Activation.Relu6 => x < 0 ? 0 : x > 6 ? 6 : x,
+        NativeActivation.None => x,
+        NativeActivation.Relu => x < 0 ? 0 : x,
+        NativeActivation.Relu6 => x < 0 ? 0 : x > 6 ? 6 : x,
         _ => throw new ArgumentOutOfRangeException(nameof(a)),
     };
 
     private static double B(float[]? bias, int i) => bias is null || bias.Length == 0 ? 0.0 : bias[i];
 
     /// <summary>Full convolution: input [N][H][W][C], weights OHWI [OutC][KH][KW][C], bias [OutC] or null.</summary>
-    public static Reference Conv2D(Window g, float[] x, float[] w, float[]? bias, Activation act)
+    public static Reference Conv2D(Window g, float[] x, float[] w, float[]? bias, NativeActivation act)
     {
         int oh = g.OutH, ow = g.OutW;
         var val = new double[(long)g.N * oh * ow * g.OutC];
@@ -79,7 +79,7 @@ public static class Naive
     }
 
     /// <summary>Depthwise convolution, multiplier 1: weights [KH][KW][C], bias [C] or null.</summary>
-    public static Reference DepthwiseConv2D(Window g, float[] x, float[] w, float[]? bias, Activation act)
+    public static Reference DepthwiseConv2D(Window g, float[] x, float[] w, float[]? bias, NativeActivation act)
     {
         int oh = g.OutH, ow = g.OutW;
         var val = new double[(long)g.N * oh * ow * g.C];
@@ -108,7 +108,7 @@ public static class Naive
     }
 
     /// <summary>1x1 convolution over <paramref name="pixels"/> positions: input [P][inC], weights [outC][inC].</summary>
-    public static Reference Pointwise(int pixels, int inC, int outC, float[] x, float[] w, float[]? bias, Activation act)
+    public static Reference Pointwise(int pixels, int inC, int outC, float[] x, float[] w, float[]? bias, NativeActivation act)
     {
         var val = new double[(long)pixels * outC];
         var scale = new double[val.Length];
@@ -129,7 +129,7 @@ public static class Naive
     }
 
     /// <summary>Fully connected: input [batch][inN], weights [outN][inN] — the same sum as a 1x1 convolution over batch rows.</summary>
-    public static Reference FullyConnected(int batch, int inN, int outN, float[] x, float[] w, float[]? bias, Activation act)
+    public static Reference FullyConnected(int batch, int inN, int outN, float[] x, float[] w, float[]? bias, NativeActivation act)
     {
         var val = new double[(long)batch * outN];
         var scale = new double[val.Length];
@@ -156,7 +156,7 @@ public static class Naive
     /// an error in an intermediate grows through the following layers by at most the absolute-value network).
     /// </summary>
     public static Reference InvertedResidual(int n, int h, int w, int inC, int hidden, int outC, int stride,
-        int pt, int pl, int pb, int pr, Activation expandAct, Activation dwAct, Activation projectAct, bool residual,
+        int pt, int pl, int pb, int pr, NativeActivation expandAct, NativeActivation dwAct, NativeActivation projectAct, bool residual,
         float[] x, float[]? ew, float[]? eb, float[] dw, float[]? db, float[] pw, float[]? pb2)
     {
         int c = hidden == 0 ? inC : hidden;
@@ -235,7 +235,7 @@ public static class Naive
 
     /// <summary>Average pooling then activation; padded positions are not counted (count_include_pad = 0), a window lying
     /// wholly in padding averages to 0. Scale = mean of |x| over the window.</summary>
-    public static Reference AveragePool2D(Window g, float[] x, Activation act)
+    public static Reference AveragePool2D(Window g, float[] x, NativeActivation act)
     {
         int oh = g.OutH, ow = g.OutW;
         var val = new double[(long)g.N * oh * ow * g.C];
@@ -316,7 +316,7 @@ public static class Naive
     }
 
     /// <summary>Element-wise a + b then activation, rounded to float32 exactly as the single IEEE addition the op is.</summary>
-    public static float[] Add(float[] a, float[] b, int count, Activation act)
+    public static float[] Add(float[] a, float[] b, int count, NativeActivation act)
     {
         var r = new float[count];
         for (int i = 0; i < count; i++)
@@ -324,7 +324,7 @@ public static class Naive
         return r;
     }
 
-    public static float[] Activate(float[] x, int count, Activation act)
+    public static float[] Activate(float[] x, int count, NativeActivation act)
     {
         var r = new float[count];
         for (int i = 0; i < count; i++)

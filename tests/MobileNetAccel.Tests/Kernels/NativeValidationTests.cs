@@ -36,14 +36,14 @@ public sealed unsafe class NativeValidationTests
     private static Conv2DParams Conv() => new()
     {
         Batch = 1, InH = 5, InW = 6, InC = 3, OutC = 4, KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1,
-        PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = Activation.Relu,
+        PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = NativeActivation.Relu,
     };
 
     // irb 1x4x4x3, hidden 6, out 3, stride 1, pads 1, residual => out 1x4x4x3 (48 floats).
     private static InvertedResidualParams Irb() => new()
     {
         Batch = 1, InH = 4, InW = 4, InC = 3, HiddenC = 6, OutC = 3, Stride = 1, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1,
-        ExpandActivation = Activation.Relu6, DepthwiseActivation = Activation.Relu6, ProjectActivation = Activation.None, Residual = 1,
+        ExpandActivation = NativeActivation.Relu6, DepthwiseActivation = NativeActivation.Relu6, ProjectActivation = NativeActivation.None, Residual = 1,
     };
 
     private static NativeStatus ConvCall(Conv2DParams p, bool nullParams = false, float* x = null, nuint xl = 90, float* w = null, nuint wl = 108,
@@ -86,7 +86,7 @@ public sealed unsafe class NativeValidationTests
             new("conv2d zero batch", () => ConvCall(c with { Batch = 0 }), NativeStatus.InvalidArgument, "batch"),
             new("conv2d negative stride_h", () => ConvCall(c with { StrideH = -1 }), NativeStatus.InvalidArgument, "stride_h"),
             new("conv2d negative pad_left", () => ConvCall(c with { PadLeft = -1 }), NativeStatus.InvalidArgument, "pad_left"),
-            new("conv2d unknown activation", () => ConvCall(c with { Activation = (Activation)3 }), NativeStatus.InvalidArgument, "activation"),
+            new("conv2d unknown activation", () => ConvCall(c with { Activation = (NativeActivation)3 }), NativeStatus.InvalidArgument, "activation"),
             new("conv2d window larger than padded input", () => ConvCall(c with { KernelW = 9 }), NativeStatus.InvalidArgument, "kernel"),
             new("conv2d size overflow", () => ConvCall(c with { Batch = int.MaxValue, InH = int.MaxValue, InW = int.MaxValue, InC = int.MaxValue }),
                 NativeStatus.InvalidArgument, "overflow"),
@@ -200,7 +200,7 @@ public sealed unsafe class NativeValidationTests
     {
         float[] buffer = new float[200];
         var e = Assert.Throws<ArgumentException>(() =>
-            NativeKernels.PointwiseConv(10, 3, 4, buffer.AsSpan(0, 30), new float[12], default, Activation.None, buffer.AsSpan(20, 40)))!;
+            NativeKernels.PointwiseConv(10, 3, 4, buffer.AsSpan(0, 30), new float[12], default, NativeActivation.None, buffer.AsSpan(20, 40)))!;
         Assert.That(e.Message, Does.Contain("overlap"));
         Assert.That(e.InnerException, Is.InstanceOf<NativeKernelException>()
             .With.Property(nameof(NativeKernelException.Status)).EqualTo(NativeStatus.InvalidArgument));

@@ -34,7 +34,7 @@ public sealed class PackedWeightsTests
         KernelTestSupport.ForEachIsa(isa =>
         {
             foreach (PoolKind pk in Enum.GetValues<PoolKind>())
-                foreach (Activation act in Enum.GetValues<Activation>())
+                foreach (NativeActivation act in Enum.GetValues<NativeActivation>())
                 {
                     float[] want = KernelTestSupport.OutputBuffer(n), got = KernelTestSupport.OutputBuffer(n);
                     NativeKernels.PointwiseConv(pixels, inC, outC, x, w, b, act, want.AsSpan(0, n), KernelPools.Get(pk));
@@ -55,7 +55,7 @@ public sealed class PackedWeightsTests
         var p = new Conv2DParams
         {
             Batch = 1, InH = size, InW = size + 1, InC = inC, OutC = outC, KernelH = 3, KernelW = 3, StrideH = stride, StrideW = stride,
-            PadTop = stride == 2 ? 0 : 1, PadLeft = stride == 2 ? 0 : 1, PadBottom = 1, PadRight = 1, Activation = Activation.Relu6,
+            PadTop = stride == 2 ? 0 : 1, PadLeft = stride == 2 ? 0 : 1, PadBottom = 1, PadRight = 1, Activation = NativeActivation.Relu6,
         };
         var rng = new Random(size + inC + outC);
         float[] x = KernelTestSupport.RandomFloats(rng, (long)size * (size + 1) * inC, -4, 4);
@@ -83,7 +83,7 @@ public sealed class PackedWeightsTests
         {
             Batch = 1, InH = size, InW = size, InC = inC, HiddenC = hiddenC, OutC = outC, Stride = stride,
             PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1,
-            ExpandActivation = Activation.Relu6, DepthwiseActivation = Activation.Relu6, ProjectActivation = Activation.None,
+            ExpandActivation = NativeActivation.Relu6, DepthwiseActivation = NativeActivation.Relu6, ProjectActivation = NativeActivation.None,
             Residual = residual,
         };
         int hidden = p.DepthwiseChannels;
@@ -117,12 +117,12 @@ public sealed class PackedWeightsTests
         Assert.Throws<ArgumentException>(() => NativePackedWeights.PackPointwise(2, 3, w.AsSpan(0, 5), []));
         Assert.Throws<ArgumentOutOfRangeException>(() => NativePackedWeights.PackPointwise(0, 3, w, []));
         var packed = NativePackedWeights.PackPointwise(2, 3, w, []);
-        Assert.Throws<ArgumentException>(() => packed.RunPointwise(2, x.AsSpan(0, 3), Activation.None, y));
-        Assert.Throws<ArgumentException>(() => packed.RunPointwise(2, x, Activation.None, y.AsSpan(0, 5)));
+        Assert.Throws<ArgumentException>(() => packed.RunPointwise(2, x.AsSpan(0, 3), NativeActivation.None, y));
+        Assert.Throws<ArgumentException>(() => packed.RunPointwise(2, x, NativeActivation.None, y.AsSpan(0, 5)));
         var cp = new Conv2DParams { Batch = 1, InH = 2, InW = 2, InC = 2, OutC = 3, KernelH = 1, KernelW = 1, StrideH = 1, StrideW = 1 };
         Assert.Throws<InvalidOperationException>(() => packed.RunConv2D(cp, x, y));
         packed.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => packed.RunPointwise(2, x, Activation.None, y));
+        Assert.Throws<ObjectDisposedException>(() => packed.RunPointwise(2, x, NativeActivation.None, y));
         using var conv = NativePackedWeights.PackConv2D(cp, w, []);
         var other = cp with { InC = 1 };
         var ex = Assert.Throws<ArgumentException>(() => conv.RunConv2D(other, x, y));

@@ -24,7 +24,7 @@ public sealed class ThreadPoolTests
         var pool = NativeThreadPool.Create(2);
         pool.Dispose();
         float[] x = new float[8], w = new float[4], y = new float[8];
-        Assert.Throws<ObjectDisposedException>(() => NativeKernels.PointwiseConv(4, 2, 2, x, w, default, Activation.None, y, pool));
+        Assert.Throws<ObjectDisposedException>(() => NativeKernels.PointwiseConv(4, 2, 2, x, w, default, NativeActivation.None, y, pool));
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed class ThreadPoolTests
         float[] x = RandomFloats(rng, (long)g.N * g.H * g.W * g.C, -XRange, XRange);
         float[] w = RandomFloats(rng, (long)g.OutC * 9 * g.C, -WRange, WRange);
         float[] b = RandomFloats(rng, g.OutC, -BRange, BRange);
-        Reference expected = Naive.Conv2D(g, x, w, b, Activation.Relu6);
+        Reference expected = Naive.Conv2D(g, x, w, b, NativeActivation.Relu6);
         double rtol = SumTolerance(9L * g.C);
         using var pool = NativeThreadPool.Create(2);
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -48,7 +48,7 @@ public sealed class ThreadPoolTests
             for (int i = 0; i < 25; i++)
             {
                 float[] output = OutputBuffer(expected.Value.Length);
-                NativeKernels.Conv2D(g.ToParams(Activation.Relu6), x, w, b, output.AsSpan(0, expected.Value.Length), pool);
+                NativeKernels.Conv2D(g.ToParams(NativeActivation.Relu6), x, w, b, output.AsSpan(0, expected.Value.Length), pool);
                 try { AssertClose(output, expected, rtol, $"caller {t} iteration {i} {g}", "conv2d"); }
                 catch (Exception e) { errors.Enqueue(e.Message); return; }
             }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Backends.Reference;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Formats;
 using MobileNetAccel.Formats.Onnx;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Formats;
 using NUnit.Framework;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MobileNetAccel.Backends.Native;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using Microsoft.Extensions.Logging;

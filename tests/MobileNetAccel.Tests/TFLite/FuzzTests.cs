@@ -45,11 +45,11 @@ public class FuzzTests
                 if (run && structural && runs < MaxRuns)
                 {
                     Interlocked.Increment(ref runs);
-                    using var r = new QuantizedGraphRunner(g);
-                    var x = new byte[r.Input.SizeInBytes];
+                    using var r = IntegerRunner.Create(g);
+                    var x = new byte[g.Inputs[0].SizeInBytes];
                     rng.NextBytes(input);
                     input.AsSpan(0, Math.Min(input.Length, x.Length)).CopyTo(x);
-                    r.Run(x, new byte[r.Output.SizeInBytes]);
+                    r.RunRaw(x, new byte[g.Outputs[0].SizeInBytes]);
                 }
                 return g;
             });

@@ -32,9 +32,7 @@ public class ImagingTests
             Assert.That(differing, Is.Zero, "BMP decode + PIL-nearest resize must reproduce the reference input exactly");
 
         // From the image file to the label: top-1 equals the references' wherever they agree (JPEG included).
-        using var runner = new QuantizedGraphRunner(graph);
-        var output = new byte[1001];
-        runner.Run(tensor, output);
+        var output = IntegerRunner.Run(graph, tensor);
         if (c.Top1Agree)
             Assert.That(ReferenceCase.ArgMax(output), Is.EqualTo(ReferenceCase.ArgMax(c.Armnn)));
     }

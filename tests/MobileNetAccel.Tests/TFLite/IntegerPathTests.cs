@@ -16,9 +16,7 @@ public class IntegerPathTests
     [TestCaseSource(nameof(Cases))]
     public void MatchesReferencesWithinTolerance(ReferenceCase c)
     {
-        using var runner = new QuantizedGraphRunner(ReferenceCase.Graph(c.Model));
-        var output = new byte[1001];
-        runner.Run(c.Input, output);
+        var output = IntegerRunner.Run(ReferenceCase.Graph(c.Model), c.Input);
         byte[] armnn = c.Armnn, litert = c.Litert;
         int dA = ReferenceCase.MaxDistance(output, armnn), dL = ReferenceCase.MaxDistance(output, litert);
         int top = ReferenceCase.ArgMax(output), topA = ReferenceCase.ArgMax(armnn), topL = ReferenceCase.ArgMax(litert);

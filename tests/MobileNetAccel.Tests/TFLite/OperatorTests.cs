@@ -34,10 +34,7 @@ public class OperatorTests
     private static byte[] Run(byte[] file, byte[] input, string name)
     {
         var g = TfliteReader.Read(file, name);
-        using var r = new QuantizedGraphRunner(g);
-        var y = new byte[r.Output.SizeInBytes];
-        r.Run(input, y);
-        return y;
+        return IntegerRunner.Run(g, input);
     }
 
     private static void Compare(string what, byte[] actual, double[] exactReal, double outScale, int outZp, int qmin, int qmax, bool signed = false)

@@ -47,9 +47,7 @@ public class SessionTests
         Assert.That(session.Placement.All(p => p.Backend == "cpu"));
         var viaSession = new byte[1001];
         session.RunRaw(c.Input, viaSession);
-        using var runner = new QuantizedGraphRunner(ReferenceCase.Graph(model));
-        var direct = new byte[1001];
-        runner.Run(c.Input, direct);
+        var direct = IntegerRunner.Run(ReferenceCase.Graph(model), c.Input);
         Assert.That(viaSession, Is.EqualTo(direct));
     }
 

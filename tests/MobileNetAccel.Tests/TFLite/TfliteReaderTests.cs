@@ -46,7 +46,7 @@ public class TfliteReaderTests
         var actual = g.Nodes.GroupBy(n => n.Op).ToDictionary(x => x.Key, x => x.Count());
         Assert.That(actual, Is.EquivalentTo(expected));
         // Every conv / depthwise has uint8 weights, int32 bias and the fused activation the variant list names.
-        int relu6 = g.Nodes.OfType<WindowNode>().Count(n => n.Activation == Interop.Activation.Relu6);
+        int relu6 = g.Nodes.OfType<WindowNode>().Count(n => n.Activation == MobileNetAccel.Graph.Activation.Relu6);
         int expectedRelu6 = m.GetProperty("operators").GetProperty("operator_variants").EnumerateObject()
             .Where(p => p.Name.Contains("RELU6")).Sum(p => p.Value.GetInt32());
         Assert.That(relu6, Is.EqualTo(expectedRelu6));

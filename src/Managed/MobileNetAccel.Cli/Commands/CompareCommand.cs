@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 
 namespace MobileNetAccel.Cli.Commands;
@@ -91,7 +92,7 @@ internal static class CompareCommand
         else
         {
             var all = BackendSelector.Candidates(includeReference: true);
-            var allBackends = BackendCatalog.All();
+            var allBackends = BackendRegistry.All();
             var chosen = new List<BackendTarget>();
             foreach (var token in only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {

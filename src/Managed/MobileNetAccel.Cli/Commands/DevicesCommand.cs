@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 
 namespace MobileNetAccel.Cli.Commands;
@@ -49,7 +50,7 @@ internal static class DevicesCommand
                 Console.WriteLine($"  features: {d.Device.Features}");
                 Console.WriteLine($"  backends: {(d.Backends.Count == 0 ? "none" : string.Join(", ", d.Backends))}");
             }
-            var idle = BackendCatalog.All().Where(b => DeviceCatalog.SafeDevices(b).Count == 0).Select(b => b.Name).ToList();
+            var idle = BackendRegistry.All().Where(b => DeviceCatalog.SafeDevices(b).Count == 0).Select(b => b.Name).ToList();
             if (idle.Count > 0)
                 Console.WriteLine($"backends without a device here: {string.Join(", ", idle)}");
             return 0;

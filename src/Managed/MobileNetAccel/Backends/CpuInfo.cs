@@ -1,4 +1,4 @@
-namespace MobileNetAccel.Execution;
+namespace MobileNetAccel.Backends;
 
 /// <summary>Facts about the host CPU used for defaults and reports.</summary>
 public static class CpuInfo

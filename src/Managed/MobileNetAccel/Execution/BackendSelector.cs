@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MobileNetAccel.Backends.Reference;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +28,7 @@ public sealed class SelectionOptions
     public int CalibrationRuns { get; init; } = 3;
     /// <summary>Directory of the calibration cache; null = no cache.</summary>
     public string? CacheDirectory { get; init; }
-    /// <summary>Backends to choose from (default <see cref="BackendCatalog.All"/>).</summary>
+    /// <summary>Backends to choose from (default <see cref="BackendRegistry.All"/>).</summary>
     public IReadOnlyList<IBackend>? Backends { get; init; }
     public ILogger? Logger { get; init; }
 }
@@ -81,7 +81,7 @@ public static class BackendSelector
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Backend, nameof(options));
         if (options.CalibrationRuns < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.CalibrationRuns, "CalibrationRuns must be at least 1");
-        var backends = options.Backends ?? BackendCatalog.All();
+        var backends = options.Backends ?? BackendRegistry.All();
         var tokens = options.Backend.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (tokens.Length == 0)
             throw new ArgumentException("backend list is empty", nameof(options));
@@ -95,18 +95,18 @@ public static class BackendSelector
 
     /// <summary>
     /// The candidates "auto" chooses among: one target per device of <paramref name="backends"/> (default
-    /// <see cref="BackendCatalog.All"/>). The backend named like the device ("vulkan:0", "ilgpu-cpu" for "ilgpu-cpu:0")
+    /// <see cref="BackendRegistry.All"/>). The backend named like the device ("vulkan:0", "ilgpu-cpu" for "ilgpu-cpu:0")
     /// wins over a generic one listing the same device; the managed reference backend is left out unless
     /// <paramref name="includeReference"/>. The host CPU comes first, then other CPU devices, then the rest.
     /// </summary>
     public static IReadOnlyList<BackendTarget> Candidates(IReadOnlyList<IBackend>? backends = null, bool includeReference = false)
     {
-        backends ??= BackendCatalog.All();
+        backends ??= BackendRegistry.All();
         var byDevice = new Dictionary<string, BackendTarget>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var b in backends)
         {
-            if (!includeReference && b.Name == ReferenceBackend.BackendName)
+            if (!includeReference && b.IsReference)
                 continue;
             foreach (var d in DeviceCatalog.SafeDevices(b))
             {
@@ -122,7 +122,7 @@ public static class BackendSelector
         var list = order.Select(id => byDevice[id])
             .OrderBy(t => t.Device.Id == DeviceCatalog.HostCpu.Id ? 0 : t.Device.Kind == DeviceKind.Cpu ? 1 : 2).ToList();
         if (includeReference)
-            foreach (var b in backends.Where(b => b.Name == ReferenceBackend.BackendName))
+            foreach (var b in backends.Where(b => b.IsReference))
                 foreach (var d in DeviceCatalog.SafeDevices(b))
                     if (!list.Any(t => ReferenceEquals(t.Backend, b)))
                         list.Add(new BackendTarget(b, d));
@@ -187,12 +187,11 @@ public static class BackendSelector
         /// <summary>Backend name or device id → target; null device when the backend has none.</summary>
         private (IBackend Backend, DeviceInfo? Device) Resolve(string token)
         {
-            foreach (var b in _backends)
-                if (string.Equals(b.Name, token, StringComparison.OrdinalIgnoreCase))
-                {
-                    var ds = DeviceCatalog.SafeDevices(b);
-                    return (b, ds.Count > 0 ? ds[0] : null);
-                }
+            if (BackendRegistry.Find(_backends, token) is { } named)
+            {
+                var ds = DeviceCatalog.SafeDevices(named);
+                return (named, ds.Count > 0 ? ds[0] : null);
+            }
             (IBackend, DeviceInfo)? found = null;
             foreach (var b in _backends)
                 foreach (var d in DeviceCatalog.SafeDevices(b))
@@ -205,7 +204,7 @@ public static class BackendSelector
             throw new ArgumentException($"unknown backend '{token}'; available: {string.Join(", ", names)}");
         }
 
-        /// <summary>The fallback order for a node no requested target runs: catalog order (cpu, managed, registered).</summary>
+        /// <summary>The fallback order for a node no requested target runs: registry order (by priority: cpu, managed, registered).</summary>
         private BackendTarget? Fallback(Node n, IEnumerable<BackendTarget> exclude, out string reasons)
         {
             var why = new List<string>();

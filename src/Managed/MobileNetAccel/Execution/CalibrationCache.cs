@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

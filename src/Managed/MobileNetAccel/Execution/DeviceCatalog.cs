@@ -1,4 +1,4 @@
-using MobileNetAccel.Interop;
+using MobileNetAccel.Backends;
 
 namespace MobileNetAccel.Execution;
 
@@ -13,15 +13,13 @@ public sealed record DeviceEntry(DeviceInfo Device, IReadOnlyList<string> Backen
 
 /// <summary>
 /// The one device model of the library: the host CPU (probed ISA, cores, caches, memory) and every device that a
-/// backend of <see cref="BackendCatalog"/> lists (ILGPU accelerators, Vulkan devices when those assemblies are
+/// backend of <see cref="BackendRegistry"/> lists (ILGPU accelerators, Vulkan devices when those assemblies are
 /// registered). Devices are identified by <see cref="DeviceInfo.Id"/>; a device several backends can use is listed once.
 /// </summary>
 public static class DeviceCatalog
 {
-    private static readonly Lazy<DeviceInfo> HostCpuLazy = new(ProbeHostCpu);
-
     /// <summary>The host CPU as a device ("cpu"): used by the native and the managed backends.</summary>
-    public static DeviceInfo HostCpu => HostCpuLazy.Value;
+    public static DeviceInfo HostCpu => HostCpuDevice.Info;
 
     /// <summary>"cpu", "gpu" or "cpu-emulated-gpu".</summary>
     public static string KindName(DeviceKind kind) => kind switch
@@ -32,11 +30,11 @@ public static class DeviceCatalog
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Every device of <paramref name="backends"/> (default: <see cref="BackendCatalog.All"/>), host CPU
+    /// <summary>Every device of <paramref name="backends"/> (default: <see cref="BackendRegistry.All"/>), host CPU
     /// first, each with the backends that can use it.</summary>
     public static IReadOnlyList<DeviceEntry> All(IReadOnlyList<IBackend>? backends = null)
     {
-        backends ??= BackendCatalog.All();
+        backends ??= BackendRegistry.All();
         var order = new List<string>();
         var devices = new Dictionary<string, DeviceInfo>(StringComparer.Ordinal);
         var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -69,12 +67,5 @@ public static class DeviceCatalog
         {
             return Array.Empty<DeviceInfo>();
         }
-    }
-
-    private static DeviceInfo ProbeHostCpu()
-    {
-        var caches = CpuInfo.Caches.Count == 0 ? "caches unknown" : string.Join(", ", CpuInfo.Caches);
-        string features = $"{NativeKernels.CpuFeatures}; kernels {NativeKernels.CurrentIsa}; {CpuInfo.PhysicalCores} cores ({CpuInfo.LogicalCores} logical); {caches}";
-        return new DeviceInfo("cpu", CpuInfo.ModelName, DeviceKind.Cpu, CpuInfo.MemoryBytes, features);
     }
 }

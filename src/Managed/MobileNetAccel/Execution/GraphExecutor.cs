@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Execution;
@@ -59,7 +60,7 @@ public sealed class GraphExecutor : IDisposable
         Graph = graph;
         _input = graph.Inputs[0];
         _output = graph.Outputs[0];
-        Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : new Backends.Native.NativeCpuBackend();
+        Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : null;
         Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : DeviceCatalog.HostCpu;
         MemoryBudget.CheckShapes(graph);
         Plan = MemoryPlanner.Plan(graph);
@@ -90,8 +91,8 @@ public sealed class GraphExecutor : IDisposable
     }
 
     public ModelGraph Graph { get; }
-    /// <summary>Backend of the first partition.</summary>
-    public IBackend Backend { get; }
+    /// <summary>Backend of the first partition; null when the graph has no nodes.</summary>
+    public IBackend? Backend { get; }
     /// <summary>Device of the first partition.</summary>
     public DeviceInfo Device { get; }
     public MemoryPlan Plan { get; }

@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Execution;

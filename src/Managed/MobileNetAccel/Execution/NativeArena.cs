@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using System.Runtime.InteropServices;
 using MobileNetAccel.Graph;
 

@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends;
 using System.Collections;
 using System.Globalization;
 using System.Text;

@@ -1,5 +1,3 @@
-using MobileNetAccel.Interop;
-
 namespace MobileNetAccel.Graph;
 
 /// <summary>Shared logic of windowed NHWC ops (conv, depthwise, pooling).</summary>
@@ -24,19 +22,6 @@ public abstract class WindowNode : Node
         if (ph < kernelH || pw < kernelW)
             throw Error($"the {kernelH}x{kernelW} window does not fit the padded {ph}x{pw} input");
         return ((int)((ph - kernelH) / StrideH + 1), (int)((pw - kernelW) / StrideW + 1));
-    }
-
-    /// <summary>The native params for this node given its current input/output shapes.</summary>
-    public Conv2DParams ToParams(int kernelH, int kernelW)
-    {
-        var x = Input.Shape;
-        return new Conv2DParams
-        {
-            Batch = x[0], InH = x[1], InW = x[2], InC = x[3], OutC = Output.Shape[3],
-            KernelH = kernelH, KernelW = kernelW, StrideH = StrideH, StrideW = StrideW,
-            PadTop = Padding.Top, PadLeft = Padding.Left, PadBottom = Padding.Bottom, PadRight = Padding.Right,
-            Activation = Activation,
-        };
     }
 }
 
@@ -66,8 +51,6 @@ public sealed class Conv2DNode : WindowNode
         if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
             Output.DataType = Input.DataType;
     }
-
-    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
 
     public override long Macs
     {
@@ -106,8 +89,6 @@ public sealed class DepthwiseConv2DNode : WindowNode
         if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
             Output.DataType = Input.DataType;
     }
-
-    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
 
     public override long Macs
     {
@@ -248,8 +229,6 @@ public sealed class AveragePool2DNode : WindowNode
         if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
             Output.DataType = Input.DataType;
     }
-
-    public Conv2DParams ToParams() => ToParams(KernelH, KernelW);
 }
 
 /// <summary>Mean over H and W: [N,H,W,C] → [N,1,1,C].</summary>
@@ -402,20 +381,6 @@ public sealed class InvertedResidualNode : Node
     public Activation ProjectActivation { get; set; } = Activation.None;
     public bool Residual { get; set; }
     public int HiddenChannels => ExpandWeights?.Shape[0] ?? Input.Shape[3];
-
-    public InvertedResidualParams ToParams()
-    {
-        var x = Input.Shape;
-        return new InvertedResidualParams
-        {
-            Batch = x[0], InH = x[1], InW = x[2], InC = x[3],
-            HiddenC = ExpandWeights is null ? 0 : ExpandWeights.Shape[0],
-            OutC = ProjectWeights.Shape[0], Stride = Stride,
-            PadTop = Padding.Top, PadLeft = Padding.Left, PadBottom = Padding.Bottom, PadRight = Padding.Right,
-            ExpandActivation = ExpandActivation, DepthwiseActivation = DepthwiseActivation, ProjectActivation = ProjectActivation,
-            Residual = Residual ? 1 : 0,
-        };
-    }
 
     public override void InferShapes()
     {

@@ -83,7 +83,7 @@ public sealed unsafe class NativePackedWeights : SafeHandle
             throw new ArgumentException($"{name} has {bias.Length} elements; needs {channels} (or none)", name);
     }
 
-    private static void CheckActivation(Activation a, string name)
+    private static void CheckActivation(NativeActivation a, string name)
     {
         if (!Enum.IsDefined(a))
             throw new ArgumentOutOfRangeException(name, a, "unknown activation");
@@ -145,7 +145,7 @@ public sealed unsafe class NativePackedWeights : SafeHandle
 
     /// <summary>Runs packed pointwise weights over <paramref name="pixels"/> rows: input [pixels][InC] → output
     /// [pixels][OutC]. A fully connected layer is pixels = batch.</summary>
-    public void RunPointwise(long pixels, ReadOnlySpan<float> input, Activation activation, Span<float> output,
+    public void RunPointwise(long pixels, ReadOnlySpan<float> input, NativeActivation activation, Span<float> output,
         NativeThreadPool? pool = null)
     {
         Expect(PackedKind.Pointwise);

@@ -55,7 +55,7 @@ public static unsafe class NativeKernels
             throw new ArgumentOutOfRangeException(name, value, $"{name} must not be negative");
     }
 
-    private static void CheckActivation(Activation a, string name)
+    private static void CheckActivation(NativeActivation a, string name)
     {
         if (!Enum.IsDefined(a))
             throw new ArgumentOutOfRangeException(name, a, "unknown activation");
@@ -90,7 +90,7 @@ public static unsafe class NativeKernels
         // Fast path without building parameter-name strings (Run must not allocate); the checks below name the culprit.
         if (p.Batch > 0 && p.InH > 0 && p.InW > 0 && p.InC > 0 && p.OutC > 0 && p.KernelH > 0 && p.KernelW > 0
             && p.StrideH > 0 && p.StrideW > 0 && p.PadTop >= 0 && p.PadLeft >= 0 && p.PadBottom >= 0 && p.PadRight >= 0
-            && (p.Activation is Activation.None or Activation.Relu or Activation.Relu6)
+            && (p.Activation is NativeActivation.None or NativeActivation.Relu or NativeActivation.Relu6)
             && (long)p.InH + p.PadTop + p.PadBottom >= p.KernelH && (long)p.InW + p.PadLeft + p.PadRight >= p.KernelW
             && WindowOut.Size64(p.InH, p.PadTop, p.PadBottom, p.KernelH, p.StrideH) <= int.MaxValue
             && WindowOut.Size64(p.InW, p.PadLeft, p.PadRight, p.KernelW, p.StrideW) <= int.MaxValue)
@@ -183,7 +183,7 @@ public static unsafe class NativeKernels
 
     /// <summary>1x1 convolution over <paramref name="pixels"/> positions: input [pixels][inC], weights [outC][inC].</summary>
     public static void PointwiseConv(long pixels, int inC, int outC, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Activation activation, Span<float> output, NativeThreadPool? pool = null)
+        ReadOnlySpan<float> bias, NativeActivation activation, Span<float> output, NativeThreadPool? pool = null)
     {
         if (pixels <= 0)
             throw new ArgumentOutOfRangeException(nameof(pixels), pixels, "pixels must be positive");
@@ -310,7 +310,7 @@ public static unsafe class NativeKernels
 
     /// <summary>Fully connected: input [batch][inN], weights [outN][inN], bias [outN] or empty.</summary>
     public static void FullyConnected(int batch, int inN, int outN, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Activation activation, Span<float> output, NativeThreadPool? pool = null)
+        ReadOnlySpan<float> bias, NativeActivation activation, Span<float> output, NativeThreadPool? pool = null)
     {
         Positive(batch, nameof(batch));
         Positive(inN, nameof(inN));
@@ -345,7 +345,7 @@ public static unsafe class NativeKernels
     }
 
     /// <summary>Element-wise add with fused activation over <paramref name="count"/> elements. In-place allowed.</summary>
-    public static void Add(long count, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Activation activation, Span<float> output)
+    public static void Add(long count, ReadOnlySpan<float> a, ReadOnlySpan<float> b, NativeActivation activation, Span<float> output)
     {
         if (count <= 0)
             throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive");
@@ -358,7 +358,7 @@ public static unsafe class NativeKernels
     }
 
     /// <summary>Activation over <paramref name="count"/> elements. In-place allowed.</summary>
-    public static void ApplyActivation(long count, Activation activation, ReadOnlySpan<float> input, Span<float> output)
+    public static void ApplyActivation(long count, NativeActivation activation, ReadOnlySpan<float> input, Span<float> output)
     {
         if (count <= 0)
             throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive");

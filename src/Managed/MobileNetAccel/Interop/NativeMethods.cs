@@ -89,8 +89,9 @@ public enum KernelIsa
     Neon = 5,
 }
 
-/// <summary>Fused activation (mna_activation).</summary>
-public enum Activation
+/// <summary>Fused activation as the C ABI spells it (mna_activation); the graph's <c>MobileNetAccel.Graph.Activation</c>
+/// is converted to it by the native backend.</summary>
+public enum NativeActivation
 {
     None = 0,
     Relu = 1,
@@ -104,7 +105,7 @@ public struct Conv2DParams
     public int Batch, InH, InW, InC, OutC;
     public int KernelH, KernelW, StrideH, StrideW;
     public int PadTop, PadLeft, PadBottom, PadRight;
-    public Activation Activation;
+    public NativeActivation Activation;
 
     /// <summary>Output height by the usual formula; may be &lt; 1 for invalid params.</summary>
     public readonly int OutH => WindowOut.Size(InH, PadTop, PadBottom, KernelH, StrideH);
@@ -122,7 +123,7 @@ public struct InvertedResidualParams
     public int OutC;
     public int Stride;
     public int PadTop, PadLeft, PadBottom, PadRight;
-    public Activation ExpandActivation, DepthwiseActivation, ProjectActivation;
+    public NativeActivation ExpandActivation, DepthwiseActivation, ProjectActivation;
     /// <summary>1 to add the input to the output (stride 1, InC == OutC).</summary>
     public int Residual;
 

@@ -51,7 +51,7 @@ public static class MobileNetV2
                 if (hidden > inC)
                     x = b.Conv(scope + "/expand", x, hidden, 1, 1);
                 x = b.Depthwise(scope + "/depthwise", x, 3, stride);
-                x = b.Conv(scope + "/project", x, outC, 1, 1, Interop.Activation.None);
+                x = b.Conv(scope + "/project", x, outC, 1, 1, Activation.None);
                 if (stride == 1 && inC == outC)
                     x = b.Residual(scope + "/add", x, blockInput);
                 block++;

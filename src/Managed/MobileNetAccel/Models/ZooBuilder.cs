@@ -1,5 +1,4 @@
 using MobileNetAccel.Graph;
-using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Models;
 

@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -16,8 +16,9 @@ public sealed class NativeCpuBackend : IBackend
 {
     public const string BackendName = "cpu";
     public string Name => BackendName;
+    public int Priority => BackendPriority.NativeCpu;
 
-    public IReadOnlyList<DeviceInfo> Devices => new[] { DeviceCatalog.HostCpu };
+    public IReadOnlyList<DeviceInfo> Devices => new[] { HostCpuDevice.Info };
 
     public bool Supports(Node node, out string reason) => NativeOps.Plan(node, out reason) is not null;
 

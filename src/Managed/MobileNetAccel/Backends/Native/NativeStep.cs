@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 

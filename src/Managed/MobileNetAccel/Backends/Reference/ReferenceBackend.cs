@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -13,8 +13,10 @@ public sealed class ReferenceBackend : IBackend
 {
     public const string BackendName = "managed";
     public string Name => BackendName;
+    public bool IsReference => true;
+    public int Priority => BackendPriority.Reference;
     /// <summary>The host CPU (the same device as the native backend's; this backend uses one thread of it).</summary>
-    public IReadOnlyList<DeviceInfo> Devices => new[] { DeviceCatalog.HostCpu };
+    public IReadOnlyList<DeviceInfo> Devices => new[] { HostCpuDevice.Info };
 
     public bool Supports(Node node, out string reason) => ReferenceOps.Plan(node, out reason) is not null;
 

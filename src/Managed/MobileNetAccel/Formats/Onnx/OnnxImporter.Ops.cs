@@ -156,13 +156,7 @@ public static partial class OnnxImporter
                 return;
             }
             // Other ranks: y = x * s + t with s, t broadcast over axis 1 (shape [C,1,...,1]).
-            var s = new float[c];
-            var t = new float[c];
-            for (int i = 0; i < c; i++)
-            {
-                s[i] = p[0].Floats![i] / MathF.Sqrt(p[3].Floats![i] + eps);
-                t[i] = p[1].Floats![i] - p[2].Floats![i] * s[i];
-            }
+            var (s, t) = BatchNormAffine.Compute(p[0].Floats.AsSpan(0, c), p[1].Floats.AsSpan(0, c), p[2].Floats.AsSpan(0, c), p[3].Floats.AsSpan(0, c), eps);
             var bshape = new int[x.Rank - 1];
             Array.Fill(bshape, 1);
             bshape[0] = c;

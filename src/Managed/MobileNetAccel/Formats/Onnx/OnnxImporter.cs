@@ -1,4 +1,5 @@
 using MobileNetAccel.Graph;
+using MobileNetAccel.Graph.Passes;
 
 namespace MobileNetAccel.Formats.Onnx;
 
@@ -199,9 +200,11 @@ public static partial class OnnxImporter
                     throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32 outputs are supported");
                 _graph.Outputs.Add(v);
             }
-            RemoveDeadNodes();
             try
             {
+                // Drops nodes nothing reads, e.g. a file's NHWC→NCHW transpose that cancelled against the importer's
+                // NCHW→NHWC conversion (the nodes are in file order, which is topological).
+                new DeadNodeRemovalPass().Run(_graph);
                 _graph.Validate();
             }
             catch (GraphException e)
@@ -241,22 +244,6 @@ public static partial class OnnxImporter
             foreach (var vi in g.ValueInfo)
                 if (_syms.TryGetValue(vi.Name, out var sym) && sym.Const is null)
                     Check(vi, sym.Value, "value_info");
-        }
-
-        /// <summary>Drops nodes whose outputs nothing reads (e.g. a file's NHWC→NCHW transpose that cancelled against
-        /// the importer's NCHW→NHWC conversion).</summary>
-        private void RemoveDeadNodes()
-        {
-            bool changed = true;
-            while (changed)
-            {
-                var used = new HashSet<Value>(_graph.Outputs, ReferenceEqualityComparer.Instance);
-                foreach (var n in _graph.Nodes)
-                    foreach (var i in n.Inputs)
-                        if (i is not null)
-                            used.Add(i);
-                changed = _graph.Nodes.RemoveAll(n => !n.Outputs.Any(used.Contains)) > 0;
-            }
         }
 
         private void DefineConstant(OnnxTensor t, string role)

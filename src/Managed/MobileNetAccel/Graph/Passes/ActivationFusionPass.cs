@@ -1,4 +1,3 @@
-using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Graph.Passes;
 

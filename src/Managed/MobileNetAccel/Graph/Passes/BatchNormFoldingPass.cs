@@ -1,4 +1,3 @@
-using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Graph.Passes;
 
@@ -34,11 +33,10 @@ public sealed class BatchNormFoldingPass : IGraphPass
 
             int channels = conv.Output.Shape[3];
             ReadOnlySpan<float> gamma = bn.Scale.AsFloats(), beta = bn.Offset.AsFloats(), mean = bn.Mean.AsFloats(), variance = bn.Variance.AsFloats();
-            var factor = new double[channels];
+            var factor = BatchNormAffine.Factors(gamma, variance, bn.Epsilon);
             var newBias = new float[channels];
             for (int c = 0; c < channels; c++)
             {
-                factor[c] = gamma[c] / Math.Sqrt((double)variance[c] + bn.Epsilon);
                 double b = bias is null ? 0.0 : bias.AsFloats()[c];
                 newBias[c] = (float)((b - mean[c]) * factor[c] + beta[c]);
             }

@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -8,7 +8,7 @@ namespace MobileNetAccel.Backends.Native.Ops;
 internal sealed class ActivationStep : NativeStep
 {
     private readonly Value _input, _output;
-    private readonly Activation _kind;
+    private readonly NativeActivation _kind;
 
     public static NativeStepFactory? Plan(ActivationNode n, out string reason)
     {
@@ -34,14 +34,14 @@ internal sealed class ActivationStep : NativeStep
     {
         _input = input;
         _output = output;
-        _kind = kind;
+        _kind = kind.ToNative();
     }
 
     public override void Run(IArena arena)
     {
         var x = arena.Span<float>(_input);
         var y = arena.Span<float>(_output);
-        if (_kind == Activation.None)
+        if (_kind == NativeActivation.None)
             x.CopyTo(y);
         else
             NativeKernels.ApplyActivation(_output.ElementCount, _kind, x, y);

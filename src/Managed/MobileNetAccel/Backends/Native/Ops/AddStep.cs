@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -8,7 +8,7 @@ namespace MobileNetAccel.Backends.Native.Ops;
 internal sealed class AddStep : NativeStep
 {
     private readonly Value _a, _b, _output;
-    private readonly Activation _activation;
+    private readonly NativeActivation _activation;
 
     public static NativeStepFactory? Plan(AddNode n, out string reason)
     {
@@ -33,7 +33,7 @@ internal sealed class AddStep : NativeStep
         _a = n.Inputs[0]!;
         _b = n.Inputs[1]!;
         _output = n.Output;
-        _activation = n.Activation;
+        _activation = n.Activation.ToNative();
     }
 
     public override void Run(IArena arena) =>

@@ -1,5 +1,5 @@
 using System.Numerics;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Backends.Native.Ops;
@@ -25,15 +25,7 @@ internal sealed class BatchNormStep : NativeStep
     {
         _input = n.Input;
         _output = n.Output;
-        int c = n.Input.Shape[^1];
-        _scale = new float[c];
-        _shift = new float[c];
-        for (int i = 0; i < c; i++)
-        {
-            double s = n.Scale.AsFloats()[i] / Math.Sqrt((double)n.Variance.AsFloats()[i] + n.Epsilon);
-            _scale[i] = (float)s;
-            _shift[i] = (float)(n.Offset.AsFloats()[i] - n.Mean.AsFloats()[i] * s);
-        }
+        (_scale, _shift) = BatchNormAffine.Compute(n);
     }
 
     public override void Run(IArena arena)

@@ -1,5 +1,5 @@
 using System.Numerics;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Backends.Native.Ops;

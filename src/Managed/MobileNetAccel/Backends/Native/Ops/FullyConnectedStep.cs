@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -9,7 +9,7 @@ internal sealed class FullyConnectedStep : NativeStep
 {
     private readonly Value _input, _output;
     private readonly int _batch, _in, _out;
-    private readonly Activation _activation;
+    private readonly NativeActivation _activation;
     private readonly NativeBuffer _weights;
     private readonly NativeBuffer? _bias;
     private readonly NativeContext _ctx;
@@ -29,7 +29,7 @@ internal sealed class FullyConnectedStep : NativeStep
         _batch = n.Output.Shape[0];
         _in = n.Weights.Shape[1];
         _out = n.Weights.Shape[0];
-        _activation = n.Activation;
+        _activation = n.Activation.ToNative();
         _weights = new NativeBuffer(n.Weights.AsFloats());
         _bias = NativeBuffer.From(n.Bias);
     }

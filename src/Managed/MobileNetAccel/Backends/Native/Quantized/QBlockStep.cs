@@ -1,5 +1,5 @@
 using System.Buffers;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 

@@ -1,4 +1,4 @@
-using MobileNetAccel.Execution;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 
@@ -137,7 +137,7 @@ internal sealed class QConvStep : QuantizedStep
                 layer = NativeQ8Layer.Pack(Q8LayerKind.FullyConnected, type, w.Shape[1], w.Shape[0], 1, 1, q, scales, w.Data!, bias);
                 break;
         }
-        p.Activation = Activation.None;
+        p.Activation = NativeActivation.None;
         return layer;
     }
 
@@ -215,7 +215,7 @@ internal sealed class QAveragePoolStep : QuantizedStep
         _output = n.Output;
         _type = Q.Type(_input.DataType);
         _p = n.ToParams();
-        _p.Activation = Activation.None;
+        _p.Activation = NativeActivation.None;
         (_min, _max) = Q.ActivationRange(n.Activation, _output);
     }
 
