@@ -6,8 +6,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using MobileNetAccel.Interop;
 using Microsoft.ML.OnnxRuntime;
+using MobileNetAccel.Interop;
 using OrtSession = Microsoft.ML.OnnxRuntime.InferenceSession;
 using OrtSessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using MobileNetAccel.Interop;
 using Microsoft.ML.OnnxRuntime;
+using MobileNetAccel.Interop;
 using OrtSession = Microsoft.ML.OnnxRuntime.InferenceSession;
 using OrtSessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 

@@ -17,26 +17,26 @@ NativeKernels.Conv2D(p, input, weights, bias, output);
 
 int bad = 0;
 for (int oy = 0; oy < p.OutH; oy++)
-for (int ox = 0; ox < p.OutW; ox++)
-for (int oc = 0; oc < 3; oc++)
-{
-    float acc = bias[oc];
-    for (int ky = 0; ky < 3; ky++)
-    for (int kx = 0; kx < 3; kx++)
-    {
-        int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
-        if (iy < 0 || iy >= 4 || ix < 0 || ix >= 4) continue;
-        for (int ic = 0; ic < 2; ic++)
-            acc += input[(iy * 4 + ix) * 2 + ic] * weights[((oc * 3 + ky) * 3 + kx) * 2 + ic];
-    }
-    acc = Math.Clamp(acc, 0f, 6f);
-    float got = output[(oy * p.OutW + ox) * 3 + oc];
-    if (Math.Abs(got - acc) > 1e-5f)
-    {
-        Console.Error.WriteLine($"mismatch at ({oy},{ox},{oc}): native {got}, expected {acc}");
-        bad++;
-    }
-}
+    for (int ox = 0; ox < p.OutW; ox++)
+        for (int oc = 0; oc < 3; oc++)
+        {
+            float acc = bias[oc];
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+                    if (iy < 0 || iy >= 4 || ix < 0 || ix >= 4) continue;
+                    for (int ic = 0; ic < 2; ic++)
+                        acc += input[(iy * 4 + ix) * 2 + ic] * weights[((oc * 3 + ky) * 3 + kx) * 2 + ic];
+                }
+            acc = Math.Clamp(acc, 0f, 6f);
+            float got = output[(oy * p.OutW + ox) * 3 + oc];
+            if (Math.Abs(got - acc) > 1e-5f)
+            {
+                Console.Error.WriteLine($"mismatch at ({oy},{ox},{oc}): native {got}, expected {acc}");
+                bad++;
+            }
+        }
 Console.WriteLine($"native library {NativeKernels.Version}, cpu: {NativeKernels.CpuFeatures}, kernels: {NativeKernels.CurrentIsa}");
 try
 {

@@ -29,14 +29,17 @@ internal static class SmallNetwork
         int h = (resolution + 1) / 2;
         var b1 = new Value("block1", Array.Empty<int>());
         g.Add(new InvertedResidualNode("block1", c1, null, null, W("b1/dw", new[] { 1, 3, 3, 16 }, 9), B("b1/dwb", 16),
-            W("b1/pw", new[] { 8, 16 }, 16), B("b1/pwb", 8), b1) { Padding = Padding.Same(h, h, 3, 3, 1, 1) });
+            W("b1/pw", new[] { 8, 16 }, 16), B("b1/pwb", 8), b1)
+        { Padding = Padding.Same(h, h, 3, 3, 1, 1) });
         var b2 = new Value("block2", Array.Empty<int>());
         g.Add(new InvertedResidualNode("block2", b1, W("b2/ew", new[] { 48, 8 }, 8), B("b2/eb", 48), W("b2/dw", new[] { 1, 3, 3, 48 }, 9), B("b2/dwb", 48),
-            W("b2/pw", new[] { 12, 48 }, 48), B("b2/pwb", 12), b2) { Stride = 2, Padding = Padding.Same(h, h, 3, 3, 2, 2) });
+            W("b2/pw", new[] { 12, 48 }, 48), B("b2/pwb", 12), b2)
+        { Stride = 2, Padding = Padding.Same(h, h, 3, 3, 2, 2) });
         int h2 = (h + 1) / 2;
         var b3 = new Value("block3", Array.Empty<int>());
         g.Add(new InvertedResidualNode("block3", b2, W("b3/ew", new[] { 72, 12 }, 12), B("b3/eb", 72), W("b3/dw", new[] { 1, 3, 3, 72 }, 9), B("b3/dwb", 72),
-            W("b3/pw", new[] { 12, 72 }, 72), B("b3/pwb", 12), b3) { Padding = Padding.Same(h2, h2, 3, 3, 1, 1), Residual = true });
+            W("b3/pw", new[] { 12, 72 }, 72), B("b3/pwb", 12), b3)
+        { Padding = Padding.Same(h2, h2, 3, 3, 1, 1), Residual = true });
         var dw = new Value("dw", Array.Empty<int>());
         g.Add(new DepthwiseConv2DNode("dw", b3, W("dw/w", new[] { 1, 3, 3, 12 }, 9), B("dw/b", 12), dw)
         { Padding = Padding.Same(h2, h2, 3, 3, 1, 1), Activation = Activation.Relu6 });

@@ -1,5 +1,5 @@
-using MobileNetAccel.Graph;
 using MobileNetAccel.Formats.TFLite;
+using MobileNetAccel.Graph;
 using NUnit.Framework;
 using static MobileNetAccel.Vulkan.Tests.Vulkan;
 

@@ -246,120 +246,120 @@ internal static class Lowering
             switch (node)
             {
                 case Conv2DNode c:
+                {
+                    var x = c.Input.Shape;
+                    var o = c.Output.Shape;
+                    var bias = BiasOrZero(c.Bias, o[3]);
+                    if (c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero)
                     {
-                        var x = c.Input.Shape;
-                        var o = c.Output.Shape;
-                        var bias = BiasOrZero(c.Bias, o[3]);
-                        if (c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero)
-                        {
-                            Gemm(c.Name, Read(c.Input), Read(c.Weights), bias, null, Write(c.Output), (long)x[0] * x[1] * x[2], o[3], x[3], c.Activation);
-                            break;
-                        }
-                        long total = c.Output.ElementCount;
-                        Add("conv", c.Name, new[] { c.KernelH, c.KernelW, c.StrideH, c.StrideW, (int)c.Activation },
-                            new[] { (int)total, x[1], x[2], x[3], o[1], o[2], o[3], c.Padding.Top, c.Padding.Left },
-                            new[] { Read(c.Input), Read(c.Weights), bias, Write(c.Output) }, Linear(total, c.Name));
+                        Gemm(c.Name, Read(c.Input), Read(c.Weights), bias, null, Write(c.Output), (long)x[0] * x[1] * x[2], o[3], x[3], c.Activation);
                         break;
                     }
+                    long total = c.Output.ElementCount;
+                    Add("conv", c.Name, new[] { c.KernelH, c.KernelW, c.StrideH, c.StrideW, (int)c.Activation },
+                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], o[3], c.Padding.Top, c.Padding.Left },
+                        new[] { Read(c.Input), Read(c.Weights), bias, Write(c.Output) }, Linear(total, c.Name));
+                    break;
+                }
                 case DepthwiseConv2DNode d:
-                    {
-                        var x = d.Input.Shape;
-                        var o = d.Output.Shape;
-                        long total = d.Output.ElementCount;
-                        Add("dwconv", d.Name, new[] { d.KernelH, d.KernelW, d.StrideH, d.StrideW, (int)d.Activation },
-                            new[] { (int)total, x[1], x[2], x[3], o[1], o[2], d.Padding.Top, d.Padding.Left },
-                            new[] { Read(d.Input), Read(d.Weights), BiasOrZero(d.Bias, x[3]), Write(d.Output) }, Linear(total, d.Name));
-                        break;
-                    }
+                {
+                    var x = d.Input.Shape;
+                    var o = d.Output.Shape;
+                    long total = d.Output.ElementCount;
+                    Add("dwconv", d.Name, new[] { d.KernelH, d.KernelW, d.StrideH, d.StrideW, (int)d.Activation },
+                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], d.Padding.Top, d.Padding.Left },
+                        new[] { Read(d.Input), Read(d.Weights), BiasOrZero(d.Bias, x[3]), Write(d.Output) }, Linear(total, d.Name));
+                    break;
+                }
                 case FullyConnectedNode f:
-                    {
-                        var w = f.Weights.Shape;
-                        long rows = f.Input.ElementCount / w[1];
-                        Gemm(f.Name, Read(f.Input), Read(f.Weights), BiasOrZero(f.Bias, w[0]), null, Write(f.Output), rows, w[0], w[1], f.Activation);
-                        break;
-                    }
+                {
+                    var w = f.Weights.Shape;
+                    long rows = f.Input.ElementCount / w[1];
+                    Gemm(f.Name, Read(f.Input), Read(f.Weights), BiasOrZero(f.Bias, w[0]), null, Write(f.Output), rows, w[0], w[1], f.Activation);
+                    break;
+                }
                 case InvertedResidualNode irb:
                     LowerInvertedResidual(irb);
                     break;
                 case AddNode add:
-                    {
-                        long total = add.Output.ElementCount;
-                        Add("add", add.Name, new[] { (int)add.Activation }, new[] { (int)total },
-                            new[] { Read(add.Inputs[0]!), Read(add.Inputs[1]!), Write(add.Output) }, Linear(total, add.Name));
-                        break;
-                    }
+                {
+                    long total = add.Output.ElementCount;
+                    Add("add", add.Name, new[] { (int)add.Activation }, new[] { (int)total },
+                        new[] { Read(add.Inputs[0]!), Read(add.Inputs[1]!), Write(add.Output) }, Linear(total, add.Name));
+                    break;
+                }
                 case ActivationNode a:
+                {
+                    var (lo, hi) = a.Kind switch
                     {
-                        var (lo, hi) = a.Kind switch
-                        {
-                            Activation.Relu => (0f, float.PositiveInfinity),
-                            Activation.Relu6 => (0f, 6f),
-                            _ => (float.NegativeInfinity, float.PositiveInfinity),
-                        };
-                        Clamp(a, lo, hi);
-                        break;
-                    }
+                        Activation.Relu => (0f, float.PositiveInfinity),
+                        Activation.Relu6 => (0f, 6f),
+                        _ => (float.NegativeInfinity, float.PositiveInfinity),
+                    };
+                    Clamp(a, lo, hi);
+                    break;
+                }
                 case ClipNode clip:
                     Clamp(clip, clip.Min, clip.Max);
                     break;
                 case DequantizeNode dq:
-                    {
-                        var qp = dq.Input.Quantization!;
-                        long total = dq.Output.ElementCount;
-                        Add("dequant", dq.Name, new[] { dq.Input.DataType == DataType.Int8 ? 1 : 0 },
-                            new[] { (int)total, Bits(qp.Scale), (int)qp.ZeroPoint },
-                            new[] { Read(dq.Input), Write(dq.Output) }, Linear(total, dq.Name));
-                        break;
-                    }
+                {
+                    var qp = dq.Input.Quantization!;
+                    long total = dq.Output.ElementCount;
+                    Add("dequant", dq.Name, new[] { dq.Input.DataType == DataType.Int8 ? 1 : 0 },
+                        new[] { (int)total, Bits(qp.Scale), (int)qp.ZeroPoint },
+                        new[] { Read(dq.Input), Write(dq.Output) }, Linear(total, dq.Name));
+                    break;
+                }
                 case BatchNormNode bn:
-                    {
-                        int c = bn.Input.Shape[^1];
-                        var (s, t) = BatchNormAffine.Compute(bn);
-                        long total = bn.Output.ElementCount;
-                        Add("affine", bn.Name, new[] { 0 }, new[] { (int)total, c },
-                            new[] { Read(bn.Input), Weights(s), Weights(t), Write(bn.Output) }, Linear(total, bn.Name));
-                        break;
-                    }
+                {
+                    int c = bn.Input.Shape[^1];
+                    var (s, t) = BatchNormAffine.Compute(bn);
+                    long total = bn.Output.ElementCount;
+                    Add("affine", bn.Name, new[] { 0 }, new[] { (int)total, c },
+                        new[] { Read(bn.Input), Weights(s), Weights(t), Write(bn.Output) }, Linear(total, bn.Name));
+                    break;
+                }
                 case GlobalAveragePoolNode g:
-                    {
-                        var x = g.Input.Shape;
-                        long total = (long)x[0] * x[3];
-                        Add("gap", g.Name, Array.Empty<int>(), new[] { (int)total, x[1] * x[2], x[3] },
-                            new[] { Read(g.Input), Write(g.Output) }, Linear(total, g.Name));
-                        break;
-                    }
+                {
+                    var x = g.Input.Shape;
+                    long total = (long)x[0] * x[3];
+                    Add("gap", g.Name, Array.Empty<int>(), new[] { (int)total, x[1] * x[2], x[3] },
+                        new[] { Read(g.Input), Write(g.Output) }, Linear(total, g.Name));
+                    break;
+                }
                 case AveragePool2DNode p:
-                    {
-                        var x = p.Input.Shape;
-                        var o = p.Output.Shape;
-                        long total = p.Output.ElementCount;
-                        Add("avgpool", p.Name, new[] { p.KernelH, p.KernelW, p.StrideH, p.StrideW, (int)p.Activation },
-                            new[] { (int)total, x[1], x[2], x[3], o[1], o[2], p.Padding.Top, p.Padding.Left },
-                            new[] { Read(p.Input), Write(p.Output) }, Linear(total, p.Name));
-                        break;
-                    }
+                {
+                    var x = p.Input.Shape;
+                    var o = p.Output.Shape;
+                    long total = p.Output.ElementCount;
+                    Add("avgpool", p.Name, new[] { p.KernelH, p.KernelW, p.StrideH, p.StrideW, (int)p.Activation },
+                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], p.Padding.Top, p.Padding.Left },
+                        new[] { Read(p.Input), Write(p.Output) }, Linear(total, p.Name));
+                    break;
+                }
                 case SoftmaxNode s:
-                    {
-                        int cols = s.Input.Shape.Length == 0 ? 1 : s.Input.Shape[^1];
-                        long rows = s.Input.ElementCount / Math.Max(cols, 1);
-                        long x = Math.Clamp(rows, 1, 65535);
-                        Add("softmax", s.Name, Array.Empty<int>(), new[] { (int)rows, cols, Bits(s.Beta) },
-                            new[] { Read(s.Input), Write(s.Output) }, ((uint)x, (uint)((rows + x - 1) / x), 1));
-                        break;
-                    }
+                {
+                    int cols = s.Input.Shape.Length == 0 ? 1 : s.Input.Shape[^1];
+                    long rows = s.Input.ElementCount / Math.Max(cols, 1);
+                    long x = Math.Clamp(rows, 1, 65535);
+                    Add("softmax", s.Name, Array.Empty<int>(), new[] { (int)rows, cols, Bits(s.Beta) },
+                        new[] { Read(s.Input), Write(s.Output) }, ((uint)x, (uint)((rows + x - 1) / x), 1));
+                    break;
+                }
                 case ReshapeNode r:
+                {
+                    // Same bytes, new shape: the output shares the input's device memory (no dispatch).
+                    var t = Read(r.Input).Tensor;
+                    if (t is null)
                     {
-                        // Same bytes, new shape: the output shares the input's device memory (no dispatch).
-                        var t = Read(r.Input).Tensor;
-                        if (t is null)
-                        {
-                            // Reshape of a constant: materialise nothing, bind the constant where the output is read.
-                            _constants[r.Output] = Read(r.Input);
-                            break;
-                        }
-                        Program.TensorOf[r.Output] = t;
+                        // Reshape of a constant: materialise nothing, bind the constant where the output is read.
+                        _constants[r.Output] = Read(r.Input);
                         break;
                     }
+                    Program.TensorOf[r.Output] = t;
+                    break;
+                }
                 default:
                     throw new NotSupportedException($"Vulkan: node '{node.Name}' ({node.Op}) has no shader");
             }

@@ -1,8 +1,8 @@
+using Microsoft.Extensions.Logging;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Graph.Passes;
-using Microsoft.Extensions.Logging;
 
 namespace MobileNetAccel;
 

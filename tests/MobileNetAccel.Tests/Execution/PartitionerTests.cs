@@ -1,6 +1,6 @@
+using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Backends.Reference;
-using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;

@@ -53,28 +53,28 @@ public static class Naive
         var val = new double[(long)g.N * oh * ow * g.OutC];
         var scale = new double[val.Length];
         for (int n = 0; n < g.N; n++)
-        for (int y = 0; y < oh; y++)
-        for (int xo = 0; xo < ow; xo++)
-        for (int o = 0; o < g.OutC; o++)
-        {
-            double sum = B(bias, o), mag = Math.Abs(B(bias, o));
-            for (int ky = 0; ky < g.KH; ky++)
-            for (int kx = 0; kx < g.KW; kx++)
-            {
-                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
-                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-                    continue; // zero padding
-                for (int c = 0; c < g.C; c++)
-                {
-                    double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[((o * g.KH + ky) * g.KW + kx) * g.C + c];
-                    sum += t;
-                    mag += Math.Abs(t);
-                }
-            }
-            long idx = (((long)n * oh + y) * ow + xo) * g.OutC + o;
-            val[idx] = Act(sum, act);
-            scale[idx] = mag;
-        }
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                    for (int o = 0; o < g.OutC; o++)
+                    {
+                        double sum = B(bias, o), mag = Math.Abs(B(bias, o));
+                        for (int ky = 0; ky < g.KH; ky++)
+                            for (int kx = 0; kx < g.KW; kx++)
+                            {
+                                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
+                                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                                    continue; // zero padding
+                                for (int c = 0; c < g.C; c++)
+                                {
+                                    double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[((o * g.KH + ky) * g.KW + kx) * g.C + c];
+                                    sum += t;
+                                    mag += Math.Abs(t);
+                                }
+                            }
+                        long idx = (((long)n * oh + y) * ow + xo) * g.OutC + o;
+                        val[idx] = Act(sum, act);
+                        scale[idx] = mag;
+                    }
         return new Reference(val, scale);
     }
 
@@ -85,25 +85,25 @@ public static class Naive
         var val = new double[(long)g.N * oh * ow * g.C];
         var scale = new double[val.Length];
         for (int n = 0; n < g.N; n++)
-        for (int y = 0; y < oh; y++)
-        for (int xo = 0; xo < ow; xo++)
-        for (int c = 0; c < g.C; c++)
-        {
-            double sum = B(bias, c), mag = Math.Abs(B(bias, c));
-            for (int ky = 0; ky < g.KH; ky++)
-            for (int kx = 0; kx < g.KW; kx++)
-            {
-                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
-                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-                    continue;
-                double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[(ky * g.KW + kx) * g.C + c];
-                sum += t;
-                mag += Math.Abs(t);
-            }
-            long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
-            val[idx] = Act(sum, act);
-            scale[idx] = mag;
-        }
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        double sum = B(bias, c), mag = Math.Abs(B(bias, c));
+                        for (int ky = 0; ky < g.KH; ky++)
+                            for (int kx = 0; kx < g.KW; kx++)
+                            {
+                                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
+                                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                                    continue;
+                                double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[(ky * g.KW + kx) * g.C + c];
+                                sum += t;
+                                mag += Math.Abs(t);
+                            }
+                        long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
+                        val[idx] = Act(sum, act);
+                        scale[idx] = mag;
+                    }
         return new Reference(val, scale);
     }
 
@@ -113,18 +113,18 @@ public static class Naive
         var val = new double[(long)pixels * outC];
         var scale = new double[val.Length];
         for (int p = 0; p < pixels; p++)
-        for (int o = 0; o < outC; o++)
-        {
-            double sum = B(bias, o), mag = Math.Abs(B(bias, o));
-            for (int c = 0; c < inC; c++)
+            for (int o = 0; o < outC; o++)
             {
-                double t = (double)x[p * inC + c] * w[o * inC + c];
-                sum += t;
-                mag += Math.Abs(t);
+                double sum = B(bias, o), mag = Math.Abs(B(bias, o));
+                for (int c = 0; c < inC; c++)
+                {
+                    double t = (double)x[p * inC + c] * w[o * inC + c];
+                    sum += t;
+                    mag += Math.Abs(t);
+                }
+                val[(long)p * outC + o] = Act(sum, act);
+                scale[(long)p * outC + o] = mag;
             }
-            val[(long)p * outC + o] = Act(sum, act);
-            scale[(long)p * outC + o] = mag;
-        }
         return new Reference(val, scale);
     }
 
@@ -134,18 +134,18 @@ public static class Naive
         var val = new double[(long)batch * outN];
         var scale = new double[val.Length];
         for (int b = 0; b < batch; b++)
-        for (int o = 0; o < outN; o++)
-        {
-            double sum = B(bias, o), mag = Math.Abs(B(bias, o));
-            for (int i = 0; i < inN; i++)
+            for (int o = 0; o < outN; o++)
             {
-                double t = (double)x[b * inN + i] * w[o * inN + i];
-                sum += t;
-                mag += Math.Abs(t);
+                double sum = B(bias, o), mag = Math.Abs(B(bias, o));
+                for (int i = 0; i < inN; i++)
+                {
+                    double t = (double)x[b * inN + i] * w[o * inN + i];
+                    sum += t;
+                    mag += Math.Abs(t);
+                }
+                val[b * outN + o] = Act(sum, act);
+                scale[b * outN + o] = mag;
             }
-            val[b * outN + o] = Act(sum, act);
-            scale[b * outN + o] = mag;
-        }
         return new Reference(val, scale);
     }
 
@@ -170,66 +170,66 @@ public static class Naive
         else
         {
             for (int p = 0; p < pixelsIn; p++)
-            for (int o = 0; o < c; o++)
-            {
-                double sum = B(eb, o), mag = Math.Abs(B(eb, o));
-                for (int i = 0; i < inC; i++)
+                for (int o = 0; o < c; o++)
                 {
-                    sum += (double)x[p * inC + i] * ew![o * inC + i];
-                    mag += Math.Abs((double)x[p * inC + i] * ew[o * inC + i]);
+                    double sum = B(eb, o), mag = Math.Abs(B(eb, o));
+                    for (int i = 0; i < inC; i++)
+                    {
+                        sum += (double)x[p * inC + i] * ew![o * inC + i];
+                        mag += Math.Abs((double)x[p * inC + i] * ew[o * inC + i]);
+                    }
+                    t[p * c + o] = Act(sum, expandAct);
+                    tMag[p * c + o] = mag;
                 }
-                t[p * c + o] = Act(sum, expandAct);
-                tMag[p * c + o] = mag;
-            }
         }
         // Stage 2: depthwise 3x3.
         int oh = (h + pt + pb - 3) / stride + 1, ow = (w + pl + pr - 3) / stride + 1;
         int pixelsOut = n * oh * ow;
         double[] d = new double[(long)pixelsOut * c], dMag = new double[d.Length];
         for (int b = 0; b < n; b++)
-        for (int y = 0; y < oh; y++)
-        for (int xo = 0; xo < ow; xo++)
-        for (int ch = 0; ch < c; ch++)
-        {
-            double sum = B(db, ch), mag = Math.Abs(B(db, ch));
-            for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++)
-            {
-                int iy = y * stride - pt + ky, ix = xo * stride - pl + kx;
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-                    continue;
-                int src = ((b * h + iy) * w + ix) * c + ch;
-                double wt = dw[(ky * 3 + kx) * c + ch];
-                sum += t[src] * wt;
-                mag += tMag[src] * Math.Abs(wt);
-            }
-            int dst = ((b * oh + y) * ow + xo) * c + ch;
-            d[dst] = Act(sum, dwAct);
-            dMag[dst] = mag;
-        }
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        double sum = B(db, ch), mag = Math.Abs(B(db, ch));
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++)
+                            {
+                                int iy = y * stride - pt + ky, ix = xo * stride - pl + kx;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                    continue;
+                                int src = ((b * h + iy) * w + ix) * c + ch;
+                                double wt = dw[(ky * 3 + kx) * c + ch];
+                                sum += t[src] * wt;
+                                mag += tMag[src] * Math.Abs(wt);
+                            }
+                        int dst = ((b * oh + y) * ow + xo) * c + ch;
+                        d[dst] = Act(sum, dwAct);
+                        dMag[dst] = mag;
+                    }
         // Stage 3: project, then residual.
         var val = new double[(long)pixelsOut * outC];
         var scale = new double[val.Length];
         for (int p = 0; p < pixelsOut; p++)
-        for (int o = 0; o < outC; o++)
-        {
-            double sum = B(pb2, o), mag = Math.Abs(B(pb2, o));
-            for (int ch = 0; ch < c; ch++)
+            for (int o = 0; o < outC; o++)
             {
-                double wt = pw[o * c + ch];
-                sum += d[p * c + ch] * wt;
-                mag += dMag[p * c + ch] * Math.Abs(wt);
+                double sum = B(pb2, o), mag = Math.Abs(B(pb2, o));
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double wt = pw[o * c + ch];
+                    sum += d[p * c + ch] * wt;
+                    mag += dMag[p * c + ch] * Math.Abs(wt);
+                }
+                double y = Act(sum, projectAct);
+                if (residual)
+                {
+                    // stride 1 and same size: output pixel p is input pixel p.
+                    y += x[p * inC + o];
+                    mag += Math.Abs(x[p * inC + o]);
+                }
+                val[p * outC + o] = y;
+                scale[p * outC + o] = mag;
             }
-            double y = Act(sum, projectAct);
-            if (residual)
-            {
-                // stride 1 and same size: output pixel p is input pixel p.
-                y += x[p * inC + o];
-                mag += Math.Abs(x[p * inC + o]);
-            }
-            val[p * outC + o] = y;
-            scale[p * outC + o] = mag;
-        }
         return new Reference(val, scale);
     }
 
@@ -241,27 +241,27 @@ public static class Naive
         var val = new double[(long)g.N * oh * ow * g.C];
         var scale = new double[val.Length];
         for (int n = 0; n < g.N; n++)
-        for (int y = 0; y < oh; y++)
-        for (int xo = 0; xo < ow; xo++)
-        for (int c = 0; c < g.C; c++)
-        {
-            double sum = 0, mag = 0;
-            int count = 0;
-            for (int ky = 0; ky < g.KH; ky++)
-            for (int kx = 0; kx < g.KW; kx++)
-            {
-                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
-                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-                    continue;
-                double v = x[((n * g.H + iy) * g.W + ix) * g.C + c];
-                sum += v;
-                mag += Math.Abs(v);
-                count++;
-            }
-            long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
-            val[idx] = Act(count == 0 ? 0 : sum / count, act);
-            scale[idx] = count == 0 ? 0 : mag / count;
-        }
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        double sum = 0, mag = 0;
+                        int count = 0;
+                        for (int ky = 0; ky < g.KH; ky++)
+                            for (int kx = 0; kx < g.KW; kx++)
+                            {
+                                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
+                                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                                    continue;
+                                double v = x[((n * g.H + iy) * g.W + ix) * g.C + c];
+                                sum += v;
+                                mag += Math.Abs(v);
+                                count++;
+                            }
+                        long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
+                        val[idx] = Act(count == 0 ? 0 : sum / count, act);
+                        scale[idx] = count == 0 ? 0 : mag / count;
+                    }
         return new Reference(val, scale);
     }
 
@@ -271,19 +271,19 @@ public static class Naive
         var val = new double[batch * c];
         var scale = new double[val.Length];
         for (int b = 0; b < batch; b++)
-        for (int ch = 0; ch < c; ch++)
-        {
-            double sum = 0, mag = 0;
-            for (int y = 0; y < h; y++)
-            for (int xi = 0; xi < w; xi++)
+            for (int ch = 0; ch < c; ch++)
             {
-                double v = x[((b * h + y) * w + xi) * c + ch];
-                sum += v;
-                mag += Math.Abs(v);
+                double sum = 0, mag = 0;
+                for (int y = 0; y < h; y++)
+                    for (int xi = 0; xi < w; xi++)
+                    {
+                        double v = x[((b * h + y) * w + xi) * c + ch];
+                        sum += v;
+                        mag += Math.Abs(v);
+                    }
+                val[b * c + ch] = sum / (h * w);
+                scale[b * c + ch] = mag / (h * w);
             }
-            val[b * c + ch] = sum / (h * w);
-            scale[b * c + ch] = mag / (h * w);
-        }
         return new Reference(val, scale);
     }
 
@@ -338,14 +338,14 @@ public static class Naive
         int oh = h + pt + pb, ow = w + pl + pr;
         var r = new float[batch * oh * ow * c];
         for (int b = 0; b < batch; b++)
-        for (int y = 0; y < oh; y++)
-        for (int xo = 0; xo < ow; xo++)
-        for (int ch = 0; ch < c; ch++)
-        {
-            int iy = y - pt, ix = xo - pl;
-            bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-            r[((b * oh + y) * ow + xo) * c + ch] = inside ? x[((b * h + iy) * w + ix) * c + ch] : value;
-        }
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        int iy = y - pt, ix = xo - pl;
+                        bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                        r[((b * oh + y) * ow + xo) * c + ch] = inside ? x[((b * h + iy) * w + ix) * c + ch] : value;
+                    }
         return r;
     }
 }

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Backends.Reference;
-using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Formats;
 using MobileNetAccel.Formats.Onnx;

@@ -1,5 +1,5 @@
-using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Backends;
+using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Execution;
 using NUnit.Framework;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using MobileNetAccel.Backends.Native;
+using Microsoft.Extensions.Logging;
 using MobileNetAccel.Backends;
+using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
-using Microsoft.Extensions.Logging;
 
 namespace MobileNetAccel.Tests.Select;
 

@@ -1,8 +1,8 @@
-using MobileNetAccel.Backends.Native;
+using Microsoft.Extensions.Logging;
 using MobileNetAccel.Backends;
+using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
-using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.TestGraphs;
 

@@ -37,8 +37,12 @@ public class TfliteReaderTests
         {
             var op = p.Name switch
             {
-                "CONV_2D" => OpType.Conv2D, "DEPTHWISE_CONV_2D" => OpType.DepthwiseConv2D, "AVERAGE_POOL_2D" => OpType.AveragePool2D,
-                "RESHAPE" => OpType.Reshape, "SOFTMAX" => OpType.Softmax, "ADD" => OpType.Add,
+                "CONV_2D" => OpType.Conv2D,
+                "DEPTHWISE_CONV_2D" => OpType.DepthwiseConv2D,
+                "AVERAGE_POOL_2D" => OpType.AveragePool2D,
+                "RESHAPE" => OpType.Reshape,
+                "SOFTMAX" => OpType.Softmax,
+                "ADD" => OpType.Add,
                 _ => throw new AssertionException($"unexpected operator {p.Name} in reference.json"),
             };
             expected[op] = p.Value.GetInt32();

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
-using Microsoft.Extensions.Logging;
 
 namespace MobileNetAccel.Execution;
 

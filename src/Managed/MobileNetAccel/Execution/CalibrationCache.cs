@@ -1,8 +1,8 @@
-using MobileNetAccel.Backends;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MobileNetAccel.Backends;
 
 namespace MobileNetAccel.Execution;
 

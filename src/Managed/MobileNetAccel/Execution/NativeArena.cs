@@ -1,5 +1,5 @@
-using MobileNetAccel.Backends;
 using System.Runtime.InteropServices;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Execution;

@@ -1,7 +1,7 @@
-using MobileNetAccel.Backends;
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using MobileNetAccel.Backends;
 
 namespace MobileNetAccel.Execution;
 
