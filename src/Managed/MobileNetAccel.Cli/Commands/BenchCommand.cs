@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text.Json;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
-using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Cli.Commands;
 
@@ -142,10 +141,10 @@ internal static class BenchCommand
                 w.WriteEndArray();
                 w.WriteString("backend", s.Backend);
                 w.WriteString("device", session.Placement.Count > 0 ? session.Placement[0].Device : "");
-                w.WriteString("kernels", NativeKernels.CurrentIsa.ToString());
-                w.WriteString("integer_kernels", NativeQ8Kernels.Name(NativeQ8Kernels.Current));
+                w.WriteString("kernels", HostCpuDevice.FloatKernels);
+                w.WriteString("integer_kernels", HostCpuDevice.IntegerKernels);
                 w.WriteString("cpu", CpuInfo.ModelName);
-                w.WriteString("cpu_features", NativeKernels.CpuFeatures);
+                w.WriteString("cpu_features", HostCpuDevice.CpuFeatures);
                 w.WriteNumber("threads", session.Threads);
                 w.WriteNumber("batch", s.Batch);
                 w.WriteBoolean("optimize", s.Optimize);
@@ -203,7 +202,7 @@ internal static class BenchCommand
         Console.WriteLine(s.ModelFile is null
             ? $"Model: [{name}] (built-in, random weights; build {buildMs.ToString("F1", inv)} ms)"
             : $"Model: [{name}] (file {s.ModelFile}{(s.ForceFloat ? ", float kernels" : "")}; load {buildMs.ToString("F1", inv)} ms)");
-        Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{NativeKernels.CurrentIsa}] integer kernels [{NativeQ8Kernels.Name(NativeQ8Kernels.Current)}] cpu [{CpuInfo.ModelName}; {NativeKernels.CpuFeatures}]");
+        Console.WriteLine($"Backend: [{s.Backend}] device [{(session.Placement.Count > 0 ? session.Placement[0].Device : "")}] kernels [{HostCpuDevice.FloatKernels}] integer kernels [{HostCpuDevice.IntegerKernels}] cpu [{CpuInfo.ModelName}; {HostCpuDevice.CpuFeatures}]");
         Console.WriteLine($"Num threads: [{session.Threads}]  Batch: [{s.Batch}]  Optimize: [{s.Optimize}]  Num runs: [{s.Runs}]  Warm-up runs: [{s.Warmup}]");
         Console.WriteLine($"Graph: {session.Graph.Nodes.Count} nodes after passes ({string.Join(", ", session.PassLog.Where(p => p.Rewrites > 0).Select(p => $"{p.Pass} {p.Rewrites}"))})");
         Console.WriteLine($"The model size (MB): {Mb(model.ConstantBytes)}  ({model.Parameters.ToString("N0", inv)} parameters, {model.MacsPerImage.ToString("N0", inv)} MACs per image)");

@@ -11,6 +11,15 @@ public static class HostCpuDevice
     /// <summary>The host CPU device.</summary>
     public static DeviceInfo Info => Lazy.Value;
 
+    /// <summary>The float kernel table the native library chose at init ("Avx512", "Avx2", "Neon", "Scalar" ...).</summary>
+    public static string FloatKernels => NativeKernels.CurrentIsa.ToString();
+
+    /// <summary>The integer kernel table the native library chose at init.</summary>
+    public static string IntegerKernels => NativeQ8Kernels.Name(NativeQ8Kernels.Current);
+
+    /// <summary>The CPU features the native library probed (e.g. "avx2 fma avx512f avx512vnni").</summary>
+    public static string CpuFeatures => NativeKernels.CpuFeatures;
+
     private static DeviceInfo Probe()
     {
         var caches = CpuInfo.Caches.Count == 0 ? "caches unknown" : string.Join(", ", CpuInfo.Caches);
