@@ -322,14 +322,17 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
     }
 
     /// <summary>Assigns every run-time value (and every inverted-residual block's depthwise scratch) an offset in one
-    /// device buffer by liveness: first fit among the blocks live at the value's definition.</summary>
+    /// device buffer by liveness, through the shared <see cref="MemoryPlanner.PlanIntervals"/>. A value is alive from
+    /// the node that defines it (partition inputs: before the first) to the last node that reads it (partition
+    /// outputs: to the end); a scratch only at its own node. Reshape outputs share their input's storage.</summary>
     private void PlanActivations(Partition p, out long total)
     {
         foreach (var n in p.Nodes)
             if (n is ReshapeNode r)
                 _alias[r.Output] = r.Input;
 
-        // (key, size, def, end); key is a Value or, for scratch, a Node.
+        // key is a Value or, for scratch, a Node; sizes in floats.
+        var keys = new List<object>();
         var start = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
         var end = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
         var size = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
@@ -337,9 +340,10 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         {
             if (!start.ContainsKey(key))
             {
+                keys.Add(key);
                 start[key] = at;
                 end[key] = at;
-                size[key] = RoundUp(Math.Max(elements, 1));
+                size[key] = elements;
             }
         }
         void Use(object key, int at)
@@ -370,32 +374,17 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         foreach (var v in p.Outputs)
             Use(Root(v), int.MaxValue);
 
-        var order = start.Keys.OrderBy(k => start[k]).ToList();
-        var live = new List<(long Offset, long Size, int End)>();
-        var offsets = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
-        total = 0;
-        foreach (var key in order)
+        var plan = MemoryPlanner.PlanIntervals(keys
+            .Select(k => new LiveInterval(k, size[k] * sizeof(float), start[k], end[k], Align * sizeof(float)))
+            .ToList());
+        total = plan.PeakBytes / sizeof(float);
+        foreach (var placed in plan.Placed)
         {
-            int def = start[key];
-            live.RemoveAll(b => b.End < def);
-            live.Sort((x, y) => x.Offset.CompareTo(y.Offset));
-            long need = size[key], at = 0;
-            foreach (var b in live)
-            {
-                if (b.Offset - at >= need)
-                    break;
-                at = Math.Max(at, b.Offset + b.Size);
-            }
-            offsets[key] = at;
-            live.Add((at, need, end[key]));
-            total = Math.Max(total, at + need);
-        }
-        foreach (var (key, off) in offsets)
-        {
-            if (key is Value v)
+            long off = placed.Offset / sizeof(float);
+            if (placed.Key is Value v)
                 _activationOffsets[v] = off;
             else
-                _scratchOffsets[(Node)key] = off;
+                _scratchOffsets[(Node)placed.Key] = off;
         }
     }
 

@@ -447,30 +447,20 @@ internal sealed class Tensor
     public ulong Offset { get; set; }
 }
 
-/// <summary>Places tensors in one buffer: first fit; tensors whose [First, Last] intervals do not overlap may share bytes.</summary>
+/// <summary>Places tensors in one buffer through the shared <see cref="MemoryPlanner.PlanIntervals"/>: tensors whose
+/// [First, Last] intervals do not overlap may share bytes; each takes at least 4 bytes, offsets and sizes are
+/// multiples of the device's storage alignment.</summary>
 internal static class Planner
 {
+    /// <summary>Sets every tensor's <see cref="Tensor.Offset"/>.</summary>
     /// <returns>The buffer size needed.</returns>
     public static ulong Assign(IReadOnlyList<Tensor> tensors, ulong align)
     {
-        var live = new List<Tensor>();
-        ulong peak = 0;
-        foreach (var t in tensors.OrderBy(t => t.First).ThenByDescending(t => t.Bytes))
-        {
-            live.RemoveAll(l => l.Last < t.First);
-            ulong size = ((ulong)Math.Max(t.Bytes, 4) + align - 1) / align * align;
-            ulong offset = 0;
-            foreach (var l in live.OrderBy(l => l.Offset))
-            {
-                if (offset + size <= l.Offset)
-                    break;
-                ulong end = l.Offset + (((ulong)Math.Max(l.Bytes, 4) + align - 1) / align * align);
-                offset = Math.Max(offset, end);
-            }
-            t.Offset = offset;
-            live.Add(t);
-            peak = Math.Max(peak, offset + size);
-        }
-        return peak;
+        var plan = MemoryPlanner.PlanIntervals(tensors
+            .Select(t => new LiveInterval(t, Math.Max(t.Bytes, 4), t.First, t.Last, (long)Math.Max(align, 1)))
+            .ToList());
+        foreach (var placed in plan.Placed)
+            ((Tensor)placed.Key).Offset = (ulong)placed.Offset;
+        return (ulong)plan.PeakBytes;
     }
 }

@@ -98,4 +98,49 @@ public class MemoryPlannerTests
         var w = g.Nodes.OfType<Conv2DNode>().First().Weights;
         Assert.Throws<ArgumentException>(() => arena.Pointer(w));
     }
+
+    [Test]
+    public void IntervalsAliveTogetherNeverOverlapAndEachKeepsItsAlignment()
+    {
+        // Mixed sizes, alignments and lifetimes (-1 and int.MaxValue as the backends use them); keys by reference.
+        var rng = new Random(7);
+        var intervals = Enumerable.Range(0, 200).Select(i =>
+        {
+            int a = rng.Next(-1, 50), b = rng.Next(0, 8) == 0 ? int.MaxValue : a + rng.Next(0, 10);
+            return new LiveInterval(new object(), rng.Next(0, 5000), a, b, new long[] { 4, 16, 64, 256 }[rng.Next(4)]);
+        }).ToList();
+        var plan = MemoryPlanner.PlanIntervals(intervals);
+        Assert.That(plan.Placed, Has.Count.EqualTo(intervals.Count));
+        for (int i = 0; i < intervals.Count; i++)
+        {
+            var (t, p) = (intervals[i], plan.Placed[i]);
+            Assert.That(p.Key, Is.SameAs(t.Key), "placements come back in input order");
+            Assert.That(p.Offset % t.Alignment, Is.Zero);
+            Assert.That(p.Size, Is.GreaterThanOrEqualTo(Math.Max(t.SizeInBytes, 1)));
+            Assert.That(p.Size % t.Alignment, Is.Zero);
+            Assert.That(p.Offset + p.Size, Is.LessThanOrEqualTo(plan.PeakBytes));
+            Assert.That(plan.Offsets[t.Key], Is.EqualTo(p.Offset));
+        }
+        for (int i = 0; i < plan.Placed.Count; i++)
+            for (int j = i + 1; j < plan.Placed.Count; j++)
+            {
+                var (a, b) = (plan.Placed[i], plan.Placed[j]);
+                bool timeOverlap = a.FirstUse <= b.LastUse && b.FirstUse <= a.LastUse;
+                bool memOverlap = a.Offset < b.Offset + b.Size && b.Offset < a.Offset + a.Size;
+                Assert.That(timeOverlap && memOverlap, Is.False, $"intervals {i} and {j} overlap in time and memory");
+            }
+    }
+
+    [Test]
+    public void IntervalsWithDisjointLifetimesShareAndBadIntervalsAreRefused()
+    {
+        var (x, y, z) = (new object(), new object(), new object());
+        var plan = MemoryPlanner.PlanIntervals(new[] { new LiveInterval(x, 1000, 0, 1), new LiveInterval(y, 1000, 2, 3), new LiveInterval(z, 10, 1, 2) });
+        Assert.That(plan.Offsets[x], Is.EqualTo(plan.Offsets[y]), "x and y are never alive together");
+        Assert.That(plan.PeakBytes, Is.EqualTo(1024 + 64));
+        Assert.That(MemoryPlanner.PlanIntervals(Array.Empty<LiveInterval>()).PeakBytes, Is.Zero);
+        Assert.Throws<ArgumentException>(() => MemoryPlanner.PlanIntervals(new[] { new LiveInterval(x, 8, 0, 0), new LiveInterval(x, 8, 1, 1) }));
+        Assert.Throws<ArgumentException>(() => MemoryPlanner.PlanIntervals(new[] { new LiveInterval(x, 8, 2, 1) }));
+        Assert.Throws<ArgumentException>(() => MemoryPlanner.PlanIntervals(new[] { new LiveInterval(x, -1, 0, 1) }));
+    }
 }
