@@ -60,9 +60,9 @@ public sealed class IntervalPlan
 
 /// <summary>
 /// The one liveness planner every backend uses: places buffers in one arena so that buffers alive at the same time
-/// never overlap and the others may share memory. Greedy by size, largest first (ties: in the order given), each
-/// placed at the lowest aligned offset that does not collide with an already placed buffer alive at the same time
-/// (the strategy of TFLite's arena planner).
+/// never overlap and the others may share memory. Greedy: each buffer in turn is placed at the lowest aligned offset
+/// that does not collide with an already placed buffer alive at the same time; the turn order is tried twice —
+/// largest first (TFLite's arena planner) and by first use — and the smaller peak is kept.
 /// <para><see cref="Plan(ModelGraph)"/> is the host arena plan: every run-time value (graph inputs, node outputs; not
 /// constants) gets an offset. A value is alive from the node that produces it (graph inputs: before the first node)
 /// to the last node that reads it (graph outputs: to the end). A node's output never shares memory with its inputs
@@ -93,10 +93,16 @@ public static class MemoryPlanner
                 throw new ArgumentException($"interval of '{t.Key}' is invalid: {t.SizeInBytes} bytes, alignment {t.Alignment}, uses {t.FirstUse}..{t.LastUse}", nameof(intervals));
         }
 
-        var order = intervals
-            .Select((t, index) => (Index: index, Size: Align(Math.Max(t.SizeInBytes, 1), t.Alignment)))
-            .OrderByDescending(t => t.Size).ThenBy(t => t.Index)
-            .ToList();
+        var sized = intervals.Select((t, index) => (Index: index, Size: Align(Math.Max(t.SizeInBytes, 1), t.Alignment))).ToList();
+        // Two greedy orders; the smaller peak wins (ties: largest first). Largest first suits graphs whose big buffers
+        // overlap little (MobileNetV2's expanded tensors); first use suits ping-pong chains (MobileNetV1).
+        var bySize = Place(intervals, sized.OrderByDescending(t => t.Size).ThenBy(t => t.Index));
+        var byFirstUse = Place(intervals, sized.OrderBy(t => intervals[t.Index].FirstUse).ThenByDescending(t => t.Size).ThenBy(t => t.Index));
+        return byFirstUse.PeakBytes < bySize.PeakBytes ? byFirstUse : bySize;
+    }
+
+    private static IntervalPlan Place(IReadOnlyList<LiveInterval> intervals, IEnumerable<(int Index, long Size)> order)
+    {
         var result = new PlacedInterval[intervals.Count];
         var placed = new List<PlacedInterval>(intervals.Count);
         long peak = 0;
