@@ -3,7 +3,7 @@ using MobileNetAccel.Interop;
 namespace MobileNetAccel.Benchmarks;
 
 /// <summary>One layer of a MobileNet built directly on the native packed-weights API.</summary>
-public sealed class NetLayer : IDisposable
+internal sealed class NetLayer : IDisposable
 {
     public required string Name { get; init; }
     public required string Kind { get; init; } // conv, irb, pw, dw, add, gavg
@@ -46,7 +46,7 @@ public sealed class NetLayer : IDisposable
 /// Fused: V2 blocks run as mna_f32_irb (row ring), V1 depthwise+pointwise pairs as mna_f32_irb with no expand layer.
 /// Unfused: every layer separately (expand, depthwise, project, add), the expanded tensors in memory.
 /// </summary>
-public sealed class Network : IDisposable
+internal sealed class Network : IDisposable
 {
     public List<NetLayer> Layers { get; } = [];
     public string Name { get; }

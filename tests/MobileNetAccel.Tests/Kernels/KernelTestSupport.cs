@@ -10,7 +10,7 @@ public enum PoolKind { None, One, Two }
 
 /// <summary>Shared native thread pools for the kernel tests (created once, disposed after the namespace's tests).</summary>
 [SetUpFixture]
-public sealed class KernelPools
+internal sealed class KernelPools
 {
     private static NativeThreadPool? _one, _two;
 

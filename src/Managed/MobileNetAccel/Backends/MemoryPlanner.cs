@@ -8,7 +8,7 @@ public readonly record struct ArenaSlot(Value Value, long Offset, long Size, int
 /// <summary>The result of planning a graph: an offset for every run-time value and the arena size they need.</summary>
 public sealed class MemoryPlan
 {
-    internal MemoryPlan(IReadOnlyList<ArenaSlot> slots, long peakBytes)
+    public MemoryPlan(IReadOnlyList<ArenaSlot> slots, long peakBytes)
     {
         Slots = slots;
         PeakBytes = peakBytes;
@@ -31,14 +31,14 @@ public sealed class MemoryPlan
 /// from use index <paramref name="FirstUse"/> to <paramref name="LastUse"/>, both inclusive (any ints: -1 for
 /// "before the first step", int.MaxValue for "after the last" are fine). Its offset and its size are rounded up to a
 /// multiple of <paramref name="Alignment"/>; a size of 0 counts as 1.</summary>
-public readonly record struct LiveInterval(object Key, long SizeInBytes, int FirstUse, int LastUse, long Alignment = MemoryPlanner.Alignment);
+internal readonly record struct LiveInterval(object Key, long SizeInBytes, int FirstUse, int LastUse, long Alignment = MemoryPlanner.Alignment);
 
 /// <summary>Where <see cref="MemoryPlanner.PlanIntervals"/> put one <see cref="LiveInterval"/>: its offset and its
 /// size after alignment.</summary>
-public readonly record struct PlacedInterval(object Key, long Offset, long Size, int FirstUse, int LastUse);
+internal readonly record struct PlacedInterval(object Key, long Offset, long Size, int FirstUse, int LastUse);
 
 /// <summary>The result of <see cref="MemoryPlanner.PlanIntervals"/>: one placement per interval, in the order given.</summary>
-public sealed class IntervalPlan
+internal sealed class IntervalPlan
 {
     internal IntervalPlan(IReadOnlyList<PlacedInterval> placed, long peakBytes)
     {
@@ -69,7 +69,7 @@ public sealed class IntervalPlan
 /// (both are alive at that node). Backends that keep their own device buffers (ILGPU, Vulkan) describe their buffers
 /// as <see cref="LiveInterval"/>s and call <see cref="PlanIntervals"/>.</para>
 /// </summary>
-public static class MemoryPlanner
+internal static class MemoryPlanner
 {
     /// <summary>Alignment of the host arena, in bytes.</summary>
     public const int Alignment = 64;

@@ -23,7 +23,7 @@ public sealed record NodePlacement(string Node, OpType Op, string Backend, strin
 /// weights are shared. A partition whose backend does not declare <see cref="ICompiledPartition.SupportsConcurrentRuns"/>
 /// runs one call at a time (a lock per partition). <see cref="Dispose"/> must not overlap a run (the session ensures it).</para>
 /// </summary>
-public sealed class GraphExecutor : IDisposable
+internal sealed class GraphExecutor : IDisposable
 {
     private readonly List<ICompiledPartition> _compiled = new();
     private readonly List<object?> _partitionLocks = new();
@@ -216,7 +216,7 @@ public sealed class GraphExecutor : IDisposable
 }
 
 /// <summary>Splits a graph's node list into maximal runs of nodes assigned to the same backend.</summary>
-public static class Partitioner
+internal static class Partitioner
 {
     public static IReadOnlyList<(Partition Partition, IBackend Backend)> Split(ModelGraph graph, Func<Node, IBackend> assign)
     {

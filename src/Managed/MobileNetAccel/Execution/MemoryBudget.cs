@@ -31,7 +31,7 @@ public sealed class MemoryLimitException : Exception
 /// weights packed once for the kernels — against a limit (<see cref="SessionOptions.MemoryLimitBytes"/>; by default
 /// <see cref="DefaultLimitBytes"/>).
 /// </summary>
-public static class MemoryBudget
+internal static class MemoryBudget
 {
     /// <summary>Share of the memory available to the process used as the default limit.</summary>
     public const double DefaultShare = 0.75;

@@ -9,7 +9,7 @@ namespace MobileNetAccel.Execution;
 /// gave it. The block is owned by a SafeHandle (<see cref="Interop.AlignedMemory"/>): an arena that is never disposed
 /// is freed by its finalizer. Not thread-safe: one run at a time uses an arena.
 /// </summary>
-public sealed unsafe class NativeArena : IArena, IDisposable
+internal sealed unsafe class NativeArena : IArena, IDisposable
 {
     private readonly Interop.AlignedMemory _memory;
     private byte* _base;

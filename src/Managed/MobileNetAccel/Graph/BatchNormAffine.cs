@@ -5,7 +5,7 @@ namespace MobileNetAccel.Graph;
 /// s = γ/√(σ² + ε) and t = β − μ·s, computed in double and rounded once to float. Used by the folding pass, by every
 /// backend that runs a standalone batch-norm node and by the ONNX importer (BatchNormalization on other ranks).
 /// </summary>
-public static class BatchNormAffine
+internal static class BatchNormAffine
 {
     /// <summary>s = γ/√(σ² + ε) per channel, in double (the folding pass scales weights by it).</summary>
     public static double[] Factors(ReadOnlySpan<float> gamma, ReadOnlySpan<float> variance, float epsilon)

@@ -11,7 +11,7 @@ namespace MobileNetAccel.Graph;
 /// e.g. probabilities at full precision) unless <c>quantizeOutputs</c> asks for a final <see cref="QuantizeNode"/> back
 /// to the model's own type. Quantize/dequantize nodes inside the graph become identities.
 /// </summary>
-public static class QuantizedGraphConverter
+internal static class QuantizedGraphConverter
 {
     /// <summary>True when any tensor of the graph is uint8/int8.</summary>
     public static bool IsQuantized(ModelGraph graph)

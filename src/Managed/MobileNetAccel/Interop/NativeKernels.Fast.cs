@@ -3,7 +3,7 @@ namespace MobileNetAccel.Interop;
 using System.Runtime.InteropServices;
 
 /// <summary>What a <see cref="NativePackedWeights"/> object holds.</summary>
-public enum PackedKind
+internal enum PackedKind
 {
     /// <summary>1x1 convolution or fully connected layer (weights [OutC][InC]).</summary>
     Pointwise,
@@ -19,7 +19,7 @@ public enum PackedKind
 /// so pack after <see cref="NativeKernels.SelectIsa"/>. Immutable: several threads may run one object at once
 /// (each with its own pool, or none). The packed copy owns its memory; the source arrays may be dropped.
 /// </summary>
-public sealed unsafe class NativePackedWeights : SafeHandle
+internal sealed unsafe class NativePackedWeights : SafeHandle
 {
     private NativePackedWeights(PackedKind kind, int inC, int hiddenC, int outC, int kernelH, int kernelW)
         : base(0, ownsHandle: true)

@@ -4,7 +4,7 @@ namespace MobileNetAccel.Interop;
 
 /// <summary>The integer kernel tables: which one runs (probed once: AVX-512 VNNI → AVX-VNNI → AVX2 → scalar, NEON
 /// dotprod → NEON → scalar), and forcing one (tests, benchmarks). Every table gives the reference kernels' bytes.</summary>
-public static class NativeQ8Kernels
+internal static class NativeQ8Kernels
 {
     public static IntegerKernelIsa Current => NativeMethods.mna_q8_current_isa();
 
@@ -23,7 +23,7 @@ public static class NativeQ8Kernels
 /// Immutable: several threads may run one object at once. Owns its native memory (released by Dispose or the
 /// finalizer).
 /// </summary>
-public sealed unsafe class NativeQ8Layer : SafeHandle
+internal sealed unsafe class NativeQ8Layer : SafeHandle
 {
     private NativeQ8Layer(Q8LayerKind kind, QuantizedType type, int inC, int outC, int kh, int kw) : base(0, ownsHandle: true)
     {

@@ -7,7 +7,7 @@ namespace MobileNetAccel.Interop;
 /// and lengths first and throws an <see cref="ArgumentException"/>-family error naming the parameter; the native side
 /// checks again and its status goes through the one <see cref="NativeError"/> choke point.
 /// </summary>
-public static unsafe class NativeQuantKernels
+internal static unsafe class NativeQuantKernels
 {
     private static void Positive(long value, string name)
     {

@@ -45,7 +45,7 @@ public enum IntegerKernelIsa
 }
 
 /// <summary>What a <see cref="NativeQ8Layer"/> holds (mna_q8_layer.kind).</summary>
-public enum Q8LayerKind
+internal enum Q8LayerKind
 {
     Conv2D = 0,
     Depthwise = 1,

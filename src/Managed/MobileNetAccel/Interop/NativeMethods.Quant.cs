@@ -71,7 +71,7 @@ internal static unsafe partial class NativeMethods
 }
 
 /// <summary>Element type of a quantized kernel: uint8 (qu8) or int8 (qs8).</summary>
-public enum QuantizedType
+internal enum QuantizedType
 {
     UInt8 = 0,
     Int8 = 1,
@@ -79,14 +79,14 @@ public enum QuantizedType
 
 /// <summary>mna_quant_conv_params: zero points and the inclusive output clamp (fused activation included).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct QuantConvParams
+internal struct QuantConvParams
 {
     public int InputZeroPoint, WeightZeroPoint, OutputZeroPoint, OutputMin, OutputMax;
 }
 
 /// <summary>mna_quant_eltwise_params: scales/zero points of the inputs a, b and the output, and the output clamp.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct QuantEltwiseParams
+internal struct QuantEltwiseParams
 {
     public float AScale;
     public int AZeroPoint;

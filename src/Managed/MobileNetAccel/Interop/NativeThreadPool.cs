@@ -10,7 +10,7 @@ namespace MobileNetAccel.Interop;
 /// region runs on the pool's workers, and a caller that finds the pool busy runs its region on its own thread.
 /// Sessions share one pool per thread count (<see cref="Shared"/>), so that N sessions on a machine start
 /// <c>threads - 1</c> workers in all, not N times that.</summary>
-public sealed class NativeThreadPool : SafeHandle
+internal sealed class NativeThreadPool : SafeHandle
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Lazy<NativeThreadPool>> SharedPools = new();
 

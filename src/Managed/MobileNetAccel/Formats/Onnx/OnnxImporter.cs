@@ -4,7 +4,7 @@ using MobileNetAccel.Graph.Passes;
 namespace MobileNetAccel.Formats.Onnx;
 
 /// <summary>Options for <see cref="OnnxImporter.Import"/>.</summary>
-public sealed class OnnxImportOptions
+internal sealed class OnnxImportOptions
 {
     /// <summary>Graph inputs to freeze to these values (they become constants). Used to give ops such as Conv or Reshape
     /// the constant weights/shapes they need when a model passes them as inputs (as ONNX's node tests do).</summary>
@@ -22,7 +22,7 @@ public sealed class OnnxImportOptions
 /// ONNX file declares (NCHW for the torchvision MobileNets): the conversion sits inside the graph, at its boundary,
 /// and the session needs no layout logic.</para>
 /// </summary>
-public static partial class OnnxImporter
+internal static partial class OnnxImporter
 {
     /// <summary>Lowest and highest default-domain opset accepted. The operators' forms of opsets 7–21 are supported;
     /// older models load when their nodes use no legacy-only form (such forms are rejected per node).</summary>

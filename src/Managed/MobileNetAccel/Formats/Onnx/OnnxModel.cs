@@ -1,7 +1,7 @@
 namespace MobileNetAccel.Formats.Onnx;
 
 /// <summary>ONNX TensorProto.DataType values (the ones this library names).</summary>
-public enum OnnxDataType
+internal enum OnnxDataType
 {
     Undefined = 0,
     Float = 1,
@@ -23,7 +23,7 @@ public enum OnnxDataType
 }
 
 /// <summary>ONNX AttributeProto.AttributeType.</summary>
-public enum OnnxAttributeType
+internal enum OnnxAttributeType
 {
     Undefined = 0,
     Float = 1,
@@ -43,10 +43,10 @@ public enum OnnxAttributeType
 }
 
 /// <summary>An opset import: (domain, version). The default domain is "" (also spelled "ai.onnx").</summary>
-public sealed record OnnxOpset(string Domain, long Version);
+internal sealed record OnnxOpset(string Domain, long Version);
 
 /// <summary>ModelProto: what this library reads of it.</summary>
-public sealed class OnnxModel
+internal sealed class OnnxModel
 {
     public long IrVersion { get; internal set; }
     public string ProducerName { get; internal set; } = "";
@@ -63,7 +63,7 @@ public sealed class OnnxModel
 }
 
 /// <summary>GraphProto.</summary>
-public sealed class OnnxGraph
+internal sealed class OnnxGraph
 {
     public string Name { get; internal set; } = "";
     public List<OnnxNode> Nodes { get; } = new();
@@ -75,7 +75,7 @@ public sealed class OnnxGraph
 }
 
 /// <summary>NodeProto, with its index in the graph.</summary>
-public sealed class OnnxNode
+internal sealed class OnnxNode
 {
     public int Index { get; internal set; }
     public string Name { get; internal set; } = "";
@@ -92,7 +92,7 @@ public sealed class OnnxNode
 }
 
 /// <summary>AttributeProto.</summary>
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     public string Name { get; internal set; } = "";
     public OnnxAttributeType Type { get; internal set; }
@@ -110,7 +110,7 @@ public sealed class OnnxAttribute
 }
 
 /// <summary>TensorProto with its data decoded to raw little-endian bytes (whatever field or file it came from).</summary>
-public sealed class OnnxTensor
+internal sealed class OnnxTensor
 {
     public string Name { get; internal set; } = "";
     public OnnxDataType DataType { get; internal set; }
@@ -133,7 +133,7 @@ public sealed class OnnxTensor
 }
 
 /// <summary>ValueInfoProto for a tensor: element type and shape (a dimension is null when symbolic or absent).</summary>
-public sealed class OnnxValueInfo
+internal sealed class OnnxValueInfo
 {
     public string Name { get; internal set; } = "";
     public OnnxDataType ElementType { get; internal set; }

@@ -8,7 +8,7 @@ namespace MobileNetAccel.Formats.Onnx;
 /// raw_data, the typed fields, or external files (resolved against the model's folder and checked to stay inside it).
 /// Every problem raises <see cref="ModelFormatException"/> naming the file and the element.
 /// </summary>
-public static class OnnxReader
+internal static class OnnxReader
 {
     /// <summary>Largest tensor accepted (bytes): guards allocations against corrupt dims.</summary>
     public const long MaxTensorBytes = 1L << 31;

@@ -6,7 +6,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// AveragePool2D) when that node has no activation yet and the activation is its output's single consumer.
 /// The producer then writes the activation's output value directly.
 /// </summary>
-public sealed class ActivationFusionPass : IGraphPass
+internal sealed class ActivationFusionPass : IGraphPass
 {
     public string Name => "fuse-activation";
 

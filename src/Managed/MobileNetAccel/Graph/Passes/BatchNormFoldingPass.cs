@@ -7,7 +7,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// w' = w·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β. New constants are created (the old ones may be
 /// shared with other graphs). Arithmetic is done in double, then rounded once to float.
 /// </summary>
-public sealed class BatchNormFoldingPass : IGraphPass
+internal sealed class BatchNormFoldingPass : IGraphPass
 {
     public string Name => "fold-batch-norm";
 

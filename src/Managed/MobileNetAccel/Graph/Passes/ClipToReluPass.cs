@@ -3,7 +3,7 @@ namespace MobileNetAccel.Graph.Passes;
 
 /// <summary>Rewrites Clip(0, 6) as ReLU6 and Clip(0, +inf) as ReLU (ONNX exports express both as Clip), so that
 /// activation fusion can fold them into their producer. Other clips are left alone.</summary>
-public sealed class ClipToReluPass : IGraphPass
+internal sealed class ClipToReluPass : IGraphPass
 {
     public string Name => "clip-to-relu";
 

@@ -1,7 +1,7 @@
 namespace MobileNetAccel.Graph.Passes;
 
 /// <summary>Removes nodes none of whose outputs reach a graph output (the IR's ops have no side effects).</summary>
-public sealed class DeadNodeRemovalPass : IGraphPass
+internal sealed class DeadNodeRemovalPass : IGraphPass
 {
     public string Name => "remove-dead-nodes";
 

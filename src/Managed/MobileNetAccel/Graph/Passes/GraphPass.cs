@@ -5,7 +5,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// it in place without changing its results beyond float rounding, and leaves it validated again.
 /// Passes never mutate constant data in place (clones share it); they create new constants instead.
 /// </summary>
-public interface IGraphPass
+internal interface IGraphPass
 {
     /// <summary>Short name, e.g. "fold-batch-norm".</summary>
     string Name { get; }
@@ -15,7 +15,7 @@ public interface IGraphPass
 }
 
 /// <summary>Runs the standard pass pipeline.</summary>
-public static class GraphOptimizer
+internal static class GraphOptimizer
 {
     /// <summary>The default pipeline, in order: Clip→ReLU, batch-norm folding, activation fusion, identity-reshape
     /// removal, inverted-residual fusion (float, then quantized), dead-node removal.</summary>

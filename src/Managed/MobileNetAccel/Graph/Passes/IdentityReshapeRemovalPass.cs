@@ -5,7 +5,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// output is a graph output, the input's producer writes the output value directly (so graph output names are kept).
 /// A reshape from a graph input straight to a graph output is kept.
 /// </summary>
-public sealed class IdentityReshapeRemovalPass : IGraphPass
+internal sealed class IdentityReshapeRemovalPass : IGraphPass
 {
     public string Name => "remove-identity-reshape";
 

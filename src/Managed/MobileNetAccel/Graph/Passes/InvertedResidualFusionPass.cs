@@ -10,7 +10,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// The Add is fused only when it has no activation (the fused block adds the input after the project activation),
 /// one operand is the block input and both shapes are equal. Run after batch-norm folding and activation fusion.
 /// </summary>
-public sealed class InvertedResidualFusionPass : IGraphPass
+internal sealed class InvertedResidualFusionPass : IGraphPass
 {
     public string Name => "fuse-inverted-residual";
 

@@ -7,7 +7,7 @@ namespace MobileNetAccel.Graph.Passes;
 /// constant quantized weights (per-channel only symmetric) and an int32 bias; each intermediate must have the next
 /// layer as its only consumer. Float blocks are <see cref="InvertedResidualFusionPass"/>'s.
 /// </summary>
-public sealed class QuantizedInvertedResidualFusionPass : IGraphPass
+internal sealed class QuantizedInvertedResidualFusionPass : IGraphPass
 {
     public string Name => "fuse-quantized-inverted-residual";
 
