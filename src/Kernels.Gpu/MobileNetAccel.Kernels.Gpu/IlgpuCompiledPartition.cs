@@ -179,7 +179,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
 
     // ---- activations -----------------------------------------------------------------------------------------
 
-    /// <summary>Reshape outputs share their input's storage.</summary>
+    /// <summary>Outputs that share another value's storage (<see cref="IlgpuOp.OutputAliases"/>: reshape).</summary>
     private readonly Dictionary<Value, Value> _alias = new(ReferenceEqualityComparer.Instance);
 
     private Value Root(Value v)
@@ -189,10 +189,11 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         return v;
     }
 
-    /// <summary>Assigns every run-time value (and every inverted-residual block's depthwise scratch) an offset in one
-    /// device buffer by liveness, through the shared <see cref="MemoryPlanner.PlanIntervals"/>. A value is alive from
-    /// the node that defines it (partition inputs: before the first) to the last node that reads it (partition
-    /// outputs: to the end); a scratch only at its own node. Reshape outputs share their input's storage.</summary>
+    /// <summary>Assigns every run-time value (and every node's scratch, e.g. an inverted-residual block's depthwise
+    /// output) an offset in one device buffer by liveness, through the shared <see cref="MemoryPlanner.PlanIntervals"/>.
+    /// A value is alive from the node that defines it (partition inputs: before the first) to the last node that reads
+    /// it (partition outputs: to the end); a scratch only at its own node. Aliased outputs (reshape) share their
+    /// source's storage.</summary>
     private void PlanActivations(Partition p, Dictionary<Node, IlgpuOp> ops, out long total)
     {
         foreach (var n in p.Nodes)
