@@ -82,7 +82,7 @@ public sealed class IlgpuBackend : IBackend
     public DeviceInfo DefaultDevice => Devices.Count > 0 ? Devices[0]
         : throw new InvalidOperationException($"backend '{Name}': no {(_type is null ? "ILGPU" : _type.ToString())} device on this machine; ILGPU devices present: {IlgpuDevices.Describe()}");
 
-    public bool Supports(Node node, out string reason) => IlgpuCompiledPartition.Supports(node, out reason);
+    public bool Supports(Node node, out string reason) => IlgpuOps.Plan(node, out reason) is not null;
 
     public ICompiledPartition Compile(Partition partition, DeviceInfo device, CompileOptions options)
     {

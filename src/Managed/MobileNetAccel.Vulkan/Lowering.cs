@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
+using MobileNetAccel.Vulkan.Ops;
 
 namespace MobileNetAccel.Vulkan;
 
@@ -16,7 +17,7 @@ internal static class Lowering
     /// <summary>Work-group size of the one-invocation-per-element shaders.</summary>
     private const int LocalSize = 64;
     /// <summary>Hidden channels per work group of expand_dw.comp (its CB).</summary>
-    private const int ExpandChannelBlock = 32;
+    internal const int ExpandChannelBlock = 32;
 
     internal sealed class Binding
     {
@@ -47,70 +48,6 @@ internal static class Lowering
     /// shared memory for expand_dw.comp use.</summary>
     internal static bool ForceUnfusedExpand { get; set; }
 
-    /// <summary>Whether the Vulkan backend runs this node; when not, why.</summary>
-    public static bool Supports(Node node, out string reason)
-    {
-        if (node is DequantizeNode dq)
-        {
-            var q = dq.Input;
-            if (q.DataType is not (DataType.UInt8 or DataType.Int8) || q.IsConstant || q.Quantization is not { IsPerChannel: false } || dq.Output.DataType != DataType.Float32)
-            {
-                reason = $"the Vulkan backend dequantizes per-tensor uint8/int8 run-time values to float32 only; '{q.Name}' is {q.DataType}" +
-                    (q.Quantization is { IsPerChannel: true } ? " per-channel" : "");
-                return false;
-            }
-            reason = "";
-            return true;
-        }
-        foreach (var v in node.Inputs)
-            if (v is not null && v.DataType != DataType.Float32)
-            {
-                reason = $"the Vulkan backend runs float32 only; input '{v.Name}' is {v.DataType}";
-                return false;
-            }
-        foreach (var v in node.Outputs)
-            if (v.DataType != DataType.Float32)
-            {
-                reason = $"the Vulkan backend runs float32 only; output '{v.Name}' is {v.DataType}";
-                return false;
-            }
-        switch (node)
-        {
-            case Conv2DNode:
-            case DepthwiseConv2DNode:
-            case FullyConnectedNode:
-            case InvertedResidualNode:
-            case GlobalAveragePoolNode:
-            case AveragePool2DNode:
-            case SoftmaxNode:
-            case ReshapeNode:
-            case ActivationNode:
-            case ClipNode:
-                reason = "";
-                return true;
-            case AddNode add:
-                if (!add.Inputs[0]!.Shape.SequenceEqual(add.Inputs[1]!.Shape))
-                {
-                    reason = $"the Vulkan add shader needs equal shapes; got {Value.FormatShape(add.Inputs[0]!.Shape)} and {Value.FormatShape(add.Inputs[1]!.Shape)}";
-                    return false;
-                }
-                reason = "";
-                return true;
-            case BatchNormNode bn:
-                for (int i = 1; i <= 4; i++)
-                    if (bn.Inputs[i] is not { IsConstant: true })
-                    {
-                        reason = "the Vulkan backend needs constant batch-norm parameters";
-                        return false;
-                    }
-                reason = "";
-                return true;
-            default:
-                reason = $"the Vulkan backend has no shader for {node.Op}";
-                return false;
-        }
-    }
-
     public static Program Lower(Partition partition, VulkanDevice device)
     {
         var b = new Builder(device);
@@ -124,9 +61,9 @@ internal static class Lowering
         }
         foreach (var node in partition.Nodes)
         {
-            if (!Supports(node, out var reason))
-                throw new NotSupportedException($"Vulkan: node '{node.Name}' ({node.Op}): {reason}");
-            b.Lower(node);
+            var op = VulkanOps.Plan(node, out var reason)
+                ?? throw new NotSupportedException($"Vulkan: node '{node.Name}' ({node.Op}): {reason}");
+            op.Lower(b);
         }
         foreach (var v in partition.Outputs)
         {
@@ -140,7 +77,9 @@ internal static class Lowering
         return b.Program;
     }
 
-    private sealed class Builder
+    /// <summary>What a <see cref="VulkanOp"/> lowers into: the program being built (dispatches, tensors with their
+    /// liveness in dispatch steps, the weight blob) on one device.</summary>
+    internal sealed class Builder
     {
         private readonly VulkanDevice _device;
         private readonly Dictionary<Value, Binding> _constants = new(ReferenceEqualityComparer.Instance);
@@ -148,6 +87,8 @@ internal static class Lowering
         public readonly Program Program = new();
 
         public Builder(VulkanDevice device) => _device = device;
+
+        public VulkanDevice Device => _device;
 
         private int Step => Program.Dispatches.Count;
 
@@ -162,7 +103,7 @@ internal static class Lowering
             return t;
         }
 
-        private Binding Read(Value v)
+        public Binding Read(Value v)
         {
             if (_constants.TryGetValue(v, out var known))
                 return known;
@@ -174,27 +115,27 @@ internal static class Lowering
             return new Binding { Tensor = t };
         }
 
-        private Binding Write(Value v)
+        public Binding Write(Value v)
         {
             var t = TensorFor(v);
             t.First = Math.Min(t.First, Step);
             return new Binding { Tensor = t };
         }
 
-        private Binding Temp(string name, long bytes)
+        public Binding Temp(string name, long bytes)
         {
             var t = new Tensor(name, bytes) { First = Step, Last = Step };
             Program.Tensors.Add(t);
             return new Binding { Tensor = t };
         }
 
-        private Binding ReadTemp(Binding temp)
+        public Binding ReadTemp(Binding temp)
         {
             temp.Tensor!.Last = Math.Max(temp.Tensor.Last, Step);
             return temp;
         }
 
-        private Binding Weights(ReadOnlySpan<float> data)
+        public Binding Weights(ReadOnlySpan<float> data)
         {
             long align = (long)_device.StorageAlignment;
             long offset = (WeightBlob.Length + align - 1) / align * align;
@@ -204,9 +145,9 @@ internal static class Lowering
             return new Binding { WeightOffset = offset, WeightBytes = (long)data.Length * 4 };
         }
 
-        private Binding BiasOrZero(Value? bias, int count) => bias is null ? Weights(new float[count]) : Read(bias);
+        public Binding BiasOrZero(Value? bias, int count) => bias is null ? Weights(new float[count]) : Read(bias);
 
-        private void Add(string shader, string what, int[] spec, int[] push, Binding[] bindings, (uint X, uint Y, uint Z) groups)
+        public void Add(string shader, string what, int[] spec, int[] push, Binding[] bindings, (uint X, uint Y, uint Z) groups)
         {
             var bytes = new byte[push.Length * 4];
             MemoryMarshal.AsBytes(push.AsSpan()).CopyTo(bytes);
@@ -220,7 +161,7 @@ internal static class Lowering
         }
 
         /// <summary>Groups for a 1-D problem of <paramref name="total"/> elements, spread over x and y (x ≤ 65535).</summary>
-        private static (uint, uint, uint) Linear(long total, string what)
+        public static (uint, uint, uint) Linear(long total, string what)
         {
             if (total > uint.MaxValue)
                 throw new VulkanException($"Vulkan: {what} has {total} elements, more than 2^32");
@@ -230,9 +171,9 @@ internal static class Lowering
             return ((uint)x, (uint)y, 1);
         }
 
-        private static int Bits(float f) => BitConverter.SingleToInt32Bits(f);
+        public static int Bits(float f) => BitConverter.SingleToInt32Bits(f);
 
-        private void Gemm(string what, Binding a, Binding w, Binding bias, Binding? residual, Binding c, long m, int n, int k, Activation act)
+        public void Gemm(string what, Binding a, Binding w, Binding bias, Binding? residual, Binding c, long m, int n, int k, Activation act)
         {
             if (m > int.MaxValue || (long)m * n > uint.MaxValue || (long)m * k > uint.MaxValue)
                 throw new VulkanException($"Vulkan: {what}: a {m}x{k} by {k}x{n} product is too large for 32-bit indexing; use a smaller batch");
@@ -241,190 +182,25 @@ internal static class Lowering
                 ((uint)((n + 63) / 64), (uint)((m + 63) / 64), 1));
         }
 
-        public void Lower(Node node)
+        /// <summary>Same bytes, new shape: <paramref name="output"/> shares <paramref name="input"/>'s device memory
+        /// (no dispatch); a constant input is bound wherever the output is read.</summary>
+        public void Alias(Value output, Value input)
         {
-            switch (node)
+            var t = Read(input).Tensor;
+            if (t is null)
             {
-                case Conv2DNode c:
-                {
-                    var x = c.Input.Shape;
-                    var o = c.Output.Shape;
-                    var bias = BiasOrZero(c.Bias, o[3]);
-                    if (c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero)
-                    {
-                        Gemm(c.Name, Read(c.Input), Read(c.Weights), bias, null, Write(c.Output), (long)x[0] * x[1] * x[2], o[3], x[3], c.Activation);
-                        break;
-                    }
-                    long total = c.Output.ElementCount;
-                    Add("conv", c.Name, new[] { c.KernelH, c.KernelW, c.StrideH, c.StrideW, (int)c.Activation },
-                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], o[3], c.Padding.Top, c.Padding.Left },
-                        new[] { Read(c.Input), Read(c.Weights), bias, Write(c.Output) }, Linear(total, c.Name));
-                    break;
-                }
-                case DepthwiseConv2DNode d:
-                {
-                    var x = d.Input.Shape;
-                    var o = d.Output.Shape;
-                    long total = d.Output.ElementCount;
-                    Add("dwconv", d.Name, new[] { d.KernelH, d.KernelW, d.StrideH, d.StrideW, (int)d.Activation },
-                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], d.Padding.Top, d.Padding.Left },
-                        new[] { Read(d.Input), Read(d.Weights), BiasOrZero(d.Bias, x[3]), Write(d.Output) }, Linear(total, d.Name));
-                    break;
-                }
-                case FullyConnectedNode f:
-                {
-                    var w = f.Weights.Shape;
-                    long rows = f.Input.ElementCount / w[1];
-                    Gemm(f.Name, Read(f.Input), Read(f.Weights), BiasOrZero(f.Bias, w[0]), null, Write(f.Output), rows, w[0], w[1], f.Activation);
-                    break;
-                }
-                case InvertedResidualNode irb:
-                    LowerInvertedResidual(irb);
-                    break;
-                case AddNode add:
-                {
-                    long total = add.Output.ElementCount;
-                    Add("add", add.Name, new[] { (int)add.Activation }, new[] { (int)total },
-                        new[] { Read(add.Inputs[0]!), Read(add.Inputs[1]!), Write(add.Output) }, Linear(total, add.Name));
-                    break;
-                }
-                case ActivationNode a:
-                {
-                    var (lo, hi) = a.Kind switch
-                    {
-                        Activation.Relu => (0f, float.PositiveInfinity),
-                        Activation.Relu6 => (0f, 6f),
-                        _ => (float.NegativeInfinity, float.PositiveInfinity),
-                    };
-                    Clamp(a, lo, hi);
-                    break;
-                }
-                case ClipNode clip:
-                    Clamp(clip, clip.Min, clip.Max);
-                    break;
-                case DequantizeNode dq:
-                {
-                    var qp = dq.Input.Quantization!;
-                    long total = dq.Output.ElementCount;
-                    Add("dequant", dq.Name, new[] { dq.Input.DataType == DataType.Int8 ? 1 : 0 },
-                        new[] { (int)total, Bits(qp.Scale), (int)qp.ZeroPoint },
-                        new[] { Read(dq.Input), Write(dq.Output) }, Linear(total, dq.Name));
-                    break;
-                }
-                case BatchNormNode bn:
-                {
-                    int c = bn.Input.Shape[^1];
-                    var (s, t) = BatchNormAffine.Compute(bn);
-                    long total = bn.Output.ElementCount;
-                    Add("affine", bn.Name, new[] { 0 }, new[] { (int)total, c },
-                        new[] { Read(bn.Input), Weights(s), Weights(t), Write(bn.Output) }, Linear(total, bn.Name));
-                    break;
-                }
-                case GlobalAveragePoolNode g:
-                {
-                    var x = g.Input.Shape;
-                    long total = (long)x[0] * x[3];
-                    Add("gap", g.Name, Array.Empty<int>(), new[] { (int)total, x[1] * x[2], x[3] },
-                        new[] { Read(g.Input), Write(g.Output) }, Linear(total, g.Name));
-                    break;
-                }
-                case AveragePool2DNode p:
-                {
-                    var x = p.Input.Shape;
-                    var o = p.Output.Shape;
-                    long total = p.Output.ElementCount;
-                    Add("avgpool", p.Name, new[] { p.KernelH, p.KernelW, p.StrideH, p.StrideW, (int)p.Activation },
-                        new[] { (int)total, x[1], x[2], x[3], o[1], o[2], p.Padding.Top, p.Padding.Left },
-                        new[] { Read(p.Input), Write(p.Output) }, Linear(total, p.Name));
-                    break;
-                }
-                case SoftmaxNode s:
-                {
-                    int cols = s.Input.Shape.Length == 0 ? 1 : s.Input.Shape[^1];
-                    long rows = s.Input.ElementCount / Math.Max(cols, 1);
-                    long x = Math.Clamp(rows, 1, 65535);
-                    Add("softmax", s.Name, Array.Empty<int>(), new[] { (int)rows, cols, Bits(s.Beta) },
-                        new[] { Read(s.Input), Write(s.Output) }, ((uint)x, (uint)((rows + x - 1) / x), 1));
-                    break;
-                }
-                case ReshapeNode r:
-                {
-                    // Same bytes, new shape: the output shares the input's device memory (no dispatch).
-                    var t = Read(r.Input).Tensor;
-                    if (t is null)
-                    {
-                        // Reshape of a constant: materialise nothing, bind the constant where the output is read.
-                        _constants[r.Output] = Read(r.Input);
-                        break;
-                    }
-                    Program.TensorOf[r.Output] = t;
-                    break;
-                }
-                default:
-                    throw new NotSupportedException($"Vulkan: node '{node.Name}' ({node.Op}) has no shader");
+                // Reshape of a constant: materialise nothing, bind the constant where the output is read.
+                _constants[output] = Read(input);
+                return;
             }
+            Program.TensorOf[output] = t;
         }
 
-        private void Clamp(Node n, float lo, float hi)
+        public void Clamp(Node n, float lo, float hi)
         {
             long total = n.Output.ElementCount;
             Add("clamp", n.Name, Array.Empty<int>(), new[] { (int)total, Bits(lo), Bits(hi) },
                 new[] { Read(n.Input), Write(n.Output) }, Linear(total, n.Name));
-        }
-
-        private void LowerInvertedResidual(InvertedResidualNode irb)
-        {
-            var x = irb.Input.Shape;
-            var o = irb.Output.Shape;
-            int hidden = irb.HiddenChannels;
-            int n = x[0];
-            var pad = irb.Padding;
-            var input = Read(irb.Input);
-            var dwW = Read(irb.DepthwiseWeights);
-            var dwB = BiasOrZero(irb.DepthwiseBias, hidden);
-            long dwBytes = (long)n * o[1] * o[2] * hidden * 4;
-            Binding dwOut;
-            if (irb.ExpandWeights is { } ew)
-            {
-                var eB = BiasOrZero(irb.ExpandBias, hidden);
-                var eW = Read(ew);
-                int tile = irb.Stride == 1 ? 8 : 4;
-                int it = (tile - 1) * irb.Stride + 3;
-                long shared = ((long)it * it * ExpandChannelBlock + (long)it * it * 16 + ExpandChannelBlock * 17) * 4;
-                if (shared <= _device.Limits.MaxComputeSharedMemorySize && !ForceUnfusedExpand)
-                {
-                    // Fused: the expanded tensor lives only in shared memory.
-                    dwOut = Temp(irb.Name + "/dw", dwBytes);
-                    int tilesX = (o[2] + tile - 1) / tile, tilesY = (o[1] + tile - 1) / tile;
-                    Add("expand_dw", irb.Name + " (expand+depthwise)",
-                        new[] { irb.Stride, tile, (int)irb.ExpandActivation, (int)irb.DepthwiseActivation },
-                        new[] { x[1], x[2], x[3], hidden, o[1], o[2], pad.Top, pad.Left, tilesX },
-                        new[] { input, eW, eB, dwW, dwB, dwOut },
-                        ((uint)(tilesX * tilesY), (uint)((hidden + ExpandChannelBlock - 1) / ExpandChannelBlock), (uint)n));
-                }
-                else
-                {
-                    // Too little shared memory on this device: expand to device memory, then depthwise.
-                    var expanded = Temp(irb.Name + "/expand", (long)n * x[1] * x[2] * hidden * 4);
-                    Gemm(irb.Name + " (expand)", input, eW, eB, null, expanded, (long)n * x[1] * x[2], hidden, x[3], irb.ExpandActivation);
-                    dwOut = Temp(irb.Name + "/dw", dwBytes);
-                    long total = dwBytes / 4;
-                    Add("dwconv", irb.Name + " (depthwise)", new[] { 3, 3, irb.Stride, irb.Stride, (int)irb.DepthwiseActivation },
-                        new[] { (int)total, x[1], x[2], hidden, o[1], o[2], pad.Top, pad.Left },
-                        new[] { ReadTemp(expanded), dwW, dwB, dwOut }, Linear(total, irb.Name));
-                }
-            }
-            else
-            {
-                dwOut = Temp(irb.Name + "/dw", dwBytes);
-                long total = dwBytes / 4;
-                Add("dwconv", irb.Name + " (depthwise)", new[] { 3, 3, irb.Stride, irb.Stride, (int)irb.DepthwiseActivation },
-                    new[] { (int)total, x[1], x[2], hidden, o[1], o[2], pad.Top, pad.Left },
-                    new[] { input, dwW, dwB, dwOut }, Linear(total, irb.Name));
-            }
-            var residual = irb.Residual ? Read(irb.Input) : null;
-            Gemm(irb.Name + " (project)", ReadTemp(dwOut), Read(irb.ProjectWeights), BiasOrZero(irb.ProjectBias, o[3]), residual,
-                Write(irb.Output), (long)n * o[1] * o[2], o[3], hidden, irb.ProjectActivation);
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class VulkanBackend : IBackend, IDisposable
             reason = UnavailableReason;
             return false;
         }
-        return Lowering.Supports(node, out reason);
+        return VulkanOps.Plan(node, out reason) is not null;
     }
 
     public ICompiledPartition Compile(Partition partition, DeviceInfo device, CompileOptions options)

@@ -1,0 +1,62 @@
+using MobileNetAccel.Graph;
+using MobileNetAccel.Vulkan.Ops;
+
+namespace MobileNetAccel.Vulkan;
+
+/// <summary>
+/// THE op list of the Vulkan backend: one line per node type. To add an op, write a <see cref="VulkanOp"/> in Ops/
+/// with a static <c>Plan(node, out reason)</c> that returns the entry (or null with the reason the backend cannot run
+/// the node) and add its line to the switch below. <see cref="VulkanBackend.Supports"/> is <c>Plan(..) is not null</c>
+/// and <see cref="Lowering.Lower"/> lowers through the same entries.
+/// </summary>
+internal static class VulkanOps
+{
+    public static VulkanOp? Plan(Node node, out string reason)
+    {
+        if (node is DequantizeNode dq)
+            return DequantizeOp.Plan(dq, out reason);
+        if (!Float32(node, out reason))
+            return null;
+        return node switch
+        {
+            Conv2DNode n => Conv2DOp.Plan(n, out reason),
+            DepthwiseConv2DNode n => DepthwiseConv2DOp.Plan(n, out reason),
+            FullyConnectedNode n => FullyConnectedOp.Plan(n, out reason),
+            InvertedResidualNode n => InvertedResidualOp.Plan(n, out reason),
+            GlobalAveragePoolNode n => GlobalAveragePoolOp.Plan(n, out reason),
+            AveragePool2DNode n => AveragePool2DOp.Plan(n, out reason),
+            SoftmaxNode n => SoftmaxOp.Plan(n, out reason),
+            ReshapeNode n => ReshapeOp.Plan(n, out reason),
+            ActivationNode n => ActivationOp.Plan(n, out reason),
+            ClipNode n => ClipOp.Plan(n, out reason),
+            AddNode n => AddOp.Plan(n, out reason),
+            BatchNormNode n => BatchNormOp.Plan(n, out reason),
+            _ => Unsupported(node, out reason),
+        };
+    }
+
+    private static VulkanOp? Unsupported(Node node, out string reason)
+    {
+        reason = $"the Vulkan backend has no shader for {node.Op}";
+        return null;
+    }
+
+    /// <summary>True when every input and output is float32 (reason set otherwise).</summary>
+    private static bool Float32(Node node, out string reason)
+    {
+        foreach (var v in node.Inputs)
+            if (v is not null && v.DataType != DataType.Float32)
+            {
+                reason = $"the Vulkan backend runs float32 only; input '{v.Name}' is {v.DataType}";
+                return false;
+            }
+        foreach (var v in node.Outputs)
+            if (v.DataType != DataType.Float32)
+            {
+                reason = $"the Vulkan backend runs float32 only; output '{v.Name}' is {v.DataType}";
+                return false;
+            }
+        reason = "";
+        return true;
+    }
+}
