@@ -628,9 +628,11 @@ public abstract class BackendConformance
         g.Add(new Conv2DNode("conv1", x, Const("w1", new[] { c1, 3, 3, cin }, w1), Const("b1", new[] { c1 }, b1), t1)
         { StrideH = 2, StrideW = 2, Padding = new Padding(1, 1, 1, 1), Activation = Activation.Relu6 });
         g.Add(new InvertedResidualNode("irb1", t1, Const("e1", new[] { hid, c1 }, e1), null, Const("d1", new[] { 1, 3, 3, hid }, d1), null,
-            Const("p1", new[] { c2, hid }, p1), null, t2) { Stride = 2, Padding = new Padding(1, 1, 1, 1) });
+            Const("p1", new[] { c2, hid }, p1), null, t2)
+        { Stride = 2, Padding = new Padding(1, 1, 1, 1) });
         g.Add(new InvertedResidualNode("irb2", t2, Const("e2", new[] { hid, c2 }, e2), null, Const("d2", new[] { 1, 3, 3, hid }, d2), null,
-            Const("p2", new[] { c2, hid }, p2), null, t3) { Residual = true });
+            Const("p2", new[] { c2, hid }, p2), null, t3)
+        { Residual = true });
         g.Add(new Conv2DNode("pw", t3, Const("wp", new[] { c3, 1, 1, c2 }, wp), null, t4) { Activation = Activation.Relu6 });
         g.Add(new GlobalAveragePoolNode("gap", t4, t5));
         g.Add(new ReshapeNode("flatten", t5, t6, new[] { -1, c3 }));
