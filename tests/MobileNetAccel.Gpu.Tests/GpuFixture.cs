@@ -1,4 +1,5 @@
 using MobileNetAccel.Backends;
+using MobileNetAccel.Conformance;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Kernels.Gpu;
@@ -50,7 +51,7 @@ public abstract class GpuFixture
             Assert.That(Backend.Supports(n, out var why), Is.True, $"{n}: {why}");
         var partition = new Partition(g.Nodes.ToList(), g.Inputs.ToList(), g.Outputs.ToList());
         using var compiled = Compile(partition);
-        using var arena = new TestArena(g.Inputs.Concat(g.Outputs));
+        using var arena = new HostArena(g);
         for (int i = 0; i < inputs.Length; i++)
             inputs[i].CopyTo(arena.Span<float>(g.Inputs[i]));
         compiled.Run(arena);

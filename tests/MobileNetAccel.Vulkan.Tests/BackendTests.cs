@@ -1,4 +1,5 @@
 using MobileNetAccel.Backends;
+using MobileNetAccel.Conformance;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
@@ -109,13 +110,13 @@ public class BackendTests
         };
         (float[], float[]) Ref(float[] input, int batch)
         {
-            var a = Reference.Conv2D(input, batch, h, h, cin, w1, b1, c1, 3, 3, 2, 2, 1, 1, 1, 1, Activation.Relu6); // 9x9
-            var b = Reference.InvertedResidual(a, batch, 9, 9, c1, e1, null, hid, d1, null, p1, null, c2, 2, 1, 1, 1, 1, Activation.Relu6, Activation.Relu6, Activation.None, false); // 5x5
-            var c = Reference.InvertedResidual(b, batch, 5, 5, c2, e2, null, hid, d2, null, p2, null, c2, 1, 1, 1, 1, 1, Activation.Relu6, Activation.Relu6, Activation.None, true);
-            var d = Reference.Conv2D(c, batch, 5, 5, c2, wp, null, c3, 1, 1, 1, 1, 0, 0, 0, 0, Activation.Relu6);
-            var g = Reference.GlobalAveragePool(d, batch, 5, 5, c3);
-            var l = Reference.FullyConnected(g, batch, c3, wf, bf, classes, Activation.None);
-            return (l, Reference.Softmax(l, batch, classes, 1f));
+            var a = Oracle.Conv2D(input, batch, h, h, cin, w1, b1, c1, 3, 3, 2, 2, 1, 1, 1, 1, Activation.Relu6); // 9x9
+            var b = Oracle.InvertedResidual(a, batch, 9, 9, c1, e1, null, hid, d1, null, p1, null, c2, 2, 1, 1, 1, 1, Activation.Relu6, Activation.Relu6, Activation.None, false); // 5x5
+            var c = Oracle.InvertedResidual(b, batch, 5, 5, c2, e2, null, hid, d2, null, p2, null, c2, 1, 1, 1, 1, 1, Activation.Relu6, Activation.Relu6, Activation.None, true);
+            var d = Oracle.Conv2D(c, batch, 5, 5, c2, wp, null, c3, 1, 1, 1, 1, 0, 0, 0, 0, Activation.Relu6);
+            var g = Oracle.GlobalAveragePool(d, batch, 5, 5, c3);
+            var l = Oracle.FullyConnected(g, batch, c3, wf, bf, classes, Activation.None);
+            return (l, Oracle.Softmax(l, batch, classes, 1f));
         }
         return (nodes, x, logits, probs, Ref);
     }

@@ -1,40 +1,9 @@
-using System.Runtime.InteropServices;
 using MobileNetAccel.Backends;
-using MobileNetAccel.Execution;
+using MobileNetAccel.Conformance;
 using MobileNetAccel.Graph;
 using NUnit.Framework;
 
 namespace MobileNetAccel.Vulkan.Tests;
-
-/// <summary>Host memory for one run: each value gets its own 64-byte aligned block.</summary>
-internal sealed unsafe class HostArena : IArena, IDisposable
-{
-    private readonly Dictionary<Value, nint> _blocks = new(ReferenceEqualityComparer.Instance);
-
-    public byte* Pointer(Value value)
-    {
-        if (!_blocks.TryGetValue(value, out var p))
-        {
-            p = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(value.SizeInBytes, 1), 64);
-            new Span<byte>((void*)p, (int)value.SizeInBytes).Fill(0xCD); // garbage, so unwritten outputs show
-            _blocks[value] = p;
-        }
-        return (byte*)p;
-    }
-
-    public Span<T> Span<T>(Value value) where T : unmanaged =>
-        new(Pointer(value), checked((int)(value.SizeInBytes / sizeof(T))));
-
-    public void Set(Value v, float[] data) => data.CopyTo(Span<float>(v));
-    public float[] Get(Value v) => Span<float>(v).ToArray();
-
-    public void Dispose()
-    {
-        foreach (var p in _blocks.Values)
-            NativeMemory.AlignedFree((void*)p);
-        _blocks.Clear();
-    }
-}
 
 /// <summary>
 /// One Vulkan backend for the whole test assembly (pipelines are cached per device, so later tests reuse them).
@@ -43,6 +12,9 @@ internal sealed unsafe class HostArena : IArena, IDisposable
 internal static class Vulkan
 {
     private static readonly Lazy<VulkanBackend> Shared = new(() => new VulkanBackend());
+
+    /// <summary>The shared backend, device or not (the conformance fixture decides the skip itself).</summary>
+    public static VulkanBackend Instance => Shared.Value;
 
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 

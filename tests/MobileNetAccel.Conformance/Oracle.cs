@@ -1,19 +1,22 @@
 using MobileNetAccel.Graph;
-using MobileNetAccel.Interop;
 
-namespace MobileNetAccel.Vulkan.Tests;
+namespace MobileNetAccel.Conformance;
 
 /// <summary>
-/// Obviously-correct naive NHWC operators (double accumulation, straight loops, no tiling) that the shaders are
-/// compared against. Index helpers spell the layouts out: x[n,y,x,c], OHWI weights w[o,ky,kx,i], depthwise w[ky,kx,c].
+/// The one naive oracle of the backend tests: obviously-correct NHWC operators (double accumulation, straight loops,
+/// no tiling, no code shared with any backend, the managed reference backend included). Layouts: x[n,y,x,c], OHWI
+/// weights w[o,ky,kx,i], depthwise w[ky,kx,c], fully-connected w[m,k]. Pads are (top, left, bottom, right).
+/// <para>Called with |x|, |w|, |b| and <see cref="Activation.None"/> the same functions give Σ|terms| of every output,
+/// the error scale of <see cref="Tolerance"/>.</para>
 /// </summary>
-internal static class Reference
+public static class Oracle
 {
     public static float Act(double v, Activation a) => a switch
     {
+        Activation.None => (float)v,
         Activation.Relu => (float)Math.Max(v, 0),
         Activation.Relu6 => (float)Math.Min(Math.Max(v, 0), 6),
-        _ => (float)v,
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, "unknown activation"),
     };
 
     public static (int Oh, int Ow) OutSize(int h, int w, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr) =>
@@ -157,5 +160,117 @@ internal static class Reference
             for (int i = 0; i < y.Length; i++)
                 y[i] += x[i];
         return y;
+    }
+
+    /// <summary>|x| element-wise (null stays null: an absent bias).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(x))]
+    public static float[]? Abs(float[]? x) => x?.Select(Math.Abs).ToArray();
+
+    /// <summary>Batch normalisation over the last axis: (x − mean) / sqrt(variance + ε) · scale + offset.</summary>
+    public static float[] BatchNorm(float[] x, float[] scale, float[] offset, float[] mean, float[] variance, float epsilon)
+    {
+        int c = scale.Length;
+        var y = new float[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int ch = i % c;
+            y[i] = (float)(((double)x[i] - mean[ch]) / Math.Sqrt((double)variance[ch] + epsilon) * scale[ch] + offset[ch]);
+        }
+        return y;
+    }
+
+    /// <summary>Constant padding of a tensor of any rank (row-major).</summary>
+    public static float[] Pad(float[] x, int[] shape, int[] before, int[] after, float value)
+    {
+        var outShape = shape.Select((d, i) => d + before[i] + after[i]).ToArray();
+        var y = new float[Count(outShape)];
+        var idx = new int[shape.Length];
+        for (int o = 0; o < y.Length; o++)
+        {
+            Unravel(o, outShape, idx);
+            long src = 0;
+            bool inside = true;
+            for (int a = 0; a < shape.Length; a++)
+            {
+                int i = idx[a] - before[a];
+                if (i < 0 || i >= shape[a])
+                {
+                    inside = false;
+                    break;
+                }
+                src = src * shape[a] + i;
+            }
+            y[o] = inside ? x[src] : value;
+        }
+        return y;
+    }
+
+    /// <summary>y = x with its axes permuted: output axis a is input axis perm[a].</summary>
+    public static float[] Transpose(float[] x, int[] shape, int[] perm)
+    {
+        var outShape = perm.Select(p => shape[p]).ToArray();
+        var y = new float[x.Length];
+        var idx = new int[shape.Length];
+        var src = new int[shape.Length];
+        for (int o = 0; o < y.Length; o++)
+        {
+            Unravel(o, outShape, idx);
+            for (int a = 0; a < shape.Length; a++)
+                src[perm[a]] = idx[a];
+            long off = 0;
+            for (int a = 0; a < shape.Length; a++)
+                off = off * shape[a] + src[a];
+            y[o] = x[off];
+        }
+        return y;
+    }
+
+    /// <summary>Concatenation along <paramref name="axis"/> of row-major tensors that agree on every other axis.</summary>
+    public static float[] Concat(IReadOnlyList<float[]> xs, IReadOnlyList<int[]> shapes, int axis)
+    {
+        long outer = 1, inner = 1;
+        for (int a = 0; a < axis; a++)
+            outer *= shapes[0][a];
+        for (int a = axis + 1; a < shapes[0].Length; a++)
+            inner *= shapes[0][a];
+        var y = new List<float>();
+        for (long o = 0; o < outer; o++)
+            for (int t = 0; t < xs.Count; t++)
+            {
+                long run = shapes[t][axis] * inner;
+                for (long i = 0; i < run; i++)
+                    y.Add(xs[t][o * run + i]);
+            }
+        return y.ToArray();
+    }
+
+    /// <summary>Batched matrix product a [B,M,K] x b [B or 1,K,N] → [B,M,N] (b broadcast over the batch when its batch is 1).</summary>
+    public static float[] MatMul(float[] a, float[] b, int batch, int m, int k, int n, bool broadcastB)
+    {
+        var y = new float[batch * m * n];
+        for (int t = 0; t < batch; t++)
+        {
+            int bo = broadcastB ? 0 : t * k * n;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double s = 0;
+                    for (int p = 0; p < k; p++)
+                        s += (double)a[(t * m + i) * k + p] * b[bo + p * n + j];
+                    y[(t * m + i) * n + j] = (float)s;
+                }
+        }
+        return y;
+    }
+
+    public static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    private static void Unravel(long flat, int[] shape, int[] idx)
+    {
+        for (int a = shape.Length - 1; a >= 0; a--)
+        {
+            idx[a] = (int)(flat % shape[a]);
+            flat /= shape[a];
+        }
     }
 }
