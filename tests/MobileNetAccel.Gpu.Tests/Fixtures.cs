@@ -24,7 +24,7 @@ public sealed class CpuAcceleratorGpuGeometryOpTests : OpTests
     protected override string BackendName => "ilgpu-cpu";
 
     protected override Backends.ICompiledPartition Compile(Backends.Partition partition) =>
-        Kernels.Gpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
+        Ilgpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
 }
 
 /// <summary>The shared backend conformance tables on an ILGPU backend (<see cref="IlgpuConformance.BackendName"/>).
@@ -38,14 +38,14 @@ public abstract class IlgpuConformance : Conformance.BackendConformance
     {
         get
         {
-            Kernels.Gpu.IlgpuBackend.Register();
-            return Kernels.Gpu.IlgpuBackend.Get(BackendName);
+            Ilgpu.IlgpuBackend.Register();
+            return Ilgpu.IlgpuBackend.Get(BackendName);
         }
     }
 
     protected override string? SkipReason => Backend.Devices.Count == 0
         ? $"backend '{BackendName}' has no device on this machine (expected where there is no such GPU, e.g. CI, which has none); " +
-          $"ILGPU devices present: {Kernels.Gpu.IlgpuBackend.DescribeDevices()}"
+          $"ILGPU devices present: {Ilgpu.IlgpuBackend.DescribeDevices()}"
         : null;
 }
 
@@ -63,7 +63,7 @@ public sealed class CpuAcceleratorGpuGeometryConformance : IlgpuConformance
     protected override string BackendName => "ilgpu-cpu";
 
     protected override Backends.ICompiledPartition Compile(Backends.Partition partition) =>
-        Kernels.Gpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
+        Ilgpu.IlgpuCompiledPartition.CompileWithGpuGeometryOnCpu(partition);
 }
 
 /// <summary>CUDA: runs where an NVIDIA GPU and driver are present; reported as skipped elsewhere, CI included.</summary>

@@ -2,7 +2,7 @@ using MobileNetAccel.Backends;
 using MobileNetAccel.Conformance;
 using MobileNetAccel.Execution;
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu;
+using MobileNetAccel.Ilgpu;
 using NUnit.Framework;
 
 namespace MobileNetAccel.Gpu.Tests;

@@ -1,6 +1,6 @@
 using MobileNetAccel.Graph;
+using MobileNetAccel.Ilgpu;
 using MobileNetAccel.Interop;
-using MobileNetAccel.Kernels.Gpu;
 using NUnit.Framework;
 
 namespace MobileNetAccel.Gpu.Tests;

@@ -1,7 +1,7 @@
 using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Execution;
-using MobileNetAccel.Kernels.Gpu;
+using MobileNetAccel.Ilgpu;
 using NUnit.Framework;
 
 namespace MobileNetAccel.Gpu.Tests;

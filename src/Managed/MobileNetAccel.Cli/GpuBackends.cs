@@ -17,7 +17,7 @@ internal static class GpuBackends
     public static void Register()
     {
 #if MNA_ILGPU
-        MobileNetAccel.Kernels.Gpu.IlgpuBackend.Register();
+        MobileNetAccel.Ilgpu.IlgpuBackend.Register();
 #endif
     }
 

@@ -6,7 +6,7 @@ using MobileNetAccel.Formats.Onnx;
 using MobileNetAccel.Formats.TFLite;
 using MobileNetAccel.Graph;
 using MobileNetAccel.Graph.Passes;
-using MobileNetAccel.Kernels.Gpu;
+using MobileNetAccel.Ilgpu;
 using MobileNetAccel.Models;
 using MobileNetAccel.Vulkan;
 using NUnit.Framework;

@@ -14,7 +14,7 @@ public class LayeringTests
 {
     private static readonly Assembly Core = typeof(IBackend).Assembly;
     private static readonly Assembly Vulkan = typeof(MobileNetAccel.Vulkan.VulkanBackend).Assembly;
-    private static readonly Assembly Ilgpu = typeof(MobileNetAccel.Kernels.Gpu.IlgpuBackend).Assembly;
+    private static readonly Assembly Ilgpu = typeof(MobileNetAccel.Ilgpu.IlgpuBackend).Assembly;
 
     private const string Graph = "MobileNetAccel.Graph";
     private const string Models = "MobileNetAccel.Models";
@@ -23,7 +23,7 @@ public class LayeringTests
     private const string Execution = "MobileNetAccel.Execution";
     private const string Formats = "MobileNetAccel.Formats";
     private static readonly string[] ConcreteBackends =
-        { "MobileNetAccel.Backends.Native", "MobileNetAccel.Backends.Reference", "MobileNetAccel.Vulkan", "MobileNetAccel.Kernels.Gpu" };
+        { "MobileNetAccel.Backends.Native", "MobileNetAccel.Backends.Reference", "MobileNetAccel.Vulkan", "MobileNetAccel.Ilgpu" };
 
     private static void Check(TestResult result, string rule)
     {

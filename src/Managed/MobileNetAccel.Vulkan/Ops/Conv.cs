@@ -17,7 +17,7 @@ internal sealed class Conv2DOp(Conv2DNode c) : VulkanOp
         var x = c.Input.Shape;
         var o = c.Output.Shape;
         var bias = b.BiasOrZero(c.Bias, o[3]);
-        if (c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero)
+        if (c.IsPointwise)
         {
             b.Gemm(c.Name, b.Read(c.Input), b.Read(c.Weights), bias, null, b.Write(c.Output), (long)x[0] * x[1] * x[2], o[3], x[3], c.Activation);
             return;

@@ -35,12 +35,7 @@ internal sealed class ActivationOp(ActivationNode a) : VulkanOp
 
     public override void Lower(Lowering.Builder b)
     {
-        var (lo, hi) = a.Kind switch
-        {
-            Activation.Relu => (0f, float.PositiveInfinity),
-            Activation.Relu6 => (0f, 6f),
-            _ => (float.NegativeInfinity, float.PositiveInfinity),
-        };
+        var (lo, hi) = a.Kind.Bounds();
         b.Clamp(a, lo, hi);
     }
 }

@@ -35,6 +35,9 @@ public sealed class Conv2DNode : WindowNode
     public Value? Bias => Inputs.Count > 2 ? Inputs[2] : null;
     /// <summary>Whether the bias counts as a trainable parameter (TF-slim: only for the classifier conv, the others have batch norm).</summary>
     public bool BiasIsParameter { get; set; }
+    /// <summary>A 1x1, stride-1, unpadded convolution: a GEMM over the pixels (every backend's fast path).</summary>
+    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && Padding.IsZero;
+
     public int KernelH => Weights.Shape[1];
     public int KernelW => Weights.Shape[2];
 

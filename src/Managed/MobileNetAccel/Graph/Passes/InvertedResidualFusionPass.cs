@@ -17,7 +17,7 @@ internal sealed class InvertedResidualFusionPass : IGraphPass
     private static bool IsFloat4D(Value v) => v.DataType == DataType.Float32 && v.Rank == 4;
 
     private static bool IsPointwise(Conv2DNode c) =>
-        c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero
+        c.IsPointwise
         && c.Weights.IsConstant && c.Weights.DataType == DataType.Float32
         && (c.Bias is null || (c.Bias.IsConstant && c.Bias.DataType == DataType.Float32))
         && IsFloat4D(c.Input) && IsFloat4D(c.Output);

@@ -20,7 +20,7 @@ internal sealed class QuantizedInvertedResidualFusionPass : IGraphPass
         && (b is null || (b.IsConstant && b.DataType == DataType.Int32));
 
     private static bool Pointwise(Conv2DNode c, DataType t) =>
-        c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero
+        c.IsPointwise
         && Activation4D(c.Input, t) && Activation4D(c.Output, t) && Weights(c.Weights, c.Bias, t, c.Weights.Shape[0]);
 
     public int Run(ModelGraph graph)

@@ -27,7 +27,7 @@ internal sealed class Conv2DStep : NativeStep
         _input = n.Input;
         _output = n.Output;
         _p = n.ToParams();
-        _pointwise = n.KernelH == 1 && n.KernelW == 1 && n.StrideH == 1 && n.StrideW == 1 && n.Padding.IsZero;
+        _pointwise = n.IsPointwise;
         ReadOnlySpan<float> bias = n.Bias is null ? default : n.Bias.AsFloats();
         _packed = _pointwise
             ? NativePackedWeights.PackPointwise(_p.InC, _p.OutC, n.Weights.AsFloats(), bias)

@@ -1,7 +1,7 @@
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
 
-namespace MobileNetAccel.Kernels.Gpu;
+namespace MobileNetAccel.Ilgpu;
 
 /// <summary>
 /// The ILGPU backend. Four names: <c>ilgpu</c> (the best device present: CUDA, then OpenCL, then the CPU accelerator),

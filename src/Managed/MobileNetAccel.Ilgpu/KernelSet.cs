@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 using Act = MobileNetAccel.Graph.Activation;
 
-namespace MobileNetAccel.Kernels.Gpu;
+namespace MobileNetAccel.Ilgpu;
 
 /// <summary>Launchers of one activation family (identity, ReLU, ReLU6), indexed by <see cref="Act"/>.</summary>
 internal sealed class ByActivation<T> where T : class

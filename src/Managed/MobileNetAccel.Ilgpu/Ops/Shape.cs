@@ -1,7 +1,7 @@
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>Reshape of a run-time value: the output shares its input's device storage (no launch).</summary>
 internal sealed class ReshapeOp(ReshapeNode r) : IlgpuOp

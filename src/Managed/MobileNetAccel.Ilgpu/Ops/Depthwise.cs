@@ -2,7 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Graph;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>DepthwiseConv2D: the depthwise kernel with the [1, Kh, Kw, C] weights as they are.</summary>
 internal sealed class DepthwiseConv2DOp(DepthwiseConv2DNode d) : IlgpuOp

@@ -1,6 +1,6 @@
 using MobileNetAccel.Graph;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>Dequantize of a per-tensor uint8/int8 partition input (uploaded as bytes) to float32 on the device.</summary>
 internal sealed class DequantizeOp(DequantizeNode dq) : IlgpuOp

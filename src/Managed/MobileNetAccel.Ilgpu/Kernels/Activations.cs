@@ -1,4 +1,4 @@
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>A fused activation. Implemented by readonly structs so a generic kernel is specialised per activation
 /// (ILGPU compiles one kernel per type argument; the call inlines to nothing, max, or min/max).</summary>

@@ -1,9 +1,9 @@
 using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>A fused inverted-residual block: expand + depthwise in one kernel (or the depthwise kernel alone when
 /// there is no expansion) into a scratch of [N, OH, OW, hidden], then the projection GEMM with the residual add.</summary>

@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>Geometry of the tiled GEMM: T x T threads per group, each computing a 4x4 register block, so a group
 /// computes a (4T) x (4T) tile of C; K is walked in slices of <see cref="TileK"/> staged through shared memory.

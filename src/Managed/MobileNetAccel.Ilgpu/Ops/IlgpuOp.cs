@@ -1,9 +1,9 @@
 using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>
 /// One node as the ILGPU backend runs it: returned by <see cref="IlgpuOps.Plan"/> (null there, with the reason, when

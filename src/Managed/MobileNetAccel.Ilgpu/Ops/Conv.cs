@@ -1,9 +1,9 @@
 using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>Conv2D: a pointwise (1×1, stride 1, no padding) convolution is a GEMM over [N·H·W, Cin] with the
 /// weights transposed to [Cin, Cout]; any other goes to the direct convolution kernel with its [Cout, Kh, Kw, Cin]
@@ -16,7 +16,7 @@ internal sealed class Conv2DOp(Conv2DNode c) : IlgpuOp
         return new Conv2DOp(n);
     }
 
-    private bool Pointwise => c.KernelH == 1 && c.KernelW == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Padding.IsZero;
+    private bool Pointwise => c.IsPointwise;
 
     public override float[][] Pack()
     {

@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>
 /// The expand 1x1 + depthwise 3x3 half of the inverted-residual block, fused: a group of 64 threads computes an 8x8

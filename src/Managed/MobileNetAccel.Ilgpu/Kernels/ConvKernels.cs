@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>Direct convolutions over NHWC tensors, one thread per output element (channel fastest, so neighbouring
 /// threads read neighbouring memory). Kernel size and stride are <see cref="SpecializedValue{T}"/>s: ILGPU compiles one

@@ -2,7 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Graph;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>GlobalAveragePool: one thread per output channel value.</summary>
 internal sealed class GlobalAveragePoolOp(GlobalAveragePoolNode gp) : IlgpuOp

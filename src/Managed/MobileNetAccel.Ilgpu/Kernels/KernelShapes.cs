@@ -1,4 +1,4 @@
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>Shape of a windowed NHWC op (conv, depthwise, pooling). Passed by value to kernels.</summary>
 public struct WindowShape

@@ -1,7 +1,7 @@
 using MobileNetAccel.Graph;
 using ActKind = MobileNetAccel.Graph.Activation;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>Add of two equal-shaped tensors with a fused activation; a constant operand is read as it is.</summary>
 internal sealed class AddOp(AddNode add) : IlgpuOp
@@ -45,13 +45,7 @@ internal sealed class ActivationOp(ActivationNode an) : IlgpuOp
 
     public override void Emit(IlgpuEmitter e, long[] w)
     {
-        var (lo, hi) = an.Kind switch
-        {
-            ActKind.None => (float.NegativeInfinity, float.PositiveInfinity),
-            ActKind.Relu => (0f, float.PositiveInfinity),
-            ActKind.Relu6 => (0f, 6f),
-            _ => throw an.Error($"activation {an.Kind} is not supported on ILGPU"),
-        };
+        var (lo, hi) = an.Kind.Bounds();
         e.Clip(an.Input, an.Output, lo, hi);
     }
 }

@@ -5,7 +5,7 @@ using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 using MobileNetAccel.Backends;
 
-namespace MobileNetAccel.Kernels.Gpu;
+namespace MobileNetAccel.Ilgpu;
 
 /// <summary>Which ILGPU accelerator family a backend uses.</summary>
 public enum IlgpuDeviceType

@@ -1,7 +1,7 @@
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Ops;
+using MobileNetAccel.Ilgpu.Ops;
 
-namespace MobileNetAccel.Kernels.Gpu;
+namespace MobileNetAccel.Ilgpu;
 
 /// <summary>
 /// THE op list of the ILGPU backend: one line per node type. To add an op, write an <see cref="IlgpuOp"/> in Ops/

@@ -1,7 +1,7 @@
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
+using MobileNetAccel.Ilgpu.Kernels;
 
-namespace MobileNetAccel.Kernels.Gpu.Ops;
+namespace MobileNetAccel.Ilgpu.Ops;
 
 /// <summary>Softmax over the last axis: one group per row.</summary>
 internal sealed class SoftmaxOp(SoftmaxNode sm) : IlgpuOp

@@ -3,10 +3,10 @@ using ILGPU;
 using ILGPU.Runtime;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
-using MobileNetAccel.Kernels.Gpu.Kernels;
-using MobileNetAccel.Kernels.Gpu.Ops;
+using MobileNetAccel.Ilgpu.Kernels;
+using MobileNetAccel.Ilgpu.Ops;
 
-namespace MobileNetAccel.Kernels.Gpu;
+namespace MobileNetAccel.Ilgpu;
 
 /// <summary>Where the time of <see cref="IlgpuBackend.Compile"/> went: loading (compiling) the kernel set — zero when
 /// this accelerator already had it —, packing and uploading the weights, and the first run (ILGPU compiles the

@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace MobileNetAccel.Kernels.Gpu.Kernels;
+namespace MobileNetAccel.Ilgpu.Kernels;
 
 /// <summary>Element-wise kernels, softmax and pad.</summary>
 public static class ElementwiseKernels
