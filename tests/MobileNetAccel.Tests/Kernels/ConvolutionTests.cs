@@ -1,3 +1,5 @@
+using MobileNetAccel.Backends.Native;
+using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
@@ -13,7 +15,7 @@ public static class Values
     public static readonly int[] Batches = [1, 3];
     public static readonly (int H, int W)[] Strides = [(1, 1), (2, 2), (1, 2), (2, 1)];
     public static readonly Padding[] Paddings = Enum.GetValues<Padding>();
-    public static readonly NativeActivation[] Activations = Enum.GetValues<NativeActivation>();
+    public static readonly Activation[] Activations = Enum.GetValues<Activation>();
     public static readonly bool[] Bools = [false, true];
     public static readonly PoolKind[] Pools = Enum.GetValues<PoolKind>();
 
@@ -22,7 +24,7 @@ public static class Values
 }
 
 /// <summary>A convolution-like case: the window plus activation, bias and thread pool.</summary>
-public sealed record WindowCase(int Id, Window G, Padding Padding, NativeActivation Act, bool Bias, PoolKind Pool)
+public sealed record WindowCase(int Id, Window G, Padding Padding, Activation Act, bool Bias, PoolKind Pool)
 {
     public override string ToString() => $"#{Id} {G} padding={Padding} act={Act} bias={Bias} pool={Pool}";
 }
@@ -80,7 +82,7 @@ public sealed class ConvolutionTests
             Values.Activations[r[4]], Values.Bools[r[5]], Values.Pools[r[6]]),
         seed: 303);
 
-    public sealed record PointwiseCase(int Id, int Batch, int PixelsPerImage, int InC, int OutC, NativeActivation Act, bool Bias, PoolKind Pool)
+    public sealed record PointwiseCase(int Id, int Batch, int PixelsPerImage, int InC, int OutC, Activation Act, bool Bias, PoolKind Pool)
     {
         public int Pixels => Batch * PixelsPerImage;
         public override string ToString() => $"#{Id} pixels={Batch}x{PixelsPerImage} InC={InC} OutC={OutC} act={Act} bias={Bias} pool={Pool}";
@@ -99,13 +101,13 @@ public sealed class ConvolutionTests
         float[] w = RandomFloats(rng, (long)g.OutC * g.KH * g.KW * g.C, -WRange, WRange);
         float[]? b = c.Bias ? RandomFloats(rng, g.OutC, -BRange, BRange) : null;
         float[] x0 = (float[])x.Clone(), w0 = (float[])w.Clone();
-        Reference expected = Naive.Conv2D(g, x, w, b, c.Act);
+        Reference expected = Naive.Conv2D(g, x, w, b, c.Act.ToNative());
         double rtol = SumTolerance((long)g.KH * g.KW * g.C);
         ForEachIsa(isa =>
         {
             string context = $"conv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
-            NativeKernels.Conv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
+            NativeKernels.Conv2D(g.ToParams(c.Act.ToNative()), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
             AssertClose(output, expected, rtol, context, "conv2d", [g.N, g.OutH, g.OutW, g.OutC]);
             CheckUnchanged(x0, x, "input", context);
             CheckUnchanged(w0, w, "weights", context);
@@ -121,13 +123,13 @@ public sealed class ConvolutionTests
         float[] w = RandomFloats(rng, (long)g.KH * g.KW * g.C, -WRange, WRange);
         float[]? b = c.Bias ? RandomFloats(rng, g.C, -BRange, BRange) : null;
         float[] x0 = (float[])x.Clone();
-        Reference expected = Naive.DepthwiseConv2D(g, x, w, b, c.Act);
+        Reference expected = Naive.DepthwiseConv2D(g, x, w, b, c.Act.ToNative());
         double rtol = SumTolerance((long)g.KH * g.KW);
         ForEachIsa(isa =>
         {
             string context = $"dwconv2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
-            NativeKernels.DepthwiseConv2D(g.ToParams(c.Act), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
+            NativeKernels.DepthwiseConv2D(g.ToParams(c.Act.ToNative()), x, w, b, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
             AssertClose(output, expected, rtol, context, "dwconv2d", [g.N, g.OutH, g.OutW, g.C]);
             CheckUnchanged(x0, x, "input", context);
         });
@@ -141,13 +143,13 @@ public sealed class ConvolutionTests
         float[] w = RandomFloats(rng, (long)c.OutC * c.InC, -WRange, WRange);
         float[]? b = c.Bias ? RandomFloats(rng, c.OutC, -BRange, BRange) : null;
         float[] x0 = (float[])x.Clone();
-        Reference expected = Naive.Pointwise(c.Pixels, c.InC, c.OutC, x, w, b, c.Act);
+        Reference expected = Naive.Pointwise(c.Pixels, c.InC, c.OutC, x, w, b, c.Act.ToNative());
         double rtol = SumTolerance(c.InC);
         ForEachIsa(isa =>
         {
             string context = $"pwconv {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
-            NativeKernels.PointwiseConv(c.Pixels, c.InC, c.OutC, x, w, b, c.Act, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
+            NativeKernels.PointwiseConv(c.Pixels, c.InC, c.OutC, x, w, b, c.Act.ToNative(), output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
             AssertClose(output, expected, rtol, context, "pwconv", [c.Pixels, c.OutC]);
             CheckUnchanged(x0, x, "input", context);
         });

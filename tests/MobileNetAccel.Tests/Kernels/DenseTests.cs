@@ -1,10 +1,12 @@
+using MobileNetAccel.Backends.Native;
+using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
 
 namespace MobileNetAccel.Tests.Kernels;
 
-public sealed record FcCase(int Id, int Batch, int InN, int OutN, NativeActivation Act, bool Bias, PoolKind Pool)
+public sealed record FcCase(int Id, int Batch, int InN, int OutN, Activation Act, bool Bias, PoolKind Pool)
 {
     public override string ToString() => $"#{Id} batch={Batch} inN={InN} outN={OutN} act={Act} bias={Bias} pool={Pool}";
 }
@@ -50,13 +52,13 @@ public sealed class DenseTests
         float[] w = RandomFloats(rng, (long)c.OutN * c.InN, -WRange, WRange);
         float[]? b = c.Bias ? RandomFloats(rng, c.OutN, -BRange, BRange) : null;
         float[] x0 = (float[])x.Clone();
-        Reference expected = Naive.FullyConnected(c.Batch, c.InN, c.OutN, x, w, b, c.Act);
+        Reference expected = Naive.FullyConnected(c.Batch, c.InN, c.OutN, x, w, b, c.Act.ToNative());
         double rtol = SumTolerance(c.InN);
         ForEachIsa(isa =>
         {
             string context = $"fully_connected {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
-            NativeKernels.FullyConnected(c.Batch, c.InN, c.OutN, x, w, b, c.Act, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
+            NativeKernels.FullyConnected(c.Batch, c.InN, c.OutN, x, w, b, c.Act.ToNative(), output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
             AssertClose(output, expected, rtol, context, "fully_connected", [c.Batch, c.OutN]);
             CheckUnchanged(x0, x, "input", context);
         });

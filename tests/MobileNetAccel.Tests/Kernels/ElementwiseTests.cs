@@ -1,3 +1,5 @@
+using MobileNetAccel.Backends.Native;
+using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
@@ -7,7 +9,7 @@ namespace MobileNetAccel.Tests.Kernels;
 /// <summary>Where the output of an element-wise op goes: a separate buffer, or over one of the inputs.</summary>
 public enum InPlace { No, OverA, OverB }
 
-public sealed record AddCase(int Id, int Count, NativeActivation Act, InPlace InPlace)
+public sealed record AddCase(int Id, int Count, Activation Act, InPlace InPlace)
 {
     public override string ToString() => $"#{Id} count={Count} act={Act} inPlace={InPlace}";
 }
@@ -67,7 +69,7 @@ public sealed class ElementwiseTests
     {
         var rng = new Random(90_000 + c.Id);
         float[] a0 = ActivationInputs(rng, c.Count), b0 = RandomFloats(rng, c.Count, -4f, 4f);
-        float[] expected = Naive.Add(a0, b0, c.Count, c.Act);
+        float[] expected = Naive.Add(a0, b0, c.Count, c.Act.ToNative());
         ForEachIsa(isa =>
         {
             string context = $"add {c} isa={isa}";
@@ -75,7 +77,7 @@ public sealed class ElementwiseTests
             a0.CopyTo(a, 0);
             b0.CopyTo(b, 0);
             float[] output = c.InPlace switch { InPlace.OverA => a, InPlace.OverB => b, _ => OutputBuffer(c.Count) };
-            NativeKernels.Add(c.Count, a.AsSpan(0, c.Count), b.AsSpan(0, c.Count), c.Act, output.AsSpan(0, c.Count));
+            NativeKernels.Add(c.Count, a.AsSpan(0, c.Count), b.AsSpan(0, c.Count), c.Act.ToNative(), output.AsSpan(0, c.Count));
             AssertExact(output, expected, context);
             if (c.InPlace != InPlace.OverA)
                 CheckUnchanged(a0, a.AsSpan(0, c.Count).ToArray(), "a", context);
@@ -89,14 +91,14 @@ public sealed class ElementwiseTests
     {
         var rng = new Random(100_000 + c.Id);
         float[] x0 = ActivationInputs(rng, c.Count);
-        float[] expected = Naive.Activate(x0, c.Count, c.Act);
+        float[] expected = Naive.Activate(x0, c.Count, c.Act.ToNative());
         ForEachIsa(isa =>
         {
             string context = $"activation {c} isa={isa}";
             float[] x = OutputBuffer(c.Count);
             x0.CopyTo(x, 0);
             float[] output = c.InPlace == InPlace.No ? OutputBuffer(c.Count) : x;
-            NativeKernels.ApplyActivation(c.Count, c.Act, x.AsSpan(0, c.Count), output.AsSpan(0, c.Count));
+            NativeKernels.ApplyActivation(c.Count, c.Act.ToNative(), x.AsSpan(0, c.Count), output.AsSpan(0, c.Count));
             AssertExact(output, expected, context);
             if (c.InPlace == InPlace.No)
                 CheckUnchanged(x0, x.AsSpan(0, c.Count).ToArray(), "input", context);

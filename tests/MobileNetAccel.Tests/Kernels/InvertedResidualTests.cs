@@ -1,3 +1,5 @@
+using MobileNetAccel.Backends.Native;
+using MobileNetAccel.Graph;
 using MobileNetAccel.Interop;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
@@ -6,7 +8,7 @@ namespace MobileNetAccel.Tests.Kernels;
 
 public sealed record IrbCase(int Id, int Batch, int H, int W, int InC, int Expansion, int OutC, int Stride,
     Padding Padding, int PT, int PL, int PB, int PR, bool Residual,
-    NativeActivation ExpandAct, NativeActivation DwAct, NativeActivation ProjectAct, bool Bias, PoolKind Pool)
+    Activation ExpandAct, Activation DwAct, Activation ProjectAct, bool Bias, PoolKind Pool)
 {
     /// <summary>0 = no expand layer (expansion factor 1 in MobileNetV2's first block).</summary>
     public int Hidden => Expansion == 0 ? 0 : InC * Expansion;
@@ -14,11 +16,11 @@ public sealed record IrbCase(int Id, int Batch, int H, int W, int InC, int Expan
     public int OutH => (H + PT + PB - 3) / Stride + 1;
     public int OutW => (W + PL + PR - 3) / Stride + 1;
 
-    public InvertedResidualParams ToParams() => new()
+    internal InvertedResidualParams ToParams() => new()
     {
         Batch = Batch, InH = H, InW = W, InC = InC, HiddenC = Hidden, OutC = OutC, Stride = Stride,
         PadTop = PT, PadLeft = PL, PadBottom = PB, PadRight = PR,
-        ExpandActivation = ExpandAct, DepthwiseActivation = DwAct, ProjectActivation = ProjectAct, Residual = Residual ? 1 : 0,
+        ExpandActivation = ExpandAct.ToNative(), DepthwiseActivation = DwAct.ToNative(), ProjectActivation = ProjectAct.ToNative(), Residual = Residual ? 1 : 0,
     };
 
     public override string ToString() =>
@@ -74,7 +76,7 @@ public sealed class InvertedResidualTests
         float[]? pb = c.Bias ? RandomFloats(rng, c.OutC, -BRange, BRange) : null;
         float[] x0 = (float[])x.Clone();
         Reference expected = Naive.InvertedResidual(c.Batch, c.H, c.W, c.InC, c.Hidden, c.OutC, c.Stride, c.PT, c.PL, c.PB, c.PR,
-            c.ExpandAct, c.DwAct, c.ProjectAct, c.Residual, x, ew, eb, dw, db, pw, pb);
+            c.ExpandAct.ToNative(), c.DwAct.ToNative(), c.ProjectAct.ToNative(), c.Residual, x, ew, eb, dw, db, pw, pb);
 
         // Three float32 sums in a row (expand: InC terms, depthwise: 9, project: C), each intermediate stored once and the
         // residual added once. Reference.Scale is the absolute-value network's output, which bounds how an error made in

@@ -44,7 +44,7 @@ internal sealed class KernelPools
     }
 }
 
-public static class KernelTestSupport
+internal static class KernelTestSupport
 {
     /// <summary>Input ranges: x in [-4, 4), weights in [-1, 1), biases in [-3, 3) — wide enough that ReLU6 clips.</summary>
     public const float XRange = 4f, WRange = 1f, BRange = 3f;

@@ -18,7 +18,7 @@ public readonly record struct Window(int N, int H, int W, int C, int OutC, int K
     public int OutW => (W + PL + PR - KW) / SW + 1;
     public bool Fits => H + PT + PB >= KH && W + PL + PR >= KW;
 
-    public Conv2DParams ToParams(NativeActivation activation) => new()
+    internal Conv2DParams ToParams(NativeActivation activation) => new()
     {
         Batch = N, InH = H, InW = W, InC = C, OutC = OutC, KernelH = KH, KernelW = KW, StrideH = SH, StrideW = SW,
         PadTop = PT, PadLeft = PL, PadBottom = PB, PadRight = PR, Activation = activation,
@@ -34,7 +34,7 @@ public readonly record struct Window(int N, int H, int W, int C, int OutC, int K
 /// padding is "read zero outside the input", and sums are accumulated in double so that the reference is exact to
 /// ~1e-16 relative: the tolerance the tests allow is then the native float32 kernel's own rounding error alone.
 /// </summary>
-public static class Naive
+internal static class Naive
 {
     public static double Act(double x, NativeActivation a) => a switch
     {

@@ -1,3 +1,4 @@
+using MobileNetAccel.Backends.Native;
 using MobileNetAccel.Interop;
 using NUnit.Framework;
 using static MobileNetAccel.Tests.Kernels.KernelTestSupport;
@@ -47,7 +48,7 @@ public sealed class PoolingTests
         var rng = new Random(50_000 + c.Id);
         float[] x = RandomFloats(rng, (long)g.N * g.H * g.W * g.C, -XRange, XRange);
         float[] x0 = (float[])x.Clone();
-        Reference expected = Naive.AveragePool2D(g, x, c.Act);
+        Reference expected = Naive.AveragePool2D(g, x, c.Act.ToNative());
         // A float32 sum of at most KH·KW values, then one division or multiplication by the reciprocal (whose own
         // rounding is a second extra rounding). Scale = mean |x| over the counted window.
         double rtol = SumTolerance((long)g.KH * g.KW, extraRoundings: 2);
@@ -55,7 +56,7 @@ public sealed class PoolingTests
         {
             string context = $"avgpool2d {c} isa={isa}";
             float[] output = OutputBuffer(expected.Value.Length);
-            NativeKernels.AveragePool2D(g.ToParams(c.Act), x, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
+            NativeKernels.AveragePool2D(g.ToParams(c.Act.ToNative()), x, output.AsSpan(0, expected.Value.Length), KernelPools.Get(c.Pool));
             AssertClose(output, expected, rtol, context, "avgpool2d", [g.N, g.OutH, g.OutW, g.C]);
             CheckUnchanged(x0, x, "input", context);
         });

@@ -32,7 +32,7 @@ internal static unsafe partial class NativeMethods
 }
 
 /// <summary>Integer kernel tables (mna_isa_q8), selected apart from the float ones.</summary>
-public enum IntegerKernelIsa
+internal enum IntegerKernelIsa
 {
     Auto = 0,
     Reference = 1,

@@ -79,7 +79,7 @@ public enum NativeStatus
 }
 
 /// <summary>Kernel tables of the native library (mna_isa).</summary>
-public enum KernelIsa
+internal enum KernelIsa
 {
     Auto = 0,
     Reference = 1,
@@ -91,7 +91,7 @@ public enum KernelIsa
 
 /// <summary>Fused activation as the C ABI spells it (mna_activation); the graph's <c>MobileNetAccel.Graph.Activation</c>
 /// is converted to it by the native backend.</summary>
-public enum NativeActivation
+internal enum NativeActivation
 {
     None = 0,
     Relu = 1,
@@ -100,7 +100,7 @@ public enum NativeActivation
 
 /// <summary>Parameters of a convolution / depthwise convolution / pooling window (mna_conv2d_params). NHWC.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct Conv2DParams
+internal struct Conv2DParams
 {
     public int Batch, InH, InW, InC, OutC;
     public int KernelH, KernelW, StrideH, StrideW;
@@ -115,7 +115,7 @@ public struct Conv2DParams
 
 /// <summary>Parameters of the fused inverted-residual block (mna_irb_params).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct InvertedResidualParams
+internal struct InvertedResidualParams
 {
     public int Batch, InH, InW, InC;
     /// <summary>Expanded channel count; 0 = no expand layer.</summary>
