@@ -26,6 +26,8 @@ mna_status q_window(const char* fn, const char* dim, int64_t in, int64_t pa, int
 mna_status q_conv_quant(const char* fn, const mna_quant_conv_params* q, const float* scales, size_t scales_len,
                         int64_t channels, int sgn);
 mna_status q_eltwise(const char* fn, const mna_quant_eltwise_params* q, int use_b, int sgn);
+/* Window params of a quantized conv / depthwise / pool: sizes, strides, pads, and the output size. */
+mna_status q_conv_params(const char* fn, const mna_conv2d_params* p, int32_t* oh, int32_t* ow);
 
 #define Q_TRY(expr)                          \
   do {                                       \
