@@ -177,6 +177,23 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Runs one inference on raw little-endian bytes in the model's own input/output types and layouts
     /// (e.g. uint8 NHWC in, uint8 [1,1001] out for a quantized TFLite MobileNet). Under
     /// <see cref="SessionOptions.ForceFloat"/> the float output is quantized back to the model's output type here.</summary>
+    /// <summary>Times every node (or, for a backend that cannot time its nodes one by one, every partition) over
+    /// <paramref name="warmup"/> untimed and <paramref name="runs"/> timed runs on <paramref name="input"/> (raw bytes
+    /// in the graph input's dtype, as <see cref="RunRaw"/> takes; null = zeros). For `mobilenet bench --profile`.</summary>
+    public ProfileReport Profile(int runs = 20, int warmup = 3, byte[]? input = null)
+    {
+        Enter();
+        try
+        {
+            var x = input ?? new byte[_executor.Graph.Inputs[0].SizeInBytes];
+            return _executor.Profile(x, runs, warmup);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
         Enter();

@@ -25,6 +25,7 @@ internal static class BenchCommand
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip the graph passes (batch-norm folding, fusion)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the report" };
         var modelFile = new Option<string?>("--model", "--graph", "-m") { Description = "Benchmark a model file (.tflite | .onnx) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
+        var profile = new Option<bool>("--profile") { Description = "After the benchmark, time every node and print the roofline table (GFLOP/s, % of the measured FMA peak, bytes, FLOP/byte, compute- or memory-bound)" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized model files: run the float32 kernels on dequantized weights" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (default) or positive"); });
         runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
@@ -33,7 +34,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a model file (--model/--graph M.tflite | M.onnx) or a built-in model (random weights) like TFLite's benchmark_model");
         model.AddTo(command);
-        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report })
+        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report, profile })
             command.Options.Add(o);
         command.SetAction(result =>
         {
@@ -42,7 +43,13 @@ internal static class BenchCommand
                 result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json))
             {
                 ModelFile = result.GetValue(modelFile), ForceFloat = result.GetValue(useFloat), Report = result.GetValue(report),
+                Profile = result.GetValue(profile),
             };
+            if (settings.Profile && settings.Json)
+            {
+                Console.Error.WriteLine("mobilenet bench: --profile prints a table; use it without --json");
+                return 2;
+            }
             try
             {
                 return Bench(arch, alpha, resolution, settings);
@@ -62,6 +69,7 @@ internal static class BenchCommand
         public string? ModelFile { get; init; }
         public bool ForceFloat { get; init; }
         public bool Report { get; init; }
+        public bool Profile { get; init; }
     }
 
     private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
@@ -216,6 +224,8 @@ internal static class BenchCommand
         Console.WriteLine($"Placement: {session.Placement.Summary}");
         if (s.Report)
             Console.Write(session.Placement.ToString());
+        if (s.Profile)
+            Roofline.Print(session.Profile(s.Runs, s.Warmup), session.Threads, Console.Out);
         return 0;
     }
 

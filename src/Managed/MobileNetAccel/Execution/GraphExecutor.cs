@@ -23,7 +23,7 @@ public sealed record NodePlacement(string Node, OpType Op, string Backend, strin
 /// weights are shared. A partition whose backend does not declare <see cref="ICompiledPartition.SupportsConcurrentRuns"/>
 /// runs one call at a time (a lock per partition). <see cref="Dispose"/> must not overlap a run (the session ensures it).</para>
 /// </summary>
-internal sealed class GraphExecutor : IDisposable
+internal sealed partial class GraphExecutor : IDisposable
 {
     private readonly List<ICompiledPartition> _compiled = new();
     private readonly List<object?> _partitionLocks = new();

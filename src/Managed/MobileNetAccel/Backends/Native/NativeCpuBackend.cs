@@ -33,7 +33,7 @@ public sealed class NativeCpuBackend : IBackend
 }
 
 /// <summary>A partition compiled for the native CPU backend: one step per node, run in order.</summary>
-internal sealed class NativeCompiledPartition : ICompiledPartition
+internal sealed class NativeCompiledPartition : IProfiledPartition
 {
     private readonly List<NativeStep> _steps = new();
     private readonly NativeThreadPool _pool;
@@ -67,6 +67,23 @@ internal sealed class NativeCompiledPartition : ICompiledPartition
             else
                 lock (step)
                     step.Run(arena);
+        }
+    }
+
+    public void RunProfiled(IArena arena, Span<long> nodeTicks)
+    {
+        if (nodeTicks.Length != _steps.Count)
+            throw new ArgumentException($"{_steps.Count} nodes but {nodeTicks.Length} slots", nameof(nodeTicks));
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            var step = _steps[i];
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (step.IsReentrant)
+                step.Run(arena);
+            else
+                lock (step)
+                    step.Run(arena);
+            nodeTicks[i] = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         }
     }
 
