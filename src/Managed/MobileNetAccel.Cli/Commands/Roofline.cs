@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
+using MobileNetAccel.Backends;
 using MobileNetAccel.Execution;
 
 namespace MobileNetAccel.Cli.Commands;
@@ -19,79 +17,6 @@ namespace MobileNetAccel.Cli.Commands;
 /// </summary>
 internal static class Roofline
 {
-    private const int Iterations = 1_000_000;
-
-    private static int Lanes => Avx512F.IsSupported ? 16 : Fma.IsSupported ? 8 : AdvSimd.IsSupported ? 4 : 1;
-
-    /// <summary>FMA GFLOP/s of one core: 16 independent FMA chains on the widest vector, best of 15 calls (the later
-    /// calls run the JIT's optimised code).</summary>
-    public static double PeakGflopsPerCore()
-    {
-        double best = 0;
-        for (int t = 0; t < 15; t++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            _sink += Fma16();
-            double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            best = Math.Max(best, 2.0 * 16 * Lanes * Iterations / s * 1e-9);
-        }
-        return best;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float Fma16()
-    {
-        if (Avx512F.IsSupported)
-        {
-            Vector512<float> m = Vector512.Create(0.9999999f), c = Vector512.Create(1e-7f);
-            Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = Avx512F.FusedMultiplyAdd(a0, m, c); a1 = Avx512F.FusedMultiplyAdd(a1, m, c);
-                a2 = Avx512F.FusedMultiplyAdd(a2, m, c); a3 = Avx512F.FusedMultiplyAdd(a3, m, c);
-                a4 = Avx512F.FusedMultiplyAdd(a4, m, c); a5 = Avx512F.FusedMultiplyAdd(a5, m, c);
-                a6 = Avx512F.FusedMultiplyAdd(a6, m, c); a7 = Avx512F.FusedMultiplyAdd(a7, m, c);
-                a8 = Avx512F.FusedMultiplyAdd(a8, m, c); a9 = Avx512F.FusedMultiplyAdd(a9, m, c);
-                a10 = Avx512F.FusedMultiplyAdd(a10, m, c); a11 = Avx512F.FusedMultiplyAdd(a11, m, c);
-                a12 = Avx512F.FusedMultiplyAdd(a12, m, c); a13 = Avx512F.FusedMultiplyAdd(a13, m, c);
-                a14 = Avx512F.FusedMultiplyAdd(a14, m, c); a15 = Avx512F.FusedMultiplyAdd(a15, m, c);
-            }
-            return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
-        }
-        if (Fma.IsSupported)
-        {
-            Vector256<float> m = Vector256.Create(0.9999999f), c = Vector256.Create(1e-7f);
-            Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            Vector256<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = Fma.MultiplyAdd(a0, m, c); a1 = Fma.MultiplyAdd(a1, m, c); a2 = Fma.MultiplyAdd(a2, m, c); a3 = Fma.MultiplyAdd(a3, m, c);
-                a4 = Fma.MultiplyAdd(a4, m, c); a5 = Fma.MultiplyAdd(a5, m, c); a6 = Fma.MultiplyAdd(a6, m, c); a7 = Fma.MultiplyAdd(a7, m, c);
-                a8 = Fma.MultiplyAdd(a8, m, c); a9 = Fma.MultiplyAdd(a9, m, c); a10 = Fma.MultiplyAdd(a10, m, c); a11 = Fma.MultiplyAdd(a11, m, c);
-                a12 = Fma.MultiplyAdd(a12, m, c); a13 = Fma.MultiplyAdd(a13, m, c); a14 = Fma.MultiplyAdd(a14, m, c); a15 = Fma.MultiplyAdd(a15, m, c);
-            }
-            return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
-        }
-        if (AdvSimd.IsSupported)
-        {
-            Vector128<float> m = Vector128.Create(0.9999999f), c = Vector128.Create(1e-7f);
-            Vector128<float> a0 = Vector128.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            Vector128<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = AdvSimd.FusedMultiplyAdd(c, a0, m); a1 = AdvSimd.FusedMultiplyAdd(c, a1, m); a2 = AdvSimd.FusedMultiplyAdd(c, a2, m); a3 = AdvSimd.FusedMultiplyAdd(c, a3, m);
-                a4 = AdvSimd.FusedMultiplyAdd(c, a4, m); a5 = AdvSimd.FusedMultiplyAdd(c, a5, m); a6 = AdvSimd.FusedMultiplyAdd(c, a6, m); a7 = AdvSimd.FusedMultiplyAdd(c, a7, m);
-                a8 = AdvSimd.FusedMultiplyAdd(c, a8, m); a9 = AdvSimd.FusedMultiplyAdd(c, a9, m); a10 = AdvSimd.FusedMultiplyAdd(c, a10, m); a11 = AdvSimd.FusedMultiplyAdd(c, a11, m);
-                a12 = AdvSimd.FusedMultiplyAdd(c, a12, m); a13 = AdvSimd.FusedMultiplyAdd(c, a13, m); a14 = AdvSimd.FusedMultiplyAdd(c, a14, m); a15 = AdvSimd.FusedMultiplyAdd(c, a15, m);
-            }
-            return Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
-        }
-        float s = 1;
-        for (int i = 0; i < Iterations * 16; i++) s = MathF.FusedMultiplyAdd(s, 0.9999999f, 1e-7f);
-        return s;
-    }
-
     private static float _sink;
 
 
@@ -121,7 +46,7 @@ internal static class Roofline
     public static void Print(ProfileReport report, int threads, TextWriter w)
     {
         var inv = CultureInfo.InvariantCulture;
-        double peakCore = PeakGflopsPerCore(), peak = peakCore * threads, bw = BandwidthGBs();
+        double peakCore = HostCpuDevice.MeasureFmaPeakGflopsPerCore(), peak = peakCore * threads, bw = BandwidthGBs();
         double total = report.Rows.Sum(r => r.MedianMs);
         w.WriteLine();
         w.WriteLine($"Profile: {report.Runs} runs, median total {report.TotalMedianMs.ToString("F3", inv)} ms (min {report.TotalMinMs.ToString("F3", inv)}); " +
