@@ -179,9 +179,8 @@ internal sealed partial class GraphExecutor : IDisposable
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        long inBytes = _input.SizeInBytes, outBytes = _output.SizeInBytes;
-        if (input.Length != inBytes)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {inBytes} bytes; got {input.Length}", nameof(input));
+        long outBytes = _output.SizeInBytes;
+        CheckRawInput(input.Length);
         if (output.Length != outBytes)
             throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} {_output.DataType} needs {outBytes} bytes; got {output.Length}", nameof(output));
         var arena = Rent();
@@ -195,6 +194,13 @@ internal sealed partial class GraphExecutor : IDisposable
         {
             Return(arena);
         }
+    }
+
+    /// <summary>A raw input must be exactly the graph input's bytes (<see cref="RunRaw"/>, <see cref="Profile"/>).</summary>
+    private void CheckRawInput(int length)
+    {
+        if (length != _input.SizeInBytes)
+            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {_input.SizeInBytes} bytes; got {length}", "input");
     }
 
     public void Dispose()

@@ -44,8 +44,7 @@ internal sealed partial class GraphExecutor
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
-        if (input.Length != _input.SizeInBytes)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {_input.SizeInBytes} bytes; got {input.Length}", nameof(input));
+        CheckRawInput(input.Length);
         var rows = new List<(IReadOnlyList<Node> Nodes, int Partition)>();
         var firstRow = new int[_compiled.Count];
         for (int i = 0; i < _compiled.Count; i++)
@@ -67,18 +66,12 @@ internal sealed partial class GraphExecutor
                 input.CopyTo(arena.Span<byte>(_input));
                 for (int i = 0; i < _compiled.Count; i++)
                 {
-                    var gate = _partitionLocks[i] ?? new object();
-                    lock (gate)
-                    {
-                        if (_compiled[i] is Backends.IProfiledPartition p)
-                            p.RunProfiled(arena, scratch.AsSpan(firstRow[i], Partitions[i].Nodes.Count));
-                        else
-                        {
-                            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                            _compiled[i].Run(arena);
-                            scratch[firstRow[i]] = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-                        }
-                    }
+                    var slots = scratch.AsSpan(firstRow[i], _compiled[i] is Backends.IProfiledPartition ? Partitions[i].Nodes.Count : 1);
+                    if (_partitionLocks[i] is { } gate)
+                        lock (gate)
+                            RunTimed(_compiled[i], arena, slots);
+                    else
+                        RunTimed(_compiled[i], arena, slots);
                 }
                 if (r >= 0)
                     for (int k = 0; k < rows.Count; k++)
@@ -108,6 +101,20 @@ internal sealed partial class GraphExecutor
             result.Add(new ProfileRow(name, op, placement?.Backend ?? "", placement?.Device ?? "", nodes.Count, Median(times), times.Min(), macs, bytes));
         }
         var totals = Enumerable.Range(0, runs).Select(r => Enumerable.Range(0, rows.Count).Sum(k => Ms(ticks[r, k]))).ToList();
-        return new ProfileReport(result, runs, Median(totals.ToList()), totals.Min());
+        return new ProfileReport(result, runs, Median(totals), totals.Min());
+    }
+
+    /// <summary>One partition's run: node by node into <paramref name="slots"/> when it can time them, else as a whole
+    /// into <paramref name="slots"/>[0].</summary>
+    private static void RunTimed(Backends.ICompiledPartition compiled, NativeArena arena, Span<long> slots)
+    {
+        if (compiled is Backends.IProfiledPartition p)
+        {
+            p.RunProfiled(arena, slots);
+            return;
+        }
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        compiled.Run(arena);
+        slots[0] = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
     }
 }
