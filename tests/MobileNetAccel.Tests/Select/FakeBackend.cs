@@ -26,7 +26,7 @@ internal sealed class FakeBackend : IBackend
         _supports = supports;
         DelayMs = delayMs;
         HostMemory = hostMemory;
-        _device = !hasDevice ? null : hostMemory ? DeviceCatalog.HostCpu : new DeviceInfo(name + ":0", "fake " + name, kind, 1 << 20, "test");
+        _device = !hasDevice ? null : hostMemory ? HostCpuDevice.Info : new DeviceInfo(name + ":0", "fake " + name, kind, 1 << 20, "test");
     }
 
     public string Name { get; }
@@ -51,7 +51,7 @@ internal sealed class FakeBackend : IBackend
             if (!Supports(n, out string r))
                 throw new NotSupportedException(r);
         Interlocked.Increment(ref Compiles);
-        return new Compiled(this, partition, _inner.Compile(partition, DeviceCatalog.HostCpu, options));
+        return new Compiled(this, partition, _inner.Compile(partition, HostCpuDevice.Info, options));
     }
 
     private sealed unsafe class Compiled : ICompiledPartition

@@ -184,12 +184,12 @@ public static partial class BackendSelector
                 placements.Add(new PartitionPlacement(index, t.Backend.Name, t.Device.Id, list.Select(x => x.Name).ToList(), ms));
                 foreach (var x in list)
                     nodes.Add(new NodePlacement(x.Name, x.Op, t.Backend.Name, t.Device.Id) { Partition = index });
-                if (t.Device.Id != DeviceCatalog.HostCpu.Id)
+                if (t.Device.Id != HostCpuDevice.Info.Id)
                 {
                     foreach (var v in p.Inputs)
-                        transfers.Add(new Transfer(v.Name, v.SizeInBytes, DeviceCatalog.HostCpu.Id, t.Device.Id));
+                        transfers.Add(new Transfer(v.Name, v.SizeInBytes, HostCpuDevice.Info.Id, t.Device.Id));
                     foreach (var v in p.Outputs)
-                        transfers.Add(new Transfer(v.Name, v.SizeInBytes, t.Device.Id, DeviceCatalog.HostCpu.Id));
+                        transfers.Add(new Transfer(v.Name, v.SizeInBytes, t.Device.Id, HostCpuDevice.Info.Id));
                 }
                 start = end;
             }

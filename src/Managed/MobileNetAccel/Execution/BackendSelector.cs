@@ -81,7 +81,7 @@ public static partial class BackendSelector
             }
         }
         var list = order.Select(id => byDevice[id])
-            .OrderBy(t => t.Device.Id == DeviceCatalog.HostCpu.Id ? 0 : t.Device.Kind == DeviceKind.Cpu ? 1 : 2).ToList();
+            .OrderBy(t => t.Device.Id == HostCpuDevice.Info.Id ? 0 : t.Device.Kind == DeviceKind.Cpu ? 1 : 2).ToList();
         if (includeReference)
             foreach (var b in backends.Where(b => b.IsReference))
                 foreach (var d in DeviceCatalog.SafeDevices(b))

@@ -12,15 +12,12 @@ public sealed record DeviceEntry(DeviceInfo Device, IReadOnlyList<string> Backen
 }
 
 /// <summary>
-/// The one device model of the library: the host CPU (probed ISA, cores, caches, memory) and every device that a
+/// The one device model of the library: the host CPU (<see cref="HostCpuDevice.Info"/>) and every device that a
 /// backend of <see cref="BackendRegistry"/> lists (ILGPU accelerators, Vulkan devices when those assemblies are
 /// registered). Devices are identified by <see cref="DeviceInfo.Id"/>; a device several backends can use is listed once.
 /// </summary>
 public static class DeviceCatalog
 {
-    /// <summary>The host CPU as a device ("cpu"): used by the native and the managed backends.</summary>
-    public static DeviceInfo HostCpu => HostCpuDevice.Info;
-
     /// <summary>"cpu", "gpu" or "cpu-emulated-gpu".</summary>
     public static string KindName(DeviceKind kind) => kind switch
     {
@@ -49,7 +46,7 @@ public static class DeviceCatalog
             if (backend is not null && !users[d.Id].Contains(backend, StringComparer.OrdinalIgnoreCase))
                 users[d.Id].Add(backend);
         }
-        Add(HostCpu, null);
+        Add(HostCpuDevice.Info, null);
         foreach (var b in backends)
             foreach (var d in SafeDevices(b))
                 Add(d, b.Name);

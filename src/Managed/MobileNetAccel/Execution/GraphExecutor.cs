@@ -61,7 +61,7 @@ internal sealed partial class GraphExecutor : IDisposable
         _input = graph.Inputs[0];
         _output = graph.Outputs[0];
         Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : null;
-        Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : DeviceCatalog.HostCpu;
+        Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : HostCpuDevice.Info;
         MemoryBudget.CheckShapes(graph);
         Plan = MemoryPlanner.Plan(graph);
         MemoryBudget.Check(Plan, MemoryBudget.PackedWeightBytes(graph), options.MemoryLimitBytes, "CompileOptions.MemoryLimitBytes");
