@@ -88,5 +88,6 @@ public sealed class TransposeNode : Node
             throw Error($"perm {Value.FormatShape(Perm)} is not a permutation of rank {x.Length}");
         Output.Shape = Perm.Select(p => x[p]).ToArray();
         Output.DataType = Input.DataType;
+        Output.Quantization ??= Input.Quantization;
     }
 }

@@ -26,6 +26,9 @@ internal sealed class OnnxConstant
     }
 
     public int[] Shape { get; }
+    /// <summary>The element type of the tensor this constant was read from (Undefined for constants the importer
+    /// computes); quantization reads it to tell uint8 from int8 zero points and weights.</summary>
+    public OnnxDataType ElementType { get; init; }
     public float[]? Floats { get; }
     public long[]? Ints { get; }
     public bool IsFloat => Floats is not null;
@@ -37,6 +40,20 @@ internal sealed class OnnxConstant
         for (int i = 0; i < shape.Length; i++)
             shape[i] = checked((int)t.Dims[i]);
         long n = t.ElementCount;
+        var c = FromData(t, shape, n, what);
+        return c.ElementType == t.DataType ? c : new OnnxConstant(c.Shape, c.Floats, c.Ints, t.DataType);
+    }
+
+    private OnnxConstant(int[] shape, float[]? floats, long[]? ints, OnnxDataType type)
+    {
+        Shape = shape;
+        Floats = floats;
+        Ints = ints;
+        ElementType = type;
+    }
+
+    private static OnnxConstant FromData(OnnxTensor t, int[] shape, long n, string what)
+    {
         var span = t.Data.AsSpan();
         switch (t.DataType)
         {
@@ -60,7 +77,7 @@ internal sealed class OnnxConstant
     public float[] RequireFloats(string what) => Floats ?? throw new OnnxImportProblem($"{what} must be a float tensor; it is an integer tensor");
     public long[] RequireInts(string what) => Ints ?? throw new OnnxImportProblem($"{what} must be an integer tensor; it is a float tensor");
 
-    public OnnxConstant WithShape(int[] shape) => IsFloat ? new OnnxConstant(shape, Floats!) : new OnnxConstant(shape, Ints!);
+    public OnnxConstant WithShape(int[] shape) => new(shape, Floats, Ints, ElementType);
 
     /// <summary>Permuted copy: output dim i is input dim perm[i].</summary>
     public OnnxConstant Transpose(int[] perm)
@@ -87,11 +104,11 @@ internal sealed class OnnxConstant
         {
             var f = new float[n];
             for (int o = 0; o < n; o++) f[o] = Floats![map[o]];
-            return new OnnxConstant(outShape, f);
+            return new OnnxConstant(outShape, f, null, ElementType);
         }
         var l = new long[n];
         for (int o = 0; o < n; o++) l[o] = Ints![map[o]];
-        return new OnnxConstant(outShape, l);
+        return new OnnxConstant(outShape, null, l, ElementType);
     }
 
     public static int[] Strides(int[] shape)

@@ -8,8 +8,28 @@ internal static partial class OnnxImporter
     {
         private void Convert(OnnxNode node)
         {
+            if (TryFuseIsland())
+                return;
+            if (node.Domain == MicrosoftDomain)
+            {
+                switch (node.OpType)
+                {
+                    case "QLinearConv": ConvertQLinearConv(); break;
+                    case "QLinearAdd": ConvertQLinearAdd(); break;
+                    case "QLinearGlobalAveragePool": ConvertQLinearGlobalAveragePool(); break;
+                    case "QLinearAveragePool": ConvertQLinearAveragePool(); break;
+                    case "QLinearSoftmax": ConvertQLinearSoftmax(); break;
+                    case "QGemm": ConvertQGemm(); break;
+                    default: throw Err($"operator {node.OpType} of domain '{node.Domain}' is not supported");
+                }
+                return;
+            }
             switch (node.OpType)
             {
+                case "QuantizeLinear": ConvertQuantizeLinear(); break;
+                case "DequantizeLinear": ConvertDequantizeLinear(); break;
+                case "QLinearConv": ConvertQLinearConv(); break;
+                case "QLinearMatMul": ConvertQLinearMatMul(); break;
                 case "Conv": ConvertConv(); break;
                 case "BatchNormalization": ConvertBatchNorm(); break;
                 case "Relu": ConvertUnary(() => Activation.Relu); break;
@@ -80,37 +100,54 @@ internal static partial class OnnxImporter
         {
             RequireInputs(2, 3);
             var x = In(0, "X");
-            var w = ConstIn(1, "W");
-            var bias = OptIn(2) is null ? null : ConstIn(2, "B");
+            var w = In(1, "W");
+            if (w.Const is null)
+                throw Err($"input 1 (W) '{_node.Inputs[1]}' must be a constant (an initializer or Constant output)");
+            var bias = OptIn(2) is null ? null : In(2, "B");
+            if (bias is not null && bias.Const is null)
+                throw Err($"input 2 (B) '{_node.Inputs[2]}' must be a constant (an initializer or Constant output)");
+            EmitConv(x, w, bias, OutValue(), Activation.None);
+        }
+
+        /// <summary>A Conv (float: <paramref name="w"/>'s floats) or, when <paramref name="output"/> is quantized, an
+        /// integer Conv (QLinearConv, or a DQ → Conv → Q island): <paramref name="x"/> is then the quantized input,
+        /// <paramref name="w"/> a quantized constant and <paramref name="bias"/> int32.</summary>
+        private void EmitConv(Sym x, Sym w, Sym? bias, Value output, Activation act)
+        {
+            bool quantized = output.DataType != DataType.Float32;
+            var wc = w.Const!;
             if (x.Rank != 4)
                 throw Err($"input {Value.FormatShape(x.Shape)} is not 4-D; only 2-D convolution is supported");
-            if (w.Shape.Length != 4)
-                throw Err($"weights {Value.FormatShape(w.Shape)} are not 4-D [M,C/group,KH,KW]");
-            var wf = w.RequireFloats("Conv weights");
+            if (wc.Shape.Length != 4)
+                throw Err($"weights {Value.FormatShape(wc.Shape)} are not 4-D [M,C/group,KH,KW]");
+            if (!quantized)
+                wc.RequireFloats("Conv weights");
             RequireUnitDilations();
             var ks = AttrInts("kernel_shape");
-            if (ks is not null && (ks.Length != 2 || ks[0] != w.Shape[2] || ks[1] != w.Shape[3]))
-                throw Err($"kernel_shape [{string.Join(",", ks)}] does not match weights {Value.FormatShape(w.Shape)}");
+            if (ks is not null && (ks.Length != 2 || ks[0] != wc.Shape[2] || ks[1] != wc.Shape[3]))
+                throw Err($"kernel_shape [{string.Join(",", ks)}] does not match weights {Value.FormatShape(wc.Shape)}");
             long group = AttrInt("group", 1);
-            int m = w.Shape[0], cPerGroup = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3], c = x.Shape[1];
+            int m = wc.Shape[0], cPerGroup = wc.Shape[1], kh = wc.Shape[2], kw = wc.Shape[3], c = x.Shape[1];
             var (sh, sw) = Strides();
             if (bias is not null && (bias.Shape.Length != 1 || bias.Shape[0] != m))
                 throw Err($"bias {Value.FormatShape(bias.Shape)} does not match {m} output channels");
             var pad = WindowPadding(x.Shape[2], x.Shape[3], kh, kw, sh, sw);
             var input = Nhwc(x, "X");
-            var output = OutValue();
+            Value? biasValue = bias is null ? null : quantized ? QuantizedBias(bias, m) : ConstValue(bias.Const!, "bias");
             WindowNode conv;
             if (group == 1)
             {
                 if (cPerGroup != c)
-                    throw Err($"weights {Value.FormatShape(w.Shape)} expect {cPerGroup} input channels; X {Value.FormatShape(x.Shape)} has {c}");
-                var ohwi = new OnnxConstant(w.Shape, wf).Transpose(new[] { 0, 2, 3, 1 });
-                conv = new Conv2DNode(_nodeName, input, ConstValue(ohwi, "weights_ohwi"), bias is null ? null : ConstValue(bias, "bias"), output);
+                    throw Err($"weights {Value.FormatShape(wc.Shape)} expect {cPerGroup} input channels; X {Value.FormatShape(x.Shape)} has {c}");
+                var perm = new[] { 0, 2, 3, 1 };
+                var weights = quantized ? QuantizedWeights(w, perm, 0, "weights_ohwi") : ConstValue(wc.Transpose(perm), "weights_ohwi");
+                conv = new Conv2DNode(_nodeName, input, weights, biasValue, output);
             }
             else if (group == c && cPerGroup == 1 && m == c)
             {
-                var dw = new OnnxConstant(w.Shape, wf).Transpose(new[] { 1, 2, 3, 0 });
-                conv = new DepthwiseConv2DNode(_nodeName, input, ConstValue(dw, "weights_1hwc"), bias is null ? null : ConstValue(bias, "bias"), output);
+                var perm = new[] { 1, 2, 3, 0 };
+                var weights = quantized ? QuantizedWeights(w, perm, 3, "weights_1hwc") : ConstValue(wc.Transpose(perm), "weights_1hwc");
+                conv = new DepthwiseConv2DNode(_nodeName, input, weights, biasValue, output);
             }
             else
                 throw Err(group == c
@@ -119,6 +156,7 @@ internal static partial class OnnxImporter
             conv.StrideH = sh;
             conv.StrideW = sw;
             conv.Padding = pad;
+            conv.Activation = act;
             AddNode(conv);
             SetRuntime(output, nhwc: true);
         }

@@ -93,13 +93,20 @@ internal static partial class OnnxImporter
 
         private void SetOutput(Sym s, int index = 0)
         {
+            if (index == 0 && _islandOutput is not null)
+            {
+                _syms[_islandOutput] = s;
+                return;
+            }
             if (index >= _node.Outputs.Count || _node.Outputs[index].Length == 0)
                 return;
             _syms[_node.Outputs[index]] = s;
         }
 
         /// <summary>Creates the ONNX output's IR value (named after it).</summary>
-        private Value OutValue(int index = 0) => NewValue(index < _node.Outputs.Count && _node.Outputs[index].Length > 0 ? _node.Outputs[index] : AuxName("out"));
+        private Value OutValue(int index = 0) => index == 0 && _islandOutput is not null
+            ? new Value(_islandOutput, Array.Empty<int>(), _islandQuant.Type, _islandQuant.Q)
+            : NewValue(index < _node.Outputs.Count && _node.Outputs[index].Length > 0 ? _node.Outputs[index] : AuxName("out"));
 
         private void SetRuntime(Value v, bool nhwc)
         {
@@ -111,12 +118,14 @@ internal static partial class OnnxImporter
 
         private Sym In(int index, string role)
         {
+            if (index == 0 && _inputOverride is not null)
+                return _inputOverride;
             if (index >= _node.Inputs.Count || _node.Inputs[index].Length == 0)
                 throw Err($"input {index} ({role}) is missing");
             return _syms[_node.Inputs[index]];
         }
 
-        private Sym? OptIn(int index) => index < _node.Inputs.Count && _node.Inputs[index].Length > 0 ? _syms[_node.Inputs[index]] : null;
+        private Sym? OptIn(int index) => index == 0 && _inputOverride is not null ? _inputOverride : index < _node.Inputs.Count && _node.Inputs[index].Length > 0 ? _syms[_node.Inputs[index]] : null;
 
         private OnnxConstant ConstIn(int index, string role)
         {

@@ -33,6 +33,7 @@ internal static partial class OnnxImporter
     {
         "Conv", "BatchNormalization", "Relu", "Clip", "Add", "Mul", "GlobalAveragePool", "AveragePool", "Flatten", "Reshape",
         "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Transpose", "Pad", "Squeeze", "Unsqueeze", "Concat",
+        "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     };
 
     /// <summary>Whether input <paramref name="index"/> of <paramref name="opType"/> must be known at import time
@@ -42,6 +43,8 @@ internal static partial class OnnxImporter
         "Conv" or "Gemm" => index >= 1,
         "BatchNormalization" => index >= 1,
         "Clip" or "Pad" or "Reshape" or "Squeeze" or "Unsqueeze" => index >= 1,
+        "QuantizeLinear" or "DequantizeLinear" => index >= 1,
+        "QLinearConv" or "QLinearMatMul" => index >= 1,
         _ => false,
     };
 
@@ -64,6 +67,13 @@ internal static partial class OnnxImporter
         /// <summary>Shape in ONNX layout.</summary>
         public int[] Shape = Array.Empty<int>();
         public int Rank => Shape.Length;
+        /// <summary>For a quantized constant (<see cref="Const"/> holds its integers): its type and parameters, with
+        /// the axis in ONNX layout.</summary>
+        public QuantizationParameters? QParams;
+        public DataType QType;
+        /// <summary>The output of a DequantizeLinear: the quantized tensor it reads (a run-time uint8/int8 value, or a
+        /// quantized constant). The QDQ fusion starts from here.</summary>
+        public Sym? DequantizedFrom;
     }
 
     private sealed partial class Builder
@@ -132,12 +142,18 @@ internal static partial class OnnxImporter
             if (g.Outputs.Count == 0)
                 throw new ModelFormatException(Source, "", $"the graph has no outputs");
 
-            foreach (var node in TopologicalOrder(g))
+            var order = TopologicalOrder(g);
+            IndexConsumers(g, order);
+            foreach (var node in order)
             {
                 _node = node;
                 _nodeName = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{node.Index}";
                 _aux = 0;
-                if (node.Domain is not ("" or "ai.onnx"))
+                _islandOutput = null;
+                _fusedHead = false;
+                if (_fused.Contains(node))
+                    continue; // folded into an integer node of a QDQ island
+                if (node.Domain is not ("" or "ai.onnx") && !(node.Domain == MicrosoftDomain && MicrosoftOperators.Contains(node.OpType)))
                     throw Err($"operator {node.OpType} of domain '{node.Domain}' is not supported");
                 foreach (var a in node.Attributes)
                     if (a.RefAttrName is not null)
@@ -158,6 +174,8 @@ internal static partial class OnnxImporter
                 {
                     throw Err($"a size overflows: {e.Message}");
                 }
+                if (_fusedHead)
+                    continue; // the node's float output was never materialised: its QuantizeLinear's output was
                 foreach (var o in node.Outputs)
                     if (o.Length > 0 && !_syms.ContainsKey(o))
                         throw Err($"output '{o}' is not supported (only the first output of this operator is)");
@@ -196,8 +214,8 @@ internal static partial class OnnxImporter
                         if (vo.Dims[i] is long d && d != v.Shape[i] && !(i == 0 && vo.DimParams[i] is not null))
                             throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is declared as [{string.Join(",", vo.Dims.Select(x => x?.ToString() ?? "?"))}] but computes to {Value.FormatShape(v.Shape)}");
                 }
-                if (vo.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined))
-                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32 outputs are supported");
+                if (vo.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined or OnnxDataType.UInt8 or OnnxDataType.Int8))
+                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32, uint8 and int8 outputs are supported");
                 _graph.Outputs.Add(v);
             }
             try
@@ -205,6 +223,8 @@ internal static partial class OnnxImporter
                 // Drops nodes nothing reads, e.g. a file's NHWC→NCHW transpose that cancelled against the importer's
                 // NCHW→NHWC conversion (the nodes are in file order, which is topological).
                 new DeadNodeRemovalPass().Run(_graph);
+                CheckQuantizedBoundaries();
+                QuantizedTypeUnifier.Run(_graph);
                 _graph.Validate();
             }
             catch (GraphException e)
@@ -268,8 +288,13 @@ internal static partial class OnnxImporter
         {
             if (vi.IsNonTensor)
                 throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' is not a tensor (sequence, map and optional types are not supported)");
-            if (vi.ElementType != OnnxDataType.Float)
-                throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has element type {vi.ElementType}; only float32 inputs are supported");
+            var type = vi.ElementType switch
+            {
+                OnnxDataType.Float => DataType.Float32,
+                OnnxDataType.UInt8 => DataType.UInt8,
+                OnnxDataType.Int8 => DataType.Int8,
+                _ => throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has element type {vi.ElementType}; only float32, uint8 and int8 inputs are supported"),
+            };
             if (!vi.HasShape)
                 throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' has no shape");
             var shape = new int[vi.Dims.Count];
@@ -292,7 +317,7 @@ internal static partial class OnnxImporter
             foreach (int d in shape)
                 if ((n *= d) > int.MaxValue / 4)
                     throw new ModelFormatException(Source, "", $"graph input '{vi.Name}' {Value.FormatShape(shape)} is too large");
-            var v = new Value(vi.Name, shape);
+            var v = new Value(vi.Name, shape, type); // a quantized input's parameters come from the first operator that reads it
             _graph.Inputs.Add(v);
             return new Sym { Value = v, Shape = shape };
         }
