@@ -196,17 +196,23 @@ public class OnnxNodeTests
                 {
                     return new CaseResult(Outcome.Excluded, e.Message, false);
                 }
-                var feeds = new Dictionary<string, float[]>();
+                var feeds = new Dictionary<string, byte[]>();
                 for (int i = 0; i < inputs.Count; i++)
                     if (!frozen.ContainsKey(inputs[i].Name))
-                        feeds[inputs[i].Name] = MemoryMarshal.Cast<byte, float>(given[i].Data).ToArray();
+                        feeds[inputs[i].Name] = given[i].Data.ToArray();
                 if (graph.Outputs.Count != expected.Count)
                     return new CaseResult(Outcome.Failed, $"graph has {graph.Outputs.Count} outputs; {expected.Count} expected", false);
 
-                var managed = RunGraph(graph, new ReferenceBackend(), feeds);
-                string? problem = Compare(graph, expected, managed, "managed");
-                if (problem is not null)
-                    return new CaseResult(Outcome.Failed, problem, false);
+                // The managed reference backend has no integer kernels: quantized cases run on the native cpu backend only.
+                bool quantized = graph.Values().Any(v => v.DataType is DataType.UInt8 or DataType.Int8);
+                string? problem;
+                if (!quantized)
+                {
+                    var managed = RunGraph(graph, new ReferenceBackend(), feeds);
+                    problem = Compare(graph, expected, managed, "managed");
+                    if (problem is not null)
+                        return new CaseResult(Outcome.Failed, problem, false);
+                }
                 var cpu = new NativeCpuBackend();
                 if (graph.Nodes.All(n => cpu.Supports(n, out _)))
                 {
@@ -214,6 +220,8 @@ public class OnnxNodeTests
                     if (problem is not null)
                         return new CaseResult(Outcome.Failed, problem, false);
                 }
+                else if (quantized)
+                    return new CaseResult(Outcome.Failed, "a quantized case the native cpu backend cannot run: " + string.Join("; ", graph.Nodes.Select(n => cpu.Supports(n, out string r) ? null : $"{n.Name}: {r}").Where(r => r is not null)), false);
                 else
                     ranOnCpu = false;
                 messages.Add($"{Path.GetFileName(set)}: {string.Join(", ", graph.Outputs.Select(o => $"{o.Name}{Value.FormatShape(o.Shape)}"))}");
@@ -232,7 +240,7 @@ public class OnnxNodeTests
 
     /// <summary>Runs the whole graph as one partition on <paramref name="backend"/> with a planned arena
     /// (any number of inputs and outputs, unlike the single-input session).</summary>
-    private static Dictionary<Value, float[]> RunGraph(ModelGraph graph, IBackend backend, Dictionary<string, float[]> feeds)
+    private static Dictionary<Value, byte[]> RunGraph(ModelGraph graph, IBackend backend, Dictionary<string, byte[]> feeds)
     {
         var plan = MemoryPlanner.Plan(graph);
         using var arena = new NativeArena(plan);
@@ -242,30 +250,47 @@ public class OnnxNodeTests
         foreach (var v in runtimeInputs)
         {
             var data = feeds[v.Name];
-            if (data.Length != v.ElementCount)
-                throw new InvalidOperationException($"input '{v.Name}' has {data.Length} values for shape {Value.FormatShape(v.Shape)}");
-            data.CopyTo(arena.Span<float>(v));
+            if (data.Length != v.SizeInBytes)
+                throw new InvalidOperationException($"input '{v.Name}' has {data.Length} bytes for shape {Value.FormatShape(v.Shape)} {v.DataType}");
+            data.CopyTo(arena.Span<byte>(v));
         }
         compiled.Run(arena);
-        var result = new Dictionary<Value, float[]>(ReferenceEqualityComparer.Instance);
+        var result = new Dictionary<Value, byte[]>(ReferenceEqualityComparer.Instance);
         foreach (var o in graph.Outputs)
-            result[o] = arena.Span<float>(o).ToArray();
+            result[o] = arena.Span<byte>(o).ToArray();
         return result;
     }
 
-    private static string? Compare(ModelGraph graph, List<OnnxTensor> expected, Dictionary<Value, float[]> actual, string backend)
+    private static string? Compare(ModelGraph graph, List<OnnxTensor> expected, Dictionary<Value, byte[]> actual, string backend)
     {
         for (int i = 0; i < expected.Count; i++)
         {
             var o = graph.Outputs[i];
             var e = expected[i];
-            if (e.DataType != OnnxDataType.Float)
-                return $"output {i} expected as {e.DataType}";
             var dims = e.Dims.Select(d => (int)d).ToArray();
             if (!dims.SequenceEqual(o.Shape))
                 return $"{backend}: output '{o.Name}' has shape {Value.FormatShape(o.Shape)}; expected {Value.FormatShape(dims)}";
+            if (e.DataType is OnnxDataType.UInt8 or OnnxDataType.Int8)
+            {
+                // Integer outputs: the same bytes (QuantizeLinear and the QLinear ops round half to even, as we do).
+                var expectedType = e.DataType == OnnxDataType.UInt8 ? DataType.UInt8 : DataType.Int8;
+                if (o.DataType != expectedType)
+                    return $"{backend}: output '{o.Name}' is {o.DataType}; expected {e.DataType}";
+                var bytes = actual[o];
+                for (int k = 0; k < bytes.Length; k++)
+                    if (bytes[k] != e.Data[k])
+                    {
+                        int g8 = o.DataType == DataType.Int8 ? (sbyte)bytes[k] : bytes[k], w8 = o.DataType == DataType.Int8 ? (sbyte)e.Data[k] : e.Data[k];
+                        return $"{backend}: output '{o.Name}' element {k}: got {g8}, expected {w8}";
+                    }
+                continue;
+            }
+            if (e.DataType != OnnxDataType.Float)
+                return $"output {i} expected as {e.DataType}";
+            if (o.DataType != DataType.Float32)
+                return $"{backend}: output '{o.Name}' is {o.DataType}; expected float";
             var want = MemoryMarshal.Cast<byte, float>(e.Data);
-            var got = actual[o];
+            var got = MemoryMarshal.Cast<byte, float>(actual[o]);
             for (int k = 0; k < want.Length; k++)
             {
                 double w = want[k], g = got[k];

@@ -24,6 +24,10 @@ internal static partial class OnnxImporter
                 }
                 return;
             }
+            if (node.OpType is not ("QuantizeLinear" or "DequantizeLinear" or "QLinearConv" or "QLinearMatMul" or "Identity"
+                or "Reshape" or "Flatten" or "Squeeze" or "Unsqueeze" or "Transpose")
+                && node.Inputs.FirstOrDefault(i => i.Length > 0 && _syms.TryGetValue(i, out var s) && s.Value is { DataType: DataType.UInt8 or DataType.Int8 }) is { } raw)
+                throw Err($"{node.OpType} on the {_syms[raw].Value!.DataType} tensor '{raw}' is not supported (integer tensors are supported through QuantizeLinear / DequantizeLinear and the QLinear operators)");
             switch (node.OpType)
             {
                 case "QuantizeLinear": ConvertQuantizeLinear(); break;

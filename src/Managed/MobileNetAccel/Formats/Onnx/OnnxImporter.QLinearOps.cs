@@ -161,15 +161,16 @@ internal static partial class OnnxImporter
             var output = QuantizedOutValue(type, q);
             if (x.Rank != 4)
                 throw Err($"input {Value.FormatShape(x.Shape)} is not 4-D; only 2-D pooling is supported");
-            if (AttrInt("channels_last", 0) != 0)
-            {
-                // The ONNX tensor itself is NHWC.
-                AddNode(new GlobalAveragePoolNode(_nodeName, Onnx(x), output));
-                SetRuntime(output, nhwc: false);
-                return;
-            }
-            AddNode(new GlobalAveragePoolNode(_nodeName, Nhwc(x, "X"), output));
-            SetRuntime(output, nhwc: true);
+            bool channelsLast = AttrInt("channels_last", 0) != 0; // then the ONNX tensor itself is NHWC
+            var input = channelsLast ? Onnx(x) : Nhwc(x, "X");
+            // With the same parameters in and out (what a converted TFLite AVERAGE_POOL_2D has), the mean is an
+            // average pool over the whole image, rounded as TFLite rounds it (integer, half away from zero), so such a
+            // model gives the TFLite file's bytes. Otherwise: the requantizing global pool (float multiplier, as ORT).
+            Node pool = type == x.Value!.DataType && SameParameters(x.Value.Quantization!, q)
+                ? new AveragePool2DNode(_nodeName, input, output, input.Shape[1], input.Shape[2])
+                : new GlobalAveragePoolNode(_nodeName, input, output);
+            AddNode(pool);
+            SetRuntime(output, nhwc: !channelsLast);
         }
 
         private void ConvertQLinearAveragePool()

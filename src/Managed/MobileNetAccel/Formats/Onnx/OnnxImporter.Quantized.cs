@@ -266,7 +266,7 @@ internal static partial class OnnxImporter
         {
             foreach (var v in _graph.Inputs.Concat(_graph.Outputs))
                 if (v.DataType is DataType.UInt8 or DataType.Int8 && v.Quantization is null)
-                    throw new ModelFormatException(Source, "", $"graph {(_graph.Inputs.Contains(v) ? "input" : "output")} '{v.Name}' is {v.DataType} but no operator gives its scale and zero point");
+                    throw new ModelFormatException(Source, "", $"graph {(_graph.Inputs.Contains(v) ? "input" : "output")} '{v.Name}' is {v.DataType} but no operator gives its scale and zero point (plain integer tensors are not supported, only quantized ones)");
         }
     }
 }
