@@ -61,6 +61,13 @@ internal sealed class OnnxBuilder
         return this;
     }
 
+    /// <summary>A graph input of an ONNX element type (UINT8 = 2, INT8 = 3, …).</summary>
+    public OnnxBuilder TypedInput(string name, int elementType, params long[] dims)
+    {
+        _graph.Msg(11, ValueInfo(name, dims, elementType));
+        return this;
+    }
+
     public OnnxBuilder Output(string name, params long[] dims)
     {
         _graph.Msg(12, ValueInfo(name, dims));

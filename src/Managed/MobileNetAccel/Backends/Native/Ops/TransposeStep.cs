@@ -32,14 +32,7 @@ internal sealed unsafe class TransposeStep : NativeStep
         _output = n.Output;
         _outShape = (int[])n.Output.Shape.Clone();
         int rank = _outShape.Length;
-        var inStride = new long[rank];
-        long s = 1;
-        for (int d = rank - 1; d >= 0; d--)
-        {
-            inStride[d] = s;
-            s *= n.Input.Shape[d];
-        }
-        _srcStride = n.Perm.Select(p => inStride[p]).ToArray();
+        _srcStride = SourceStrides(n);
         _nchwToNhwc = rank == 4 && n.Perm.SequenceEqual(new[] { 0, 2, 3, 1 });
     }
 
@@ -83,15 +76,22 @@ internal sealed unsafe class TransposeStep : NativeStep
             NchwToNhwc(x, y);
             return;
         }
-        int rank = _outShape.Length;
+        Permute(x, y, _outShape, _srcStride);
+    }
+
+    /// <summary>y = x permuted: the output walked in order, the input offset kept incrementally (an odometer over the
+    /// output dims); any element type (float32 here, the quantized bytes in QTransposeStep).</summary>
+    internal static void Permute<T>(ReadOnlySpan<T> x, Span<T> y, int[] outShape, long[] srcStride)
+    {
+        int rank = outShape.Length;
         if (rank == 0)
         {
             y[0] = x[0];
             return;
         }
         Span<int> index = stackalloc int[rank];
-        int last = _outShape[rank - 1];
-        long lastStride = _srcStride[rank - 1];
+        int last = outShape[rank - 1];
+        long lastStride = srcStride[rank - 1];
         long src = 0;
         for (int e = 0; e < y.Length; e += last)
         {
@@ -100,12 +100,26 @@ internal sealed unsafe class TransposeStep : NativeStep
                 y[e + i] = x[(int)p];
             for (int d = rank - 2; d >= 0; d--)
             {
-                src += _srcStride[d];
-                if (++index[d] < _outShape[d])
+                src += srcStride[d];
+                if (++index[d] < outShape[d])
                     break;
-                src -= _srcStride[d] * _outShape[d];
+                src -= srcStride[d] * outShape[d];
                 index[d] = 0;
             }
         }
+    }
+
+    /// <summary>Input strides in output order: element i of the output moves by srcStride[i] in the input.</summary>
+    internal static long[] SourceStrides(TransposeNode n)
+    {
+        int rank = n.Output.Shape.Length;
+        var inStride = new long[rank];
+        long s = 1;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            inStride[d] = s;
+            s *= n.Input.Shape[d];
+        }
+        return n.Perm.Select(p => inStride[p]).ToArray();
     }
 }

@@ -29,6 +29,37 @@ internal sealed class QCopyStep : QuantizedStep
     public override void Run(IArena arena) => arena.Span<byte>(_input).CopyTo(arena.Span<byte>(_output));
 }
 
+/// <summary>Axis permutation of a quantized tensor (e.g. a uint8 input in ONNX's NCHW order): the bytes move, the
+/// parameters stay.</summary>
+internal sealed class QTransposeStep : QuantizedStep
+{
+    private readonly Value _input, _output;
+    private readonly int[] _outShape;
+    private readonly long[] _srcStride;
+
+    public static QuantizedStepFactory? Plan(TransposeNode n, out string reason)
+    {
+        reason = "";
+        if (n.Input.IsConstant || n.Input.DataType != n.Output.DataType || !Q.SameQuantization(n.Input, n.Output))
+        {
+            reason = "transpose of a constant, or with a change of type or quantization";
+            return null;
+        }
+        return _ => new QTransposeStep(n);
+    }
+
+    private QTransposeStep(TransposeNode n)
+    {
+        _input = n.Input;
+        _output = n.Output;
+        _outShape = (int[])n.Output.Shape.Clone();
+        _srcStride = Ops.TransposeStep.SourceStrides(n);
+    }
+
+    public override void Run(IArena arena) =>
+        Ops.TransposeStep.Permute<byte>(arena.Span<byte>(_input), arena.Span<byte>(_output), _outShape, _srcStride);
+}
+
 /// <summary>Constant padding of a quantized tensor (any rank): the pad value (real) is quantized with the output's
 /// parameters, so real 0 pads with the zero point.</summary>
 internal sealed class QPadStep : QuantizedStep

@@ -21,6 +21,7 @@ internal static class QuantizedOps
         GlobalAveragePoolNode n => QGlobalAveragePoolStep.Plan(n, out reason),
         SoftmaxNode n => QSoftmaxStep.Plan(n, out reason),
         ReshapeNode n => QCopyStep.Plan(n, out reason),
+        TransposeNode n => QTransposeStep.Plan(n, out reason),
         PadNode n => QPadStep.Plan(n, out reason),
         ActivationNode n => QRequantizeStep.Plan(n, n.Kind, out reason),
         QuantizeNode n => QuantizeStep.Plan(n, out reason),
