@@ -101,6 +101,28 @@ internal sealed class OnnxBuilder
         return t.Bytes_(9, raw);
     }
 
+    /// <summary>A tensor of ONNX element type <paramref name="dataType"/> (UINT8=2, INT8=3, INT32=6, …) from its
+    /// little-endian bytes (raw_data, field 9).</summary>
+    public static Proto RawTensor(string name, int dataType, long[] dims, byte[] raw)
+    {
+        var t = new Proto();
+        foreach (long d in dims)
+            t.Int(1, d);
+        return t.Int(2, dataType).Str(8, name).Bytes_(9, raw);
+    }
+
+    public static Proto UInt8Tensor(string name, long[] dims, byte[] data) => RawTensor(name, 2, dims, data);
+
+    public static Proto Int8Tensor(string name, long[] dims, sbyte[] data) =>
+        RawTensor(name, 3, dims, data.Select(v => unchecked((byte)v)).ToArray());
+
+    public static Proto Int32Tensor(string name, long[] dims, int[] data)
+    {
+        var raw = new byte[data.Length * 4];
+        Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
+        return RawTensor(name, 6, dims, raw);
+    }
+
     public static Proto Int64Tensor(string name, long[] dims, long[] data)
     {
         var t = new Proto();

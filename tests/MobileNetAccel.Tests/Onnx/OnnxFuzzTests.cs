@@ -67,7 +67,7 @@ public class OnnxFuzzTests
         Assert.That(rejected, Is.GreaterThan(VariantsPerModel / 10), "the mutations should break most structures");
     }
 
-    private static (string Outcome, string Message) LoadAndRun(byte[] bytes, string directory, string name, long baseMacs)
+    internal static (string Outcome, string Message) LoadAndRun(byte[] bytes, string directory, string name, long baseMacs)
     {
         try
         {
@@ -91,7 +91,7 @@ public class OnnxFuzzTests
         }
     }
 
-    private static (byte[] Bytes, string Kind) Mutate(byte[] original, int[] structural, int seed)
+    internal static (byte[] Bytes, string Kind) Mutate(byte[] original, int[] structural, int seed)
     {
         var rng = new Random(seed);
         int StructuralPos() => structural[rng.Next(structural.Length)];
@@ -142,7 +142,7 @@ public class OnnxFuzzTests
     }
 
     /// <summary>Byte positions outside initializer raw_data payloads (ModelProto.graph=7 → GraphProto.initializer=5 → TensorProto.raw_data=9).</summary>
-    private static int[] StructuralPositions(byte[] bytes)
+    internal static int[] StructuralPositions(byte[] bytes)
     {
         var payloads = new List<(int Start, int Length)>();
         var model = new ProtoReader(bytes, 0, bytes.Length, "model", "ModelProto");
