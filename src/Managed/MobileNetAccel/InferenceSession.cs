@@ -41,6 +41,11 @@ public sealed class InferenceSession : IDisposable
         var graph = model.GraphNoCopy.Clone();
         graph.Validate();
         var modelOutputs = graph.Outputs.Select(TensorInfo.From).ToList();
+        if (Options.QuantizedInput)
+        {
+            QuantizedEntry.Apply(graph);
+            graph.Validate();
+        }
         if (Options.ForceFloat && QuantizedGraphConverter.IsQuantized(graph))
         {
             graph = QuantizedGraphConverter.ToFloat(graph);
@@ -57,7 +62,10 @@ public sealed class InferenceSession : IDisposable
         PlannedMemoryBytes = memoryPlan.PeakBytes + MemoryBudget.PackedWeightBytes(graph);
         MemoryBudget.Check(memoryPlan, MemoryBudget.PackedWeightBytes(graph), memoryLimit,
             Options.MemoryLimitBytes > 0 ? "SessionOptions.MemoryLimitBytes" : $"the default memory limit (SessionOptions.MemoryLimitBytes: {MemoryBudget.DefaultShare * 100:F0}% of the {MemoryBudget.AvailableBytes} bytes available)");
-        Inputs = graph.Inputs.Select(TensorInfo.From).ToList();
+        Inputs = graph.Inputs.Select(v => TensorInfo.From(v) with
+        {
+            QuantizedOnEntry = QuantizedEntry.Of(graph, v) is { } q ? new TensorInfo(v.Name, (int[])v.Shape.Clone(), q.Type, q.Parameters) : null,
+        }).ToList();
         Outputs = modelOutputs;
         _graphOutput = TensorInfo.From(graph.Outputs[0]);
         foreach (var t in Inputs.Concat(Outputs).Append(_graphOutput))

@@ -43,6 +43,12 @@ public sealed class SessionOptions
     /// identity-reshape removal) before planning. Default true.</summary>
     public bool Optimize { get; set; } = true;
 
+    /// <summary>For a model whose float input is quantized on entry (see <see cref="TensorInfo.QuantizedOnEntry"/>):
+    /// the session takes that quantized tensor instead (uint8/int8 bytes in the input's own layout, through
+    /// <see cref="InferenceSession.RunRaw"/>; <see cref="InferenceSession.Run(float[])"/> then quantizes with those
+    /// parameters). Inputs not quantized on entry are unchanged.</summary>
+    public bool QuantizedInput { get; set; }
+
     /// <summary>For quantized (uint8/int8) models: run on the float32 kernels instead of the integer path — weights
     /// are dequantized once when the session is created, the input is dequantized from its quantization parameters;
     /// <c>Run(float…)</c> returns the float output at full precision and <c>RunRaw</c> quantizes it back to the model's

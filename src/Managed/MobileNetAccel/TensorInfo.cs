@@ -9,6 +9,11 @@ namespace MobileNetAccel;
 /// <param name="Quantization">Quantization parameters for uint8/int8 tensors, else null.</param>
 public sealed record TensorInfo(string Name, int[] Shape, DataType DataType, QuantizationParameters? Quantization)
 {
+    /// <summary>For a float input the model quantizes on entry (an ONNX QDQ model's QuantizeLinear, a TFLite
+    /// QUANTIZE): the quantized tensor it becomes — same name and shape, the quantized type and parameters. A caller
+    /// holding those bytes can feed them directly with <see cref="SessionOptions.QuantizedInput"/>. Null otherwise.</summary>
+    public TensorInfo? QuantizedOnEntry { get; init; }
+
     /// <summary>Number of elements.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 

@@ -204,3 +204,42 @@ public class QdqModelTests
         TestContext.Out.WriteLine($"{model}{suffix}: identical bytes to the .tflite on {cases} photographs");
     }
 }
+
+/// <summary>A QDQ model's float input is quantized on entry: the session says how (TensorInfo.QuantizedOnEntry), and
+/// with SessionOptions.QuantizedInput takes those bytes directly — ORT's recorded uint8 input gives the same output.</summary>
+[TestFixture]
+public class QuantizedInputTests
+{
+    [TestCaseSource(typeof(QdqModelTests), nameof(QdqModelTests.QdqModels))]
+    public void QuantizedBytesFedDirectlyGiveTheFloatInputsOutput(string stem)
+    {
+        string path = TestData.Require($"models/onnx-int8/{stem}.onnx");
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestData.Require($"models/onnx-int8/{stem}.json")));
+        var iq = doc.RootElement.GetProperty("input_quantization");
+        using var floatSession = new InferenceSession(Model.Load(path), new SessionOptions { Threads = 1 });
+        var entry = floatSession.Inputs[0].QuantizedOnEntry;
+        Assert.That(entry, Is.Not.Null);
+        Assert.That(entry!.DataType, Is.EqualTo(DataType.UInt8));
+        Assert.That(entry.Shape, Is.EqualTo(floatSession.Inputs[0].Shape), "the input's own (NCHW) shape");
+        Assert.That(entry.Quantization!.Scale, Is.EqualTo(iq.GetProperty("scale").GetSingle()));
+        Assert.That(entry.Quantization.ZeroPoint, Is.EqualTo(iq.GetProperty("zero_point").GetInt64()));
+
+        using var byteSession = new InferenceSession(Model.Load(path), new SessionOptions { Threads = 1, QuantizedInput = true });
+        Assert.That(byteSession.Inputs[0].DataType, Is.EqualTo(DataType.UInt8));
+        Assert.That(byteSession.Inputs[0].Shape, Is.EqualTo(floatSession.Inputs[0].Shape));
+        var floats = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(TestData.Require($"models/onnx-int8/{stem}.input.f32"))).ToArray();
+        var want = floatSession.Run(floats);
+        var got = new float[want.Length];
+        byteSession.RunRaw(File.ReadAllBytes(TestData.Require($"models/onnx-int8/{stem}.input.u8")), MemoryMarshal.AsBytes(got.AsSpan()));
+        Assert.That(got, Is.EqualTo(want));
+        Assert.That(byteSession.Run(floats), Is.EqualTo(want), "Run(float[]) quantizes with the entry parameters");
+    }
+
+    [Test]
+    public void FloatModelsAreNotQuantizedOnEntry()
+    {
+        using var session = new InferenceSession(Model.Zoo.MobileNetV1(0.25, 128), new SessionOptions { Threads = 1, QuantizedInput = true });
+        Assert.That(session.Inputs[0].QuantizedOnEntry, Is.Null);
+        Assert.That(session.Inputs[0].DataType, Is.EqualTo(DataType.Float32));
+    }
+}

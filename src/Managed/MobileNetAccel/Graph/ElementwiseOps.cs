@@ -119,6 +119,9 @@ public sealed class QuantizeNode : UnaryNode
 {
     public QuantizeNode(string name, Value input, Value output) : base(name, input, output) { }
     public override OpType Op => OpType.Quantize;
+    /// <summary>The type the model file gives the output when an importer changed it (e.g. uint8 activations run as
+    /// int8, zero point − 128): what a caller feeding the quantized input directly holds. Null when unchanged.</summary>
+    public DataType? DeclaredType { get; set; }
     public override void InferShapes() => Output.Shape = (int[])Input.Shape.Clone();
 }
 

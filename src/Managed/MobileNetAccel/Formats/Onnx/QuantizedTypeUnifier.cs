@@ -50,6 +50,9 @@ internal static class QuantizedTypeUnifier
             g.Outputs[i] = outer;
             boundary.Add(outer);
         }
+        foreach (var n in g.Nodes.OfType<QuantizeNode>())
+            if (n.Input.DataType == DataType.Float32 && IsQ(n.Output.DataType) && n.Output.DataType != target && !boundary.Contains(n.Output))
+                n.DeclaredType ??= n.Output.DataType;
         foreach (var v in runtime)
             if (v.DataType != target && !boundary.Contains(v))
             {
