@@ -81,4 +81,26 @@ public class QuantizedImportTests
         var e = Assert.Throws<ModelFormatException>(() => OnnxImporter.Import(OnnxReader.Read(bytes, "", "scale.onnx")));
         Assert.That(e!.Message, Does.Contain("y_scale 0 must be positive and finite"));
     }
+
+    [Test]
+    public void WhatIsNotFusedRunsDequantizedAndThePlacementReportSaysSo()
+    {
+        // x → Q → DQ → Mul by a constant (no integer form) → Q → DQ → y
+        var bytes = new OnnxBuilder()
+            .Input("x", 1, 4)
+            .Output("y", 1, 4)
+            .Initializer(Scalar("s", 0.05f))
+            .Initializer(ByteScalar("z", UInt8, 128))
+            .Initializer("k", new long[] { 1, 4 }, new[] { 1f, -2f, 0.5f, 3f })
+            .Node("QuantizeLinear", new[] { "x", "s", "z" }, new[] { "xq" }, "q0")
+            .Node("DequantizeLinear", new[] { "xq", "s", "z" }, new[] { "xf" }, "dq0")
+            .Node("Mul", new[] { "xf", "k" }, new[] { "m" }, "mul")
+            .Node("QuantizeLinear", new[] { "m", "s", "z" }, new[] { "mq" }, "q1")
+            .Node("DequantizeLinear", new[] { "mq", "s", "z" }, new[] { "y" }, "dq1")
+            .Build();
+        using var session = new InferenceSession(new Model(OnnxImporter.Import(OnnxReader.Read(bytes, "", "mul.onnx"))));
+        Assert.That(session.Placement.Reasons, Has.Some.Contains("Mul 'mul' runs in float on dequantized values"));
+        var y = session.Run(new[] { 1f, 1f, -1f, 0.5f });
+        Assert.That(y, Is.EqualTo(new[] { 1f, -2f, -0.5f, 1.5f }).Within(0.026f), "within half a quantum of each rounding");
+    }
 }

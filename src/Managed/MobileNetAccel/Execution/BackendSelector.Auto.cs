@@ -193,6 +193,8 @@ public static partial class BackendSelector
                 }
                 start = end;
             }
+            foreach (var n in DequantizedNodes(_graph))
+                _reasons.Add($"{n.Op} '{n.Name}' runs in float on dequantized values: its quantized form was not fused into an integer operator");
             var report = new PlacementReport(_o.Backend, nodes, placements, transfers, _reasons.ToList(), _calibration);
             _o.Logger?.LogInformation("placement: {Summary}", report.Summary);
             return new SelectionPlan(parts, report);

@@ -35,6 +35,17 @@ public static partial class BackendSelector
     /// calibrated time is at least this factor faster.</summary>
     public const double EmulatedMargin = 1.1;
 
+    /// <summary>Arithmetic nodes of a quantized model that run in float between a Dequantize and a Quantize (the part
+    /// of a QDQ model the importer could not fuse), for the placement report.</summary>
+    internal static IEnumerable<Node> DequantizedNodes(ModelGraph graph)
+    {
+        var dequantized = new HashSet<Value>(graph.Nodes.OfType<DequantizeNode>().Select(n => n.Output), ReferenceEqualityComparer.Instance);
+        if (dequantized.Count == 0 || !graph.Nodes.Any(n => n is QuantizeNode))
+            return Array.Empty<Node>();
+        return graph.Nodes.Where(n => n is not (QuantizeNode or DequantizeNode or ReshapeNode or TransposeNode)
+            && n.Inputs.Any(i => i is not null && dequantized.Contains(i)) && n.Output.DataType == DataType.Float32).ToList();
+    }
+
     public static SelectionPlan Select(ModelGraph graph, SelectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(graph);
