@@ -31,13 +31,13 @@ public class OperatorTests
 
     private static int[] RandomInts(int n, int lo, int hi) => Enumerable.Range(0, n).Select(_ => Rng.Next(lo, hi)).ToArray();
 
-    private static byte[] Run(byte[] file, byte[] input, string name)
+    internal static byte[] Run(byte[] file, byte[] input, string name)
     {
         var g = TfliteReader.Read(file, name);
         return IntegerRunner.Run(g, input);
     }
 
-    private static void Compare(string what, byte[] actual, double[] exactReal, double outScale, int outZp, int qmin, int qmax, bool signed = false)
+    internal static void Compare(string what, byte[] actual, double[] exactReal, double outScale, int outZp, int qmin, int qmax, bool signed = false)
     {
         Assert.That(actual.Length, Is.EqualTo(exactReal.Length), what);
         int off = 0, maxDiff = 0;
