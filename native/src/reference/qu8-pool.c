@@ -31,13 +31,29 @@ mna_status mna_ref_q8_global_avgpool(int sgn, int32_t batch, int32_t h, int32_t 
                                      const mna_quant_eltwise_params* q, const void* input, void* output) {
   const int64_t hw = (int64_t)h * w;
   const float scale = q->a_scale / ((float)hw * q->output_scale);
+  /* Sums per channel over the pixels, pixel rows read contiguously (NHWC) into a block of channel accumulators:
+   * sum(q - zp) = sum(q) - hw * zp, the same integers as a per-channel walk. |sum| <= 255 * h * w, which
+   * api-quant.c bounds to fit int32. */
+  enum { BLOCK = 512 };
+  int32_t acc[BLOCK];
   for (int64_t n = 0; n < batch; n++)
-    for (int64_t ch = 0; ch < c; ch++) {
-      int64_t acc = 0;
-      for (int64_t i = 0; i < hw; i++) acc += mna_q8_load(input, (n * hw + i) * c + ch, sgn) - q->a_zero_point;
-      /* |acc| <= 255 * h * w, which api-quant.c bounds to fit int32. */
-      mna_q8_store(output, n * c + ch,
-                   mna_q8_requant((int32_t)acc, scale, q->output_zero_point, q->output_min, q->output_max), sgn);
+    for (int64_t c0 = 0; c0 < c; c0 += BLOCK) {
+      const int64_t cb = c - c0 < BLOCK ? c - c0 : BLOCK;
+      for (int64_t k = 0; k < cb; k++) acc[k] = 0;
+      for (int64_t i = 0; i < hw; i++) {
+        const int64_t base = (n * hw + i) * c + c0;
+        if (sgn) {
+          const int8_t* x = (const int8_t*)input + base;
+          for (int64_t k = 0; k < cb; k++) acc[k] += x[k];
+        } else {
+          const uint8_t* x = (const uint8_t*)input + base;
+          for (int64_t k = 0; k < cb; k++) acc[k] += x[k];
+        }
+      }
+      const int32_t offset = (int32_t)(hw * q->a_zero_point);
+      for (int64_t k = 0; k < cb; k++)
+        mna_q8_store(output, n * c + c0 + k,
+                     mna_q8_requant(acc[k] - offset, scale, q->output_zero_point, q->output_min, q->output_max), sgn);
     }
   return MNA_OK;
 }
