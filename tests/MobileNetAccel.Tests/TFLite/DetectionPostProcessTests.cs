@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using MobileNetAccel.Backends.Ops;
+using MobileNetAccel.Formats;
 using MobileNetAccel.Formats.TFLite;
 using MobileNetAccel.Graph;
 using NUnit.Framework;
@@ -186,6 +187,51 @@ public class DetectionPostProcessTests
             var box = d.GetProperty("box_ymin_xmin_ymax_xmax").EnumerateArray().Select(b => (float)b.GetDouble()).ToArray();
             Assert.That(r.Boxes.AsSpan(4 * i, 4).ToArray(), Is.EqualTo(box), $"rank {i} box");
         }
+    }
+
+    [Test]
+    public void MutatedModelStructureReadsOrRaisesModelFormatException()
+    {
+        // The FlatBuffers structure (every byte outside the buffers' data) of the detector, mutated a byte or two at a
+        // time: finding the custom operator, its options and its three input tensors either works or is a
+        // ModelFormatException.
+        const int seed = 20261204, variants = 600;
+        string path = TestData.Require(ModelFile);
+        byte[] original = File.ReadAllBytes(path);
+        var inData = new bool[original.Length];
+        foreach (var (start, length) in TfliteReader.BufferDataRanges(original))
+            Array.Fill(inData, true, start, length);
+        int[] structure = Enumerable.Range(0, original.Length).Where(i => !inData[i]).ToArray();
+        var rng = new Random(seed);
+        int ok = 0, rejected = 0;
+        byte[] data = (byte[])original.Clone();
+        for (int i = 0; i < variants; i++)
+        {
+            int a = structure[rng.Next(structure.Length)], b = structure[rng.Next(structure.Length)];
+            byte va = (byte)rng.Next(256), vb = (byte)rng.Next(256);
+            data[a] = va;
+            if (i % 2 == 1)
+                data[b] = vb;
+            try
+            {
+                var (op, _) = TfliteCustomOperators.ReadDetectionPostProcess(data, "mutated.tflite");
+                foreach (int t in op.Inputs)
+                    _ = TfliteCustomOperators.ReadTensor(data, "mutated.tflite", t);
+                ok++;
+            }
+            catch (ModelFormatException)
+            {
+                rejected++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"seed {seed}, variant {i} (byte {a} = {va}{(i % 2 == 1 ? $", byte {b} = {vb}" : "")}): {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+            data[a] = original[a];
+            data[b] = original[b];
+        }
+        TestContext.Out.WriteLine($"seed {seed}: {variants} variants of {structure.Length} structure bytes: {ok} read, {rejected} rejected");
+        Assert.That(ok + rejected, Is.EqualTo(variants));
     }
 
     [Test]
