@@ -56,6 +56,7 @@ public enum OpType
     Concat,
     MatMul,
     QuantizedInvertedResidual,
+    DetectionPostProcess,
 }
 
 /// <summary>

@@ -20,6 +20,10 @@ internal static class TfliteSchema
     public const int BufferData = 0, BufferOffset = 1, BufferSize = 2;
     // table Operator
     public const int OperatorOpcodeIndex = 0, OperatorInputs = 1, OperatorOutputs = 2, OperatorOptionsType = 3, OperatorOptions = 4;
+    // (the builtin_options union takes two slots, 3 and 4; custom_options is a [ubyte], its format an enum byte)
+    public const int OperatorCustomOptions = 5, OperatorCustomOptionsFormat = 6;
+    // enum CustomOptionsFormat
+    public const int CustomOptionsFlexBuffers = 0;
     // table QuantizationParameters
     public const int QuantMin = 0, QuantMax = 1, QuantScale = 2, QuantZeroPoint = 3, QuantDetailsType = 4, QuantDimension = 6;
 
