@@ -56,6 +56,8 @@ public enum OpType
     Concat,
     MatMul,
     QuantizedInvertedResidual,
+    ResizeBilinear,
+    ArgMax,
 }
 
 /// <summary>
