@@ -305,4 +305,34 @@ public class SegmentationOperatorTests
                     Assert.That(got[(oy * ow + ox) * c + ch], Is.EqualTo(expected), $"output ({oy},{ox},{ch}), acc {acc}");
                 }
     }
+    // ------------------------------------------------------------------ the reader's checks
+
+    [Test]
+    public void ReaderRejectsMalformedSegmentationOperators()
+    {
+        var m = new B();
+        var q = new[] { 0.1f };
+        var x = m.Tensor("x", new[] { 1, 4, 4, 2 }, B.UInt8, scales: q, zeroPoints: new[] { 0L });
+        var size = m.Int32Tensor("size", new[] { 2 }, new[] { 8, 8 });
+        var y = m.Tensor("y", new[] { 1, 8, 8, 2 }, B.UInt8, scales: q, zeroPoints: new[] { 0L });
+        m.Op(23, new[] { x, size }, new[] { y }, 15, B.ResizeBilinear(true, true));
+        var e = Assert.Throws<MobileNetAccel.Formats.ModelFormatException>(() => TfliteReader.Read(m.Build(new[] { x }, new[] { y }), "both.tflite"))!;
+        Assert.That(e.Message, Does.Contain("RESIZE_BILINEAR").And.Contain("align_corners"));
+
+        var a = new B();
+        var ax = a.Tensor("x", new[] { 1, 4, 3 }, B.UInt8, scales: q, zeroPoints: new[] { 0L });
+        var axis = a.Int32Tensor("axis", new[] { 1 }, new[] { 2 });
+        var ay = a.Tensor("y", new[] { 1, 4 }, B.Int64);
+        a.Op(56, new[] { ax, axis }, new[] { ay }, 40, B.ArgMax(B.Int32));
+        e = Assert.Throws<MobileNetAccel.Formats.ModelFormatException>(() => TfliteReader.Read(a.Build(new[] { ax }, new[] { ay }), "argmax.tflite"))!;
+        Assert.That(e.Message, Does.Contain("ARG_MAX").And.Contain("output_type"));
+
+        var d = new B();
+        var dx = d.Tensor("x", new[] { 1, 5, 5, 2 }, B.UInt8, scales: q, zeroPoints: new[] { 0L });
+        var dw = d.Tensor("w", new[] { 1, 3, 3, 2 }, B.UInt8, new byte[18], q, new[] { 0L });
+        var dy = d.Tensor("y", new[] { 1, 5, 5, 2 }, B.UInt8, scales: q, zeroPoints: new[] { 0L });
+        d.Op(4, new[] { dx, dw }, new[] { dy }, 2, B.DepthwiseDilated(0, 1, 1, 0, 0, 2));
+        e = Assert.Throws<MobileNetAccel.Formats.ModelFormatException>(() => TfliteReader.Read(d.Build(new[] { dx }, new[] { dy }), "dw0.tflite"))!;
+        Assert.That(e.Message, Does.Contain("DEPTHWISE_CONV_2D").And.Contain("dilation"));
+    }
 }
