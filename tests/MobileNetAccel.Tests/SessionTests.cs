@@ -53,14 +53,14 @@ public class SessionTests
     [Test]
     public void UnsupportedNodeIsNamed()
     {
-        // (Transpose, the example here before, now has a native step: the NCHW→NHWC conversion of ONNX inputs.)
-        var g = new ModelGraph("concat");
-        var x = new Value("x", new[] { 1, 2, 3, 4 });
+        // (Transpose and Concat, the examples here before, now have native steps.)
+        var g = new ModelGraph("matmul");
+        var x = new Value("x", new[] { 2, 4 });
         g.Inputs.Add(x);
-        g.Outputs.Add(g.Add(new ConcatNode("joined", new[] { x, x }, Act("y"), 3)).Output);
+        g.Outputs.Add(g.Add(new MatMulNode("joined", x, TestGraphs.Const("w", new[] { 4, 3 }), Act("y"))).Output);
         // Strict: the requested backend must run every node, so the session fails and names the node.
         var e = Assert.Throws<NotSupportedException>(() => new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu", Strict = true }))!;
-        Assert.That(e.Message, Does.Contain("'joined'").And.Contain("Concat").And.Contain("cpu"));
+        Assert.That(e.Message, Does.Contain("'joined'").And.Contain("MatMul").And.Contain("cpu"));
         // Not strict: the node falls back to another backend, and the placement says so.
         using var s = new InferenceSession(new Model(g), new SessionOptions { Backend = "cpu" });
         Assert.That(s.Placement.ToString(), Does.Contain("joined").And.Contain("managed"));

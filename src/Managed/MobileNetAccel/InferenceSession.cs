@@ -68,10 +68,15 @@ public sealed class InferenceSession : IDisposable
         }).ToList();
         Outputs = modelOutputs;
         _graphOutput = TensorInfo.From(graph.Outputs[0]);
-        foreach (var t in Inputs.Concat(Outputs).Append(_graphOutput))
+        foreach (var (t, isOutput) in Inputs.Select(t => (t, false)).Concat(Outputs.Append(_graphOutput).Select(t => (t, true))))
+        {
+            // An int32/int64 output holds indices (ARG_MAX: a segmentation mask); it has no quantization parameters.
+            if (isOutput && t.DataType is DataType.Int32 or DataType.Int64)
+                continue;
             if (t.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8)
                 || (t.DataType != DataType.Float32 && (t.Quantization is null || t.Quantization.IsPerChannel)))
-                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; sessions run float32 or per-tensor quantized uint8/int8 inputs and outputs");
+                throw new NotSupportedException($"tensor '{t.Name}' is {t.DataType}; sessions run float32 or per-tensor quantized uint8/int8 inputs and outputs, and int32/int64 index outputs");
+        }
         Threads = Options.EffectiveThreads;
         string? cacheDir = null;
         if (Options.CalibrationCache)
@@ -130,7 +135,8 @@ public sealed class InferenceSession : IDisposable
     }
 
     /// <summary>Runs one inference: <paramref name="input"/> must hold exactly Inputs[0]'s elements and
-    /// <paramref name="output"/> exactly Outputs[0]'s. Allocates nothing for float models. Thread-safe.</summary>
+    /// <paramref name="output"/> exactly Outputs[0]'s (an int32/int64 index output, e.g. ARG_MAX's mask, is given as
+    /// floats; <see cref="RunRaw"/> gives its own bytes). Allocates nothing for float models. Thread-safe.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         Enter();
@@ -176,6 +182,18 @@ public sealed class InferenceSession : IDisposable
         _executor.RunRaw(inBytes, outBytes);
         if (_graphOutput.DataType == DataType.Float32)
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(outBytes).CopyTo(output);
+        else if (_graphOutput.DataType == DataType.Int64)
+        {
+            var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(outBytes);
+            for (int i = 0; i < ids.Length; i++)
+                output[i] = ids[i];
+        }
+        else if (_graphOutput.DataType == DataType.Int32)
+        {
+            var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(outBytes);
+            for (int i = 0; i < ids.Length; i++)
+                output[i] = ids[i];
+        }
         else
             Interop.NativeQuantKernels.Dequantize(QType(Outputs[0].DataType), Outputs[0].Quantization!.Scale, (int)Outputs[0].Quantization!.ZeroPoint, outBytes, output);
     }

@@ -76,6 +76,7 @@ public class OperatorMatrixTests
         GraphOptimizer.Optimize(qFused);
         graphs.Add(qFused);
         graphs.Add(TfliteReader.Load(TestData.Require("models/tflite/mobilenet_v1_0.25_128_quant.tflite")));
+        graphs.Add(TfliteReader.Load(TestData.Require("models/segmentation/deeplabv3_mnv2_dm05_pascal_quant.tflite")));
         graphs.Add(OnnxImporter.Load(TestData.Require("models/onnx/mobilenet_v2_0.35_96.onnx")));
         graphs.Add(Built());
         graphs.Add(BuiltQuantize());
@@ -83,7 +84,7 @@ public class OperatorMatrixTests
         foreach (var g in graphs)
             foreach (var n in g.Nodes)
             {
-                string label = $"{n.Op} ({n.Inputs[0]?.DataType.ToString().ToLowerInvariant() ?? "-"})";
+                string label = $"{n.Op}{(n is DepthwiseConv2DNode { IsDilated: true } ? " dilated" : "")} ({n.Inputs[0]?.DataType.ToString().ToLowerInvariant() ?? "-"})";
                 if (!seen.Add(label))
                     continue;
                 // Reasons name the tensor; the models' tensor names are long, so the sample's run-time inputs get
@@ -123,6 +124,14 @@ public class OperatorMatrixTests
         var mm = Next("mm");
         g.Nodes.Add(new MatMulNode("mm", flat, TestGraphs.Const("w", new[] { 8 * 6 * 6, 5 }), mm));
         g.Outputs.Add(mm);
+        var rs = Next("rs");
+        g.Nodes.Add(new ResizeBilinearNode("rs", cat, rs, 9, 9) { AlignCorners = true });
+        var dd = Next("dd");
+        g.Nodes.Add(new DepthwiseConv2DNode("dd", rs, TestGraphs.Const("dd/w", new[] { 1, 3, 3, 8 }), null, dd)
+        { DilationH = 2, DilationW = 2, Padding = new Padding(2, 2, 2, 2) });
+        var am = new Value("am", Array.Empty<int>(), DataType.Int64);
+        g.Nodes.Add(new ArgMaxNode("am", dd, am, 3));
+        g.Outputs.Add(am);
         g.Validate();
         return g;
     }

@@ -6,7 +6,7 @@ namespace MobileNetAccel.Tests.TFLite;
 /// (Model, SubGraph, Tensor, Buffer, Operator, OperatorCode, QuantizationParameters, builtin options).</summary>
 internal sealed class TfliteModelBuilder
 {
-    public const int Float32 = 0, Int32 = 2, UInt8 = 3, Int8 = 9;
+    public const int Float32 = 0, Int32 = 2, UInt8 = 3, Int64 = 4, Int8 = 9;
 
     private sealed record TensorSpec(string Name, int[] Shape, int Type, int Buffer, float[]? Scales, long[]? ZeroPoints, int Axis);
     private sealed record OpSpec(int Code, int[] Inputs, int[] Outputs, int OptionsType, Func<FlatBufferBuilder, int>? Options, int Version);
@@ -179,6 +179,41 @@ internal sealed class TfliteModelBuilder
         b.AddInt(2, stride, 0);
         b.AddInt(3, 1, 0);
         b.AddByte(4, (byte)act, 0);
+        return b.EndTable();
+    };
+
+    public static Func<FlatBufferBuilder, int> DepthwiseDilated(int padding, int strideH, int strideW, int act, int dilationH, int dilationW) => b =>
+    {
+        b.StartTable(7);
+        b.AddByte(0, (byte)padding, 0);
+        b.AddInt(1, strideW, 0);
+        b.AddInt(2, strideH, 0);
+        b.AddInt(3, 1, 0);
+        b.AddByte(4, (byte)act, 0);
+        b.AddInt(5, dilationW, 1);
+        b.AddInt(6, dilationH, 1);
+        return b.EndTable();
+    };
+
+    public static Func<FlatBufferBuilder, int> Concatenation(int axis) => b =>
+    {
+        b.StartTable(2);
+        b.AddInt(0, axis, 0);
+        return b.EndTable();
+    };
+
+    public static Func<FlatBufferBuilder, int> ResizeBilinear(bool alignCorners, bool halfPixelCenters) => b =>
+    {
+        b.StartTable(4);
+        b.AddBool(2, alignCorners, false);
+        b.AddBool(3, halfPixelCenters, false);
+        return b.EndTable();
+    };
+
+    public static Func<FlatBufferBuilder, int> ArgMax(int outputType) => b =>
+    {
+        b.StartTable(1);
+        b.AddByte(0, (byte)outputType, 0);
         return b.EndTable();
     };
 

@@ -9,6 +9,11 @@ internal sealed class DepthwiseConv2DOp(DepthwiseConv2DNode d) : IlgpuOp
 {
     public static IlgpuOp? Plan(DepthwiseConv2DNode n, out string reason)
     {
+        if (n.IsDilated)
+        {
+            reason = $"dilation {n.DilationH}x{n.DilationW} is not supported";
+            return null;
+        }
         reason = "";
         return new DepthwiseConv2DOp(n);
     }

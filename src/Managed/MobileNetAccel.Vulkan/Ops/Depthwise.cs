@@ -7,6 +7,11 @@ internal sealed class DepthwiseConv2DOp(DepthwiseConv2DNode d) : VulkanOp
 {
     public static VulkanOp? Plan(DepthwiseConv2DNode n, out string reason)
     {
+        if (n.IsDilated)
+        {
+            reason = $"dilation {n.DilationH}x{n.DilationW} is not supported";
+            return null;
+        }
         reason = "";
         return new DepthwiseConv2DOp(n);
     }

@@ -68,7 +68,9 @@ public sealed class Conv2DNode : WindowNode
     public override long Parameters => Weights.ElementCount + (BiasIsParameter && Bias is { } b ? b.ElementCount : 0);
 }
 
-/// <summary>Depthwise convolution, multiplier 1. Inputs: [x NHWC, weights [1,KH,KW,C], bias [C] (optional)].</summary>
+/// <summary>Depthwise convolution, multiplier 1. Inputs: [x NHWC, weights [1,KH,KW,C], bias [C] (optional)].
+/// With dilation d, tap k of the window reads input position (output · stride − pad + k · d): the window spans
+/// (K − 1) · d + 1 pixels (DeepLab's atrous convolutions).</summary>
 public sealed class DepthwiseConv2DNode : WindowNode
 {
     public DepthwiseConv2DNode(string name, Value input, Value weights, Value? bias, Value output) : base(name, new[] { input, weights, bias }, new[] { output }) { }
@@ -78,6 +80,12 @@ public sealed class DepthwiseConv2DNode : WindowNode
     public Value? Bias => Inputs.Count > 2 ? Inputs[2] : null;
     public int KernelH => Weights.Shape[1];
     public int KernelW => Weights.Shape[2];
+    /// <summary>Vertical dilation factor (1 = none).</summary>
+    public int DilationH { get; set; } = 1;
+    /// <summary>Horizontal dilation factor (1 = none).</summary>
+    public int DilationW { get; set; } = 1;
+    /// <summary>True when the window is dilated (a backend without dilation must refuse the node).</summary>
+    public bool IsDilated => DilationH != 1 || DilationW != 1;
 
     public override void InferShapes()
     {
@@ -87,7 +95,9 @@ public sealed class DepthwiseConv2DNode : WindowNode
             throw Error($"weights {Value.FormatShape(w)} must be [1,KH,KW,{x[3]}] (depth multiplier 1) for input {Value.FormatShape(x)}");
         if (Bias is { } b && (b.Rank != 1 || b.Shape[0] != x[3]))
             throw Error($"bias {Value.FormatShape(b.Shape)} does not match {x[3]} channels");
-        var (oh, ow) = Window(x[1], x[2], w[1], w[2]);
+        if (DilationH < 1 || DilationW < 1 || DilationH > 1024 || DilationW > 1024)
+            throw Error($"dilation {DilationH}x{DilationW} must be between 1 and 1024");
+        var (oh, ow) = Window(x[1], x[2], (w[1] - 1) * DilationH + 1, (w[2] - 1) * DilationW + 1);
         Output.Shape = new[] { x[0], oh, ow, x[3] };
         if (Output.DataType != DataType.UInt8 && Output.DataType != DataType.Int8)
             Output.DataType = Input.DataType;

@@ -57,6 +57,8 @@ public enum OpType
     MatMul,
     QuantizedInvertedResidual,
     DetectionPostProcess,
+    ResizeBilinear,
+    ArgMax,
 }
 
 /// <summary>

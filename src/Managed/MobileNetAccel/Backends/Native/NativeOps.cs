@@ -29,6 +29,9 @@ internal static class NativeOps
         SoftmaxNode n => SoftmaxStep.Plan(n, out reason),
         PadNode n => PadStep.Plan(n, out reason),
         TransposeNode n => TransposeStep.Plan(n, out reason),
+        ResizeBilinearNode n => ResizeBilinearStep.Plan(n, out reason),
+        ConcatNode n => ConcatStep.Plan(n, out reason),
+        ArgMaxNode n => ArgMaxStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 

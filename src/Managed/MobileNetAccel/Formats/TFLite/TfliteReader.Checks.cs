@@ -47,6 +47,12 @@ internal static partial class TfliteReader
                     if (!quantized || x.Quantization is null || x.Quantization.IsPerChannel || y.DataType != DataType.Float32)
                         throw Fail(where, $"needs a per-tensor quantized UINT8/INT8 input and a FLOAT32 output (got {x.DataType} -> {y.DataType})");
                     return;
+                case ArgMaxNode:
+                    if (x.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
+                        throw Fail(where, $"input '{x.Name}' has type {x.DataType}; FLOAT32, UINT8 or INT8 expected");
+                    if (quantized)
+                        RequirePerTensor(x, where);
+                    return;
             }
             if (x.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
                 throw Fail(where, $"input '{x.Name}' has type {x.DataType}; FLOAT32, UINT8 or INT8 expected");
@@ -82,6 +88,15 @@ internal static partial class TfliteReader
                         throw Fail(where, $"per-channel weights '{w.Name}' must be INT8 along axis {axis} (got {w.DataType} axis {w.Quantization.Axis})");
                     if (bias is not null && (bias.DataType != DataType.Int32 || !bias.IsConstant))
                         throw Fail(where, $"bias '{bias.Name}' must be a constant INT32 tensor (got {bias.DataType})");
+                    break;
+                case ConcatNode:
+                    foreach (var c in n.Inputs)
+                    {
+                        if (c!.DataType != x.DataType)
+                            throw Fail(where, $"inputs are {x.DataType} and {c.DataType}");
+                        if (quantized)
+                            RequirePerTensor(c, where);
+                    }
                     break;
                 case SoftmaxNode when quantized:
                     if (x.Rank < 1)

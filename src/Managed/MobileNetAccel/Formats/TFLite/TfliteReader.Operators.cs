@@ -44,7 +44,8 @@ internal static partial class TfliteReader
             int expectedInputs = code switch
             {
                 Conv2D or DepthwiseConv2D or FullyConnected => 3,
-                Add or Mean or Pad or Reshape => 2,
+                Add or Mean or Pad or Reshape or ResizeBilinear or ArgMax => 2,
+                Concatenation => Math.Max(ins.Length, 1),
                 _ => 1,
             };
             if (ins.Length < (code is Reshape ? 1 : code is Conv2D or DepthwiseConv2D or FullyConnected ? 2 : expectedInputs) || ins.Length > expectedInputs)
@@ -78,11 +79,13 @@ internal static partial class TfliteReader
                     int dm = o.I32(DwMultiplier, "depth_multiplier", 1);
                     if (w.Shape[3] != x.Shape[3] || (dm != 1 && dm != 0))
                         throw Fail(where, $"depth multiplier {dm} (filter {Value.FormatShape(w.Shape)} on {x.Shape[3]} channels) is not supported; only 1");
-                    if (o.I32(DwDilationW, "dilation_w_factor", 1) != 1 || o.I32(DwDilationH, "dilation_h_factor", 1) != 1)
-                        throw Fail(where, "dilated depthwise convolution is not supported");
-                    var n = new DepthwiseConv2DNode(output.Name, x, w, b, output);
-                    SetWindow(n, where, x, w.Shape[1], w.Shape[2], o.U8(DwPadding, "padding"), o.I32(DwStrideH, "stride_h"),
-                        o.I32(DwStrideW, "stride_w"), o.U8(DwActivation, "fused_activation_function"));
+                    int dh = o.I32(DwDilationH, "dilation_h_factor", 1), dw = o.I32(DwDilationW, "dilation_w_factor", 1);
+                    if (dh < 1 || dw < 1 || dh > 1024 || dw > 1024)
+                        throw Fail(where, $"dilation {dh}x{dw} is invalid");
+                    var n = new DepthwiseConv2DNode(output.Name, x, w, b, output) { DilationH = dh, DilationW = dw };
+                    // SAME padding covers the dilated window, (K - 1) * d + 1 taps wide.
+                    SetWindow(n, where, x, (w.Shape[1] - 1) * dh + 1, (w.Shape[2] - 1) * dw + 1, o.U8(DwPadding, "padding"),
+                        o.I32(DwStrideH, "stride_h"), o.I32(DwStrideW, "stride_w"), o.U8(DwActivation, "fused_activation_function"));
                     return n;
                 }
                 case FullyConnected:
@@ -170,6 +173,51 @@ internal static partial class TfliteReader
                         after[i] = (int)a;
                     }
                     return new PadNode(output.Name, x, output, before, after);
+                }
+                case Concatenation:
+                {
+                    var o = Options(OptConcatenation, "ConcatenationOptions");
+                    var xs = Enumerable.Range(0, ins.Length).Select(i => In(i, "input")).ToList();
+                    int rank = xs[0].Rank;
+                    int axis = o.I32(ConcatAxis, "axis");
+                    if (axis < -rank || axis >= rank)
+                        throw Fail(where, $"axis {axis} is out of range for rank {rank}");
+                    if (o.U8(ConcatActivation, "fused_activation_function") != ActNone)
+                        throw Fail(where, "a fused activation on CONCATENATION is not supported");
+                    return new ConcatNode(output.Name, xs, output, axis < 0 ? axis + rank : axis);
+                }
+                case ResizeBilinear:
+                {
+                    var o = Options(OptResizeBilinear, "ResizeBilinearOptions");
+                    var x = In(0, "input");
+                    CheckRank(x, 4, where, "input");
+                    var size = Constant(1, "size");
+                    if (size.DataType != DataType.Int32 || size.ElementCount != 2)
+                        throw Fail(where, $"size {Value.FormatShape(size.Shape)} {size.DataType} must be 2 INT32 values");
+                    var hw = size.AsInt32s();
+                    if (hw[0] < 1 || hw[1] < 1 || hw[0] > 1 << 16 || hw[1] > 1 << 16)
+                        throw Fail(where, $"size {hw[0]}x{hw[1]} is invalid");
+                    bool align = o.Bool(ResizeAlignCorners, "align_corners"), half = o.Bool(ResizeHalfPixelCenters, "half_pixel_centers");
+                    if (align && half)
+                        throw Fail(where, "align_corners and half_pixel_centers are both set");
+                    return new ResizeBilinearNode(output.Name, x, output, hw[0], hw[1]) { AlignCorners = align, HalfPixelCenters = half };
+                }
+                case ArgMax:
+                {
+                    var x = In(0, "input");
+                    var axes = Constant(1, "axis");
+                    if (axes.ElementCount != 1 || axes.DataType is not (DataType.Int32 or DataType.Int64))
+                        throw Fail(where, $"axis {Value.FormatShape(axes.Shape)} {axes.DataType} must be one INT32/INT64 value");
+                    long axis = axes.DataType == DataType.Int32 ? axes.AsInt32s()[0] : BitConverter.ToInt64(axes.Data!, 0);
+                    if (axis < -x.Rank || axis >= x.Rank)
+                        throw Fail(where, $"axis {axis} is out of range for rank {x.Rank}");
+                    if (output.DataType is not (DataType.Int32 or DataType.Int64))
+                        throw Fail(where, $"output '{output.Name}' is {output.DataType}; INT32 or INT64 expected");
+                    // output_type absent (0, the schema default) leaves the output tensor's type in charge, as in TFLite's kernel.
+                    int declared = optType == OptArgMax && opt is { } ao ? ao.U8(ArgMaxOutputType, "output_type") : 0;
+                    if (declared != 0 && declared != (output.DataType == DataType.Int32 ? TypeInt32 : TypeInt64))
+                        throw Fail(where, $"output_type {TypeName(declared)} differs from the output tensor's {output.DataType.ToString().ToUpperInvariant()}");
+                    return new ArgMaxNode(output.Name, x, output, (int)(axis < 0 ? axis + x.Rank : axis), output.DataType);
                 }
                 case Relu:
                     return new ActivationNode(output.Name, In(0, "input"), output, Activation.Relu);

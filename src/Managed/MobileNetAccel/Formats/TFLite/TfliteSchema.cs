@@ -55,8 +55,9 @@ internal static class TfliteSchema
     };
 
     // enum BuiltinOperator (the ones read, and names for common others in error messages)
-    public const int Add = 0, AveragePool2D = 1, Conv2D = 3, DepthwiseConv2D = 4, Dequantize = 6, FullyConnected = 9,
-        Relu = 19, Relu6 = 21, Reshape = 22, Softmax = 25, Pad = 34, Mean = 40, Squeeze = 43, Quantize = 114;
+    public const int Add = 0, AveragePool2D = 1, Concatenation = 2, Conv2D = 3, DepthwiseConv2D = 4, Dequantize = 6, FullyConnected = 9,
+        Relu = 19, Relu6 = 21, Reshape = 22, ResizeBilinear = 23, Softmax = 25, Pad = 34, Mean = 40, Squeeze = 43, ArgMax = 56,
+        Quantize = 114;
 
     public static string OperatorName(int code) => code switch
     {
@@ -102,8 +103,9 @@ internal static class TfliteSchema
         53 => "CAST",
         54 => "PRELU",
         55 => "MAXIMUM",
-        57 => "ARG_MAX",
-        58 => "MINIMUM",
+        56 => "ARG_MAX",
+        57 => "MINIMUM",
+        58 => "LESS",
         60 => "PADV2",
         65 => "SLICE",
         67 => "TRANSPOSE_CONV",
@@ -130,6 +132,9 @@ internal static class TfliteSchema
     {
         Add => 5,
         AveragePool2D => 3,
+        Concatenation => 3,
+        ResizeBilinear => 4,
+        ArgMax => 3,
         Conv2D => 8,
         DepthwiseConv2D => 7,
         Dequantize => 6,
@@ -147,7 +152,8 @@ internal static class TfliteSchema
 
     // union BuiltinOptions type ids
     public const int OptConv2D = 1, OptDepthwiseConv2D = 2, OptPool2D = 5, OptFullyConnected = 8, OptSoftmax = 9,
-        OptAdd = 11, OptReshape = 17, OptPad = 22, OptReducer = 27, OptSqueeze = 30;
+        OptConcatenation = 10, OptAdd = 11, OptResizeBilinear = 15, OptReshape = 17, OptPad = 22, OptReducer = 27,
+        OptSqueeze = 30, OptArgMax = 40;
 
     // Conv2DOptions: padding, stride_w, stride_h, fused_activation_function, dilation_w_factor, dilation_h_factor
     public const int ConvPadding = 0, ConvStrideW = 1, ConvStrideH = 2, ConvActivation = 3, ConvDilationW = 4, ConvDilationH = 5;
@@ -163,6 +169,12 @@ internal static class TfliteSchema
     public const int AddActivation = 0;
     // ReducerOptions
     public const int ReducerKeepDims = 0;
+    // ConcatenationOptions: axis, fused_activation_function
+    public const int ConcatAxis = 0, ConcatActivation = 1;
+    // ResizeBilinearOptions: new_height (deprecated), new_width (deprecated), align_corners, half_pixel_centers
+    public const int ResizeAlignCorners = 2, ResizeHalfPixelCenters = 3;
+    // ArgMaxOptions: output_type (a TensorType)
+    public const int ArgMaxOutputType = 0;
 
     // enum Padding
     public const int PaddingSame = 0, PaddingValid = 1;

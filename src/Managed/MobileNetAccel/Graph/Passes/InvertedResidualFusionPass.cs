@@ -30,7 +30,7 @@ internal sealed class InvertedResidualFusionPass : IGraphPass
         {
             if (!graph.Nodes.Contains(dw))
                 continue;
-            if (dw.KernelH != 3 || dw.KernelW != 3 || dw.StrideH != dw.StrideW || dw.StrideH is not (1 or 2)
+            if (dw.KernelH != 3 || dw.KernelW != 3 || dw.IsDilated || dw.StrideH != dw.StrideW || dw.StrideH is not (1 or 2)
                 || !IsFloat4D(dw.Input) || !IsFloat4D(dw.Output) || !dw.Weights.IsConstant || dw.Weights.DataType != DataType.Float32
                 || (dw.Bias is not null && (!dw.Bias.IsConstant || dw.Bias.DataType != DataType.Float32)))
                 continue;

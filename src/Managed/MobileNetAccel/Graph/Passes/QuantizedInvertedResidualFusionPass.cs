@@ -32,7 +32,7 @@ internal sealed class QuantizedInvertedResidualFusionPass : IGraphPass
             var t = dw.Input.DataType;
             if (!graph.Nodes.Contains(dw) || t is not (DataType.UInt8 or DataType.Int8))
                 continue;
-            if (dw.KernelH != 3 || dw.KernelW != 3 || dw.StrideH != dw.StrideW || dw.StrideH is not (1 or 2)
+            if (dw.KernelH != 3 || dw.KernelW != 3 || dw.IsDilated || dw.StrideH != dw.StrideW || dw.StrideH is not (1 or 2)
                 || !Activation4D(dw.Input, t) || !Activation4D(dw.Output, t) || !Weights(dw.Weights, dw.Bias, t, dw.Weights.Shape[3]))
                 continue;
             if (GraphOptimizer.SingleConsumer(graph, dw.Output) is not Conv2DNode project || !Pointwise(project, t))

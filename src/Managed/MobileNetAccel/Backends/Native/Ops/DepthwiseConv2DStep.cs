@@ -17,6 +17,11 @@ internal sealed class DepthwiseConv2DStep : NativeStep
     {
         if (!NativeOps.AllFloat(n, out reason) || !NativeOps.Constants(out reason, n.Weights, n.Bias))
             return null;
+        if (n.IsDilated)
+        {
+            reason = $"dilation {n.DilationH}x{n.DilationW}: the float depthwise kernel has no dilation";
+            return null;
+        }
         return ctx => new DepthwiseConv2DStep(n, ctx);
     }
 

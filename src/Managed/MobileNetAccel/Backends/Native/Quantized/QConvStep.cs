@@ -4,8 +4,8 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Quantized;
 
-/// <summary>Conv2D / DepthwiseConv2D / FullyConnected on uint8 (per-tensor) or int8 (per-channel weights) tensors:
-/// weights packed once for the integer kernel table (mna_q8_pack), run on the partition's pool.</summary>
+/// <summary>Conv2D / DepthwiseConv2D (dilated too) / FullyConnected on uint8 (per-tensor) or int8 (per-channel weights)
+/// tensors: weights packed once for the integer kernel table (mna_q8_pack), run on the partition's pool.</summary>
 internal sealed class QConvStep : QuantizedStep
 {
     private readonly Node _node;
@@ -14,6 +14,7 @@ internal sealed class QConvStep : QuantizedStep
     private readonly NativeThreadPool? _pool;
     private readonly Conv2DParams _p;
     private readonly int _inN;
+    private readonly int _dilationH = 1, _dilationW = 1;
 
     public static QuantizedStepFactory? Plan(Node n, out string reason)
     {
@@ -60,6 +61,8 @@ internal sealed class QConvStep : QuantizedStep
         _layer = PackLayer(n, out _p);
         if (n is FullyConnectedNode)
             _inN = n.Inputs[1]!.Shape[1];
+        if (n is DepthwiseConv2DNode d)
+            (_dilationH, _dilationW) = (d.DilationH, d.DilationW);
     }
 
     /// <summary>Packs the layer of a conv / depthwise / fully connected node (checked by <see cref="Plan"/>) for the
@@ -119,7 +122,7 @@ internal sealed class QConvStep : QuantizedStep
         if (_node is FullyConnectedNode)
             _layer.RunFullyConnected(x.Length / _inN, x, y, _pool);
         else
-            _layer.RunConv(_p, 1, 1, x, y, _pool);
+            _layer.RunConv(_p, _dilationH, _dilationW, x, y, _pool);
     }
 
     public override void Dispose() => _layer.Dispose();

@@ -27,6 +27,9 @@ internal static class QuantizedOps
         QuantizeNode n => QuantizeStep.Plan(n, out reason),
         QuantizedInvertedResidualNode n => QBlockStep.Plan(n, out reason),
         DequantizeNode n => DequantizeStep.Plan(n, out reason),
+        ResizeBilinearNode n => QResizeBilinearStep.Plan(n, out reason),
+        ConcatNode n => QConcatStep.Plan(n, out reason),
+        ArgMaxNode n => QArgMaxStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 

@@ -3,7 +3,7 @@ using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Backends.Reference.Ops;
 
-/// <summary>Depthwise convolution by definition (multiplier 1, weights [1,KH,KW,C], zero padding).</summary>
+/// <summary>Depthwise convolution by definition (multiplier 1, weights [1,KH,KW,C], zero padding, any dilation).</summary>
 internal sealed class RefDepthwiseConv2D : ReferenceStep
 {
     private readonly DepthwiseConv2DNode _n;
@@ -40,7 +40,7 @@ internal sealed class RefDepthwiseConv2D : ReferenceStep
                         for (int ky = 0; ky < kh; ky++)
                             for (int kx = 0; kx < kw; kx++)
                             {
-                                int iy = oy * _n.StrideH - _n.Padding.Top + ky, ix = ox * _n.StrideW - _n.Padding.Left + kx;
+                                int iy = oy * _n.StrideH - _n.Padding.Top + ky * _n.DilationH, ix = ox * _n.StrideW - _n.Padding.Left + kx * _n.DilationW;
                                 if (iy < 0 || iy >= ih || ix < 0 || ix >= iw)
                                     continue;
                                 acc += (double)x[((b * ih + iy) * iw + ix) * ch + c] * _w[(ky * kw + kx) * ch + c];

@@ -1,0 +1,80 @@
+using MobileNetAccel.Backends;
+using MobileNetAccel.Graph;
+
+namespace MobileNetAccel.Backends.Native.Ops;
+
+/// <summary>
+/// RESIZE_BILINEAR on float32 NHWC, in C# (TFLite's reference arithmetic: float32 sample positions, neighbours
+/// floor/ceil clamped to the image, the four terms summed in that order). <see cref="Axis"/> is shared with the
+/// quantized step.
+/// </summary>
+internal sealed class ResizeBilinearStep : NativeStep
+{
+    private readonly Value _input, _output;
+    private readonly Axis _ys, _xs;
+
+    /// <summary>The sample positions of one output axis: lower and upper source index and the fraction (sample − lower).</summary>
+    internal sealed class Axis
+    {
+        public int[] Lower = Array.Empty<int>();
+        public int[] Upper = Array.Empty<int>();
+        public float[] Fraction = Array.Empty<float>();
+
+        public static Axis Of(int input, int output, bool alignCorners, bool halfPixelCenters)
+        {
+            float scale = ResizeBilinearNode.Scale(input, output, alignCorners);
+            var a = new Axis { Lower = new int[output], Upper = new int[output], Fraction = new float[output] };
+            for (int i = 0; i < output; i++)
+            {
+                float v = halfPixelCenters ? (i + 0.5f) * scale - 0.5f : i * scale;
+                float lo = MathF.Floor(v);
+                a.Lower[i] = Math.Max((int)lo, 0);
+                a.Upper[i] = Math.Min((int)MathF.Ceiling(v), input - 1);
+                a.Fraction[i] = v - a.Lower[i];
+            }
+            return a;
+        }
+    }
+
+    public static NativeStepFactory? Plan(ResizeBilinearNode n, out string reason)
+    {
+        if (!NativeOps.AllFloat(n, out reason))
+            return null;
+        return _ => new ResizeBilinearStep(n);
+    }
+
+    private ResizeBilinearStep(ResizeBilinearNode n)
+    {
+        _input = n.Input;
+        _output = n.Output;
+        (_ys, _xs) = Axes(n);
+    }
+
+    internal static (Axis Ys, Axis Xs) Axes(ResizeBilinearNode n) =>
+        (Axis.Of(n.Input.Shape[1], n.OutputHeight, n.AlignCorners, n.HalfPixelCenters),
+         Axis.Of(n.Input.Shape[2], n.OutputWidth, n.AlignCorners, n.HalfPixelCenters));
+
+    public override void Run(IArena arena)
+    {
+        ReadOnlySpan<float> x = arena.Span<float>(_input);
+        Span<float> y = arena.Span<float>(_output);
+        int[] s = _input.Shape;
+        int batch = s[0], ih = s[1], iw = s[2], c = s[3], oh = _output.Shape[1], ow = _output.Shape[2];
+        int o = 0;
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < oh; oy++)
+            {
+                float dy = _ys.Fraction[oy];
+                int r0 = (b * ih + _ys.Lower[oy]) * iw, r1 = (b * ih + _ys.Upper[oy]) * iw;
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    float dx = _xs.Fraction[ox];
+                    int p00 = (r0 + _xs.Lower[ox]) * c, p10 = (r1 + _xs.Lower[ox]) * c;
+                    int p01 = (r0 + _xs.Upper[ox]) * c, p11 = (r1 + _xs.Upper[ox]) * c;
+                    for (int k = 0; k < c; k++)
+                        y[o++] = x[p00 + k] * (1 - dy) * (1 - dx) + x[p10 + k] * dy * (1 - dx)
+                            + x[p01 + k] * (1 - dy) * dx + x[p11 + k] * dy * dx;
+                }
+            }
+    }
+}

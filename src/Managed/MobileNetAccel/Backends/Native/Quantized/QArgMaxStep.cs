@@ -1,0 +1,34 @@
+using MobileNetAccel.Backends;
+using MobileNetAccel.Backends.Native.Ops;
+using MobileNetAccel.Graph;
+
+namespace MobileNetAccel.Backends.Native.Quantized;
+
+/// <summary>ARG_MAX of a uint8/int8 tensor: the integers are compared (a positive scale keeps the order of the real
+/// values), the first maximum wins; int32 or int64 indices (<see cref="ArgMaxStep.Run{T}"/>).</summary>
+internal sealed class QArgMaxStep : QuantizedStep
+{
+    private readonly ArgMaxNode _n;
+
+    public static QuantizedStepFactory? Plan(ArgMaxNode n, out string reason)
+    {
+        if (!Q.PerTensor(n.Input, out reason))
+            return null;
+        if (n.Output.DataType is not (DataType.Int32 or DataType.Int64))
+        {
+            reason = $"argmax output {n.Output.DataType}; int32 or int64 expected";
+            return null;
+        }
+        return _ => new QArgMaxStep(n);
+    }
+
+    private QArgMaxStep(ArgMaxNode n) => _n = n;
+
+    public override void Run(IArena arena)
+    {
+        if (_n.Input.DataType == DataType.Int8)
+            ArgMaxStep.Run<sbyte>(_n, arena, arena.Span<sbyte>(_n.Input));
+        else
+            ArgMaxStep.Run<byte>(_n, arena, arena.Span<byte>(_n.Input));
+    }
+}

@@ -1,0 +1,37 @@
+namespace MobileNetAccel.Graph;
+
+/// <summary>
+/// Index of the largest element along <see cref="Axis"/> (non-negative), which is removed from the shape; the first
+/// maximum wins on ties (TFLite's ARG_MAX). The output is <see cref="OutputType"/>: Int64 (TFLite's default) or Int32.
+/// A quantized input is compared as its integers (a positive scale keeps the order).
+/// </summary>
+public sealed class ArgMaxNode : Node
+{
+    public ArgMaxNode(string name, Value input, Value output, int axis, DataType outputType = DataType.Int64) : base(name, new[] { input }, new[] { output })
+    {
+        Axis = axis;
+        OutputType = outputType;
+    }
+
+    public override OpType Op => OpType.ArgMax;
+    public int Axis { get; set; }
+    public DataType OutputType { get; set; }
+
+    public override void InferShapes()
+    {
+        var x = Input.Shape;
+        if (x.Length == 0)
+            throw Error("argmax of a scalar");
+        if (Axis < 0 || Axis >= x.Length)
+            throw Error($"axis {Axis} is out of range for rank {x.Length}");
+        if (x[Axis] < 1)
+            throw Error($"axis {Axis} of {Value.FormatShape(x)} is empty");
+        if (OutputType is not (DataType.Int32 or DataType.Int64))
+            throw Error($"output type {OutputType} is not Int32 or Int64");
+        if (Input.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
+            throw Error($"input '{Input.Name}' is {Input.DataType}; Float32, UInt8 or Int8 expected");
+        Output.Shape = x.Where((_, i) => i != Axis).ToArray();
+        Output.DataType = OutputType;
+        Output.Quantization = null;
+    }
+}
