@@ -84,9 +84,10 @@ public class SegmentationOperatorTests
     [TestCase(33, 33, 65, 65, true, false)]
     [TestCase(1, 1, 6, 5, true, false)]
     [TestCase(6, 6, 3, 2, false, true)]
-    public void ResizeBilinearUInt8(int h, int w, int oh, int ow, bool align, bool half)
+    [TestCase(5, 7, 9, 4, true, false, 21)] // DeepLab's 21 classes: SIMD lanes and a scalar tail
+    [TestCase(4, 3, 7, 8, false, true, 40)]
+    public void ResizeBilinearUInt8(int h, int w, int oh, int ow, bool align, bool half, int c = 3)
     {
-        const int c = 3;
         var m = new B();
         var q = new[] { 0.1f };
         var x = m.Tensor("x", new[] { 1, h, w, c }, B.UInt8, scales: q, zeroPoints: new[] { 20L });
@@ -103,13 +104,14 @@ public class SegmentationOperatorTests
     public void ResizeBilinearRequantizesToOtherOutputParameters()
     {
         var m = new B();
-        var x = m.Tensor("x", new[] { 1, 4, 4, 2 }, B.UInt8, scales: new[] { 0.1f }, zeroPoints: new[] { 20L });
+        const int c = 19; // SIMD lanes and a scalar tail
+        var x = m.Tensor("x", new[] { 1, 4, 4, c }, B.UInt8, scales: new[] { 0.1f }, zeroPoints: new[] { 20L });
         var size = m.Int32Tensor("size", new[] { 2 }, new[] { 7, 7 });
-        var y = m.Tensor("y", new[] { 1, 7, 7, 2 }, B.UInt8, scales: new[] { 0.15f }, zeroPoints: new[] { 3L });
+        var y = m.Tensor("y", new[] { 1, 7, 7, c }, B.UInt8, scales: new[] { 0.15f }, zeroPoints: new[] { 3L });
         m.Op(23, new[] { x, size }, new[] { y }, 15, B.ResizeBilinear(true, false));
-        var input = RandomBytes(4 * 4 * 2);
+        var input = RandomBytes(4 * 4 * c);
         var got = Run(m.Build(new[] { x }, new[] { y }), input, "resize-requant.tflite");
-        var exact = ResizeReference(input, 4, 4, 2, 7, 7, true, false).Select(v => (v - 20) * 0.1 / 0.15).ToArray();
+        var exact = ResizeReference(input, 4, 4, c, 7, 7, true, false).Select(v => (v - 20) * 0.1 / 0.15).ToArray();
         CompareRounded("RESIZE_BILINEAR requantized", got, exact, v => Math.Clamp(RoundAway(v) + 3, 0, 255));
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native.Ops;
 using MobileNetAccel.Graph;
@@ -52,30 +53,70 @@ internal sealed class QResizeBilinearStep : QuantizedStep
         int[] s = _input.Shape;
         int batch = s[0], ih = s[1], iw = s[2], c = s[3], oh = _output.Shape[1], ow = _output.Shape[2];
         // the integers as floats once per run, so that the inner loop is four loads and float arithmetic
-        var xf = new float[x.Length];
-        for (int i = 0; i < x.Length; i++)
-            xf[i] = _signed ? (sbyte)x[i] : x[i];
-        int o = 0;
-        for (int b = 0; b < batch; b++)
-            for (int oy = 0; oy < oh; oy++)
-            {
-                float dy = _ys.Fraction[oy];
-                int r0 = (b * ih + _ys.Lower[oy]) * iw, r1 = (b * ih + _ys.Upper[oy]) * iw;
-                for (int ox = 0; ox < ow; ox++)
+        var xf = System.Buffers.ArrayPool<float>.Shared.Rent(x.Length);
+        try
+        {
+            for (int i = 0; i < x.Length; i++)
+                xf[i] = _signed ? (sbyte)x[i] : x[i];
+            int o = 0;
+            for (int b = 0; b < batch; b++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    float dx = _xs.Fraction[ox];
-                    int p00 = (r0 + _xs.Lower[ox]) * c, p10 = (r1 + _xs.Lower[ox]) * c;
-                    int p01 = (r0 + _xs.Upper[ox]) * c, p11 = (r1 + _xs.Upper[ox]) * c;
-                    for (int k = 0; k < c; k++)
+                    float dy = _ys.Fraction[oy];
+                    int r0 = (b * ih + _ys.Lower[oy]) * iw, r1 = (b * ih + _ys.Upper[oy]) * iw;
+                    for (int ox = 0; ox < ow; ox++, o += c)
                     {
-                        float v = xf[p00 + k] * (1 - dy) * (1 - dx) + xf[p10 + k] * dy * (1 - dx)
-                            + xf[p01 + k] * (1 - dy) * dx + xf[p11 + k] * dy * dx;
-                        int q = _same
-                            ? (int)MathF.Round(v, MidpointRounding.AwayFromZero)
-                            : _zo + (int)MathF.Round((v - _zi) * _ratio, MidpointRounding.AwayFromZero);
-                        y[o++] = unchecked((byte)Math.Clamp(q, _min, _max));
+                        int p00 = (r0 + _xs.Lower[ox]) * c, p10 = (r1 + _xs.Lower[ox]) * c;
+                        int p01 = (r0 + _xs.Upper[ox]) * c, p11 = (r1 + _xs.Upper[ox]) * c;
+                        Pixel(xf, p00, p10, p01, p11, c, dy, _xs.Fraction[ox], y.Slice(o, c));
                     }
                 }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(xf);
+        }
+    }
+
+    /// <summary>One output pixel's channels: v = x00·(1−dy)·(1−dx) + x10·dy·(1−dx) + x01·(1−dy)·dx + x11·dy·dx, the
+    /// products and sums in that order (TFLite's), then rounded half away from zero — as trunc(v) plus one when the
+    /// exact remainder v − trunc(v) reaches ±0.5, which is MathF.Round(v, AwayFromZero) without its cost. SIMD lanes
+    /// compute the very same float operations, so every byte equals the scalar loop's.</summary>
+    private void Pixel(float[] xf, int p00, int p10, int p01, int p11, int c, float dy, float dx, Span<byte> y)
+    {
+        float a = 1 - dy, bx = 1 - dx, zi = _zi, ratio = _ratio;
+        int k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var half = new Vector<float>(0.5f);
+            var lo = new Vector<int>(_min);
+            var hi = new Vector<int>(_max);
+            var zo = new Vector<int>(_same ? 0 : _zo);
+            Span<int> lanes = stackalloc int[Vector<int>.Count];
+            for (; k + Vector<float>.Count <= c; k += Vector<float>.Count)
+            {
+                var v = new Vector<float>(xf, p00 + k) * a * bx + new Vector<float>(xf, p10 + k) * dy * bx
+                    + new Vector<float>(xf, p01 + k) * a * dx + new Vector<float>(xf, p11 + k) * dy * dx;
+                if (!_same)
+                    v = (v - new Vector<float>(zi)) * ratio;
+                var t = Vector.ConvertToInt32(v);
+                var frac = v - Vector.ConvertToSingle(t);
+                // comparison masks are −1 where true
+                t = t - Vector.GreaterThanOrEqual(frac, half) + Vector.LessThanOrEqual(frac, -half);
+                Vector.Min(Vector.Max(t + zo, lo), hi).CopyTo(lanes);
+                for (int j = 0; j < lanes.Length; j++)
+                    y[k + j] = unchecked((byte)lanes[j]);
             }
+        }
+        for (; k < c; k++)
+        {
+            float v = xf[p00 + k] * a * bx + xf[p10 + k] * dy * bx + xf[p01 + k] * a * dx + xf[p11 + k] * dy * dx;
+            if (!_same)
+                v = (v - zi) * ratio;
+            int t = (int)v;
+            float frac = v - t;
+            t += frac >= 0.5f ? 1 : frac <= -0.5f ? -1 : 0;
+            y[k] = unchecked((byte)Math.Clamp(_same ? t : _zo + t, _min, _max));
+        }
     }
 }
