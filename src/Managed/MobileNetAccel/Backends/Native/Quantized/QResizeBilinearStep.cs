@@ -60,17 +60,8 @@ internal sealed class QResizeBilinearStep : QuantizedStep
                 xf[i] = _signed ? (sbyte)x[i] : x[i];
             int o = 0;
             for (int b = 0; b < batch; b++)
-                for (int oy = 0; oy < oh; oy++)
-                {
-                    float dy = _ys.Fraction[oy];
-                    int r0 = (b * ih + _ys.Lower[oy]) * iw, r1 = (b * ih + _ys.Upper[oy]) * iw;
-                    for (int ox = 0; ox < ow; ox++, o += c)
-                    {
-                        int p00 = (r0 + _xs.Lower[ox]) * c, p10 = (r1 + _xs.Lower[ox]) * c;
-                        int p01 = (r0 + _xs.Upper[ox]) * c, p11 = (r1 + _xs.Upper[ox]) * c;
-                        Pixel(xf, p00, p10, p01, p11, c, dy, _xs.Fraction[ox], y.Slice(o, c));
-                    }
-                }
+                for (int oy = 0; oy < oh; oy++, o += ow * c)
+                    Row(xf, (b * ih + _ys.Lower[oy]) * iw, (b * ih + _ys.Upper[oy]) * iw, c, _ys.Fraction[oy], y.Slice(o, ow * c));
         }
         finally
         {
@@ -78,45 +69,51 @@ internal sealed class QResizeBilinearStep : QuantizedStep
         }
     }
 
-    /// <summary>One output pixel's channels: v = x00·(1−dy)·(1−dx) + x10·dy·(1−dx) + x01·(1−dy)·dx + x11·dy·dx, the
-    /// products and sums in that order (TFLite's), then rounded half away from zero — as trunc(v) plus one when the
+    /// <summary>One output row: per pixel and channel v = x00·(1−dy)·(1−dx) + x10·dy·(1−dx) + x01·(1−dy)·dx + x11·dy·dx,
+    /// the products and sums in that order (TFLite's), then rounded half away from zero — as trunc(v) plus one when the
     /// exact remainder v − trunc(v) reaches ±0.5, which is MathF.Round(v, AwayFromZero) without its cost. SIMD lanes
     /// compute the very same float operations, so every byte equals the scalar loop's.</summary>
-    private void Pixel(float[] xf, int p00, int p10, int p01, int p11, int c, float dy, float dx, Span<byte> y)
+    private void Row(float[] xf, int r0, int r1, int c, float dy, Span<byte> y)
     {
-        float a = 1 - dy, bx = 1 - dx, zi = _zi, ratio = _ratio;
-        int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        float a = 1 - dy, zi = _zi, ratio = _ratio;
+        int ow = y.Length / c;
+        bool simd = Vector.IsHardwareAccelerated && c >= Vector<float>.Count;
+        var half = new Vector<float>(0.5f);
+        var lo = new Vector<int>(_min);
+        var hi = new Vector<int>(_max);
+        var zo = new Vector<int>(_same ? 0 : _zo);
+        var ziv = new Vector<float>(zi);
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int ox = 0, o = 0; ox < ow; ox++, o += c)
         {
-            var half = new Vector<float>(0.5f);
-            var lo = new Vector<int>(_min);
-            var hi = new Vector<int>(_max);
-            var zo = new Vector<int>(_same ? 0 : _zo);
-            Span<int> lanes = stackalloc int[Vector<int>.Count];
-            for (; k + Vector<float>.Count <= c; k += Vector<float>.Count)
+            int p00 = (r0 + _xs.Lower[ox]) * c, p10 = (r1 + _xs.Lower[ox]) * c;
+            int p01 = (r0 + _xs.Upper[ox]) * c, p11 = (r1 + _xs.Upper[ox]) * c;
+            float dx = _xs.Fraction[ox], bx = 1 - dx;
+            int k = 0;
+            if (simd)
+                for (; k + Vector<float>.Count <= c; k += Vector<float>.Count)
+                {
+                    var v = new Vector<float>(xf, p00 + k) * a * bx + new Vector<float>(xf, p10 + k) * dy * bx
+                        + new Vector<float>(xf, p01 + k) * a * dx + new Vector<float>(xf, p11 + k) * dy * dx;
+                    if (!_same)
+                        v = (v - ziv) * ratio;
+                    var t = Vector.ConvertToInt32(v);
+                    var frac = v - Vector.ConvertToSingle(t);
+                    t = t - Vector.GreaterThanOrEqual(frac, half) + Vector.LessThanOrEqual(frac, -half); // masks are −1 where true
+                    Vector.Min(Vector.Max(t + zo, lo), hi).CopyTo(lanes);
+                    for (int j = 0; j < lanes.Length; j++)
+                        y[o + k + j] = unchecked((byte)lanes[j]);
+                }
+            for (; k < c; k++)
             {
-                var v = new Vector<float>(xf, p00 + k) * a * bx + new Vector<float>(xf, p10 + k) * dy * bx
-                    + new Vector<float>(xf, p01 + k) * a * dx + new Vector<float>(xf, p11 + k) * dy * dx;
+                float v = xf[p00 + k] * a * bx + xf[p10 + k] * dy * bx + xf[p01 + k] * a * dx + xf[p11 + k] * dy * dx;
                 if (!_same)
-                    v = (v - new Vector<float>(zi)) * ratio;
-                var t = Vector.ConvertToInt32(v);
-                var frac = v - Vector.ConvertToSingle(t);
-                // comparison masks are −1 where true
-                t = t - Vector.GreaterThanOrEqual(frac, half) + Vector.LessThanOrEqual(frac, -half);
-                Vector.Min(Vector.Max(t + zo, lo), hi).CopyTo(lanes);
-                for (int j = 0; j < lanes.Length; j++)
-                    y[k + j] = unchecked((byte)lanes[j]);
+                    v = (v - zi) * ratio;
+                int t = (int)v;
+                float frac = v - t;
+                t += frac >= 0.5f ? 1 : frac <= -0.5f ? -1 : 0;
+                y[o + k] = unchecked((byte)Math.Clamp(_same ? t : _zo + t, _min, _max));
             }
-        }
-        for (; k < c; k++)
-        {
-            float v = xf[p00 + k] * a * bx + xf[p10 + k] * dy * bx + xf[p01 + k] * a * dx + xf[p11 + k] * dy * dx;
-            if (!_same)
-                v = (v - zi) * ratio;
-            int t = (int)v;
-            float frac = v - t;
-            t += frac >= 0.5f ? 1 : frac <= -0.5f ? -1 : 0;
-            y[k] = unchecked((byte)Math.Clamp(_same ? t : _zo + t, _min, _max));
         }
     }
 }
