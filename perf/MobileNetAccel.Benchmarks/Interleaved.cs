@@ -33,17 +33,8 @@ public static class Interleaved
                 try
                 {
                     double flops = b.FlopsFor(model);
-                    for (int i = 0; i < 20; i++) { b.OnnxRuntime(); b.Ours(); }
-                    var ort = new List<double>();
-                    var ours = new List<double>();
-                    var total = Stopwatch.StartNew();
-                    while (total.Elapsed.TotalSeconds < seconds || ort.Count < 20)
-                    {
-                        Slice(b.OnnxRuntime, ort);
-                        Slice(b.Ours, ours);
-                    }
-                    ort.Sort();
-                    ours.Sort();
+                    var t = Measure(seconds, b.OnnxRuntime, b.Ours);
+                    var (ort, ours) = (t[0], t[1]);
                     double om = Q(ort, 0.5), um = Q(ours, 0.5);
                     medians[(model, threads)] = um;
                     double gflops = flops / (um * 1e-3) * 1e-9;
@@ -74,6 +65,23 @@ public static class Interleaved
             if (i >= 3)
                 times.Add((t1 - t0) * 1e3 / Stopwatch.Frequency);
         }
+    }
+
+    /// <summary>Warms each call up (20 runs), then alternates ~200 ms slices of them until <paramref name="seconds"/> have
+    /// passed and each has at least 20 timed runs; the per-call times in ms, sorted.</summary>
+    internal static List<double>[] Measure(double seconds, params Action[] calls)
+    {
+        for (int i = 0; i < 20; i++)
+            foreach (var c in calls)
+                c();
+        var times = calls.Select(_ => new List<double>()).ToArray();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds || times[0].Count < 20)
+            for (int i = 0; i < calls.Length; i++)
+                Slice(calls[i], times[i]);
+        foreach (var t in times)
+            t.Sort();
+        return times;
     }
 
     internal static double Q(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
@@ -99,17 +98,8 @@ public static class InterleavedQdq
                 b.Setup();
                 try
                 {
-                    for (int i = 0; i < 20; i++) { b.OnnxRuntime(); b.Ours(); }
-                    var ort = new List<double>();
-                    var ours = new List<double>();
-                    var total = Stopwatch.StartNew();
-                    while (total.Elapsed.TotalSeconds < seconds || ort.Count < 20)
-                    {
-                        Interleaved.Slice(b.OnnxRuntime, ort);
-                        Interleaved.Slice(b.Ours, ours);
-                    }
-                    ort.Sort();
-                    ours.Sort();
+                    var t = Interleaved.Measure(seconds, b.OnnxRuntime, b.Ours);
+                    var (ort, ours) = (t[0], t[1]);
                     double om = Interleaved.Q(ort, 0.5), um = Interleaved.Q(ours, 0.5);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {model} | {threads} | {ort[0]:F3} / {om:F3} | {ours[0]:F3} / {um:F3} | **{um / om:F2}** | {ours[0] / ort[0]:F2} |"));

@@ -116,20 +116,8 @@ public static class InterleavedInt8
                 b.Setup();
                 try
                 {
-                    for (int i = 0; i < 20; i++) { b.OnnxRuntime(); b.Ours(); b.OursFloat(); }
-                    var ort = new List<double>();
-                    var ours = new List<double>();
-                    var fl = new List<double>();
-                    var total = Stopwatch.StartNew();
-                    while (total.Elapsed.TotalSeconds < seconds || ort.Count < 20)
-                    {
-                        Interleaved.Slice(b.OnnxRuntime, ort);
-                        Interleaved.Slice(b.Ours, ours);
-                        Interleaved.Slice(b.OursFloat, fl);
-                    }
-                    ort.Sort();
-                    ours.Sort();
-                    fl.Sort();
+                    var t = Interleaved.Measure(seconds, b.OnnxRuntime, b.Ours, b.OursFloat);
+                    var (ort, ours, fl) = (t[0], t[1], t[2]);
                     double om = Interleaved.Q(ort, 0.5), um = Interleaved.Q(ours, 0.5), fm = Interleaved.Q(fl, 0.5);
                     medians[(model, threads)] = um;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
