@@ -180,7 +180,7 @@ internal static partial class OnnxImporter
                 throw Err("channels_last QLinearAveragePool is not supported");
             var x = QuantizedIn(0, 1, 2, "X");
             var (type, q) = OutputQuantization(3, 4, x.Value!.DataType);
-            EmitQuantizedThroughInputParameters(x, type, q, ConvertAveragePool);
+            RunOnQuantized(x, OutName(), type, q, ConvertAveragePool);
         }
 
         private void ConvertQLinearSoftmax()
@@ -195,24 +195,6 @@ internal static partial class OnnxImporter
             var output = QuantizedOutValue(type, q);
             AddNode(new SoftmaxNode(_nodeName, Onnx(x), output));
             SetRuntime(output, nhwc: false);
-        }
-
-        /// <summary>Runs the float converter <paramref name="convert"/> on the quantized input <paramref name="x"/>
-        /// with its output carrying x's parameters (what the pooling kernels require), then requantizes to
-        /// (<paramref name="type"/>, <paramref name="q"/>) when those differ.</summary>
-        private void EmitQuantizedThroughInputParameters(Sym x, DataType type, QuantizationParameters q, Action convert)
-        {
-            var xq = x.Value!.Quantization!;
-            string final = OutName();
-            bool same = type == x.Value.DataType && SameParameters(xq, q);
-            string inner = same ? final : AuxName("pooled");
-            RunOnQuantized(x, inner, x.Value.DataType, xq, convert);
-            if (same)
-                return;
-            var pooled = _syms[inner];
-            var output = new Value(final, Array.Empty<int>(), type, q);
-            AddNode(new QuantizeNode(AuxName("requantize"), pooled.Value!, output));
-            SetOutput(new Sym { Value = output, Nhwc = pooled.Nhwc, Shape = pooled.Shape });
         }
 
         /// <summary>Runs a float converter with input 0 replaced by the quantized <paramref name="x"/> and output 0

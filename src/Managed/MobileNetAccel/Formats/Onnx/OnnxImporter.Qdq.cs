@@ -50,7 +50,7 @@ internal static partial class OnnxImporter
                 "MatMul" => FuseMatMul(),
                 "Add" => FuseAdd(),
                 "GlobalAveragePool" => FuseGlobalAveragePool(),
-                "AveragePool" => FuseThroughInputParameters(ConvertAveragePool),
+                "AveragePool" => FuseAveragePool(),
                 "Softmax" => FuseSoftmax(),
                 "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Transpose" or "Identity" => FuseDataMovement(),
                 _ => false,
@@ -259,12 +259,12 @@ internal static partial class OnnxImporter
             });
         }
 
-        private bool FuseThroughInputParameters(Action convert)
+        private bool FuseAveragePool()
         {
             var x = DequantizedRuntime(0);
-            if (x is null || x.Rank != 4 || IslandExit(allowActivation: false) is not { } exit)
+            if (x is null || x.Rank != 4 || IslandExit(allowActivation: false) is not { } exit || exit.Type != x.Value!.DataType)
                 return false;
-            return Fuse(exit, _ => EmitQuantizedThroughInputParameters(x, exit.Type, exit.Q, convert));
+            return Fuse(exit, _ => RunOnQuantized(x, exit.Name, exit.Type, exit.Q, ConvertAveragePool));
         }
 
         private bool FuseSoftmax()

@@ -17,7 +17,8 @@ internal static class QuantizedOps
     {
         Conv2DNode or DepthwiseConv2DNode or FullyConnectedNode => QConvStep.Plan(node, out reason),
         AddNode n => QAddStep.Plan(n, out reason),
-        AveragePool2DNode n => QAveragePoolStep.Plan(n, out reason),
+        AveragePool2DNode n when Q.SameQuantization(n.Input, n.Output) => QAveragePoolStep.Plan(n, out reason),
+        AveragePool2DNode n => QRequantizingAveragePoolStep.Plan(n, out reason),
         GlobalAveragePoolNode n => QGlobalAveragePoolStep.Plan(n, out reason),
         SoftmaxNode n => QSoftmaxStep.Plan(n, out reason),
         ReshapeNode n => QCopyStep.Plan(n, out reason),
