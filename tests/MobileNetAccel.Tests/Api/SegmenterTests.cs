@@ -104,6 +104,21 @@ public class SegmenterTests
     }
 
     [Test]
+    public void Bilinear_resize_is_selectable_and_agrees_closely_with_nearest()
+    {
+        var image = RgbImage.Load(TestData.Require("images/grace_hopper.bmp"));
+        using var nearest = new Segmenter(TestData.Require(Half));
+        using var bilinear = new Segmenter(TestData.Require(Half)) { Resize = ResizeMode.Bilinear };
+        var a = nearest.Segment(image);
+        var b = bilinear.Segment(image);
+        double agree = 100.0 * Equal(a.Mask, b.Mask) / a.Mask.Length;
+        TestContext.Out.WriteLine($"grace_hopper: nearest and bilinear input masks agree on {agree:F2}% of pixels");
+        Assert.That((b.Width, b.Height), Is.EqualTo((512, 600)));
+        Assert.That(agree, Is.GreaterThan(95.0));
+        Assert.That(a.Labels, Has.All.Empty, "no labels file: empty labels");
+    }
+
+    [Test]
     public void A_labels_file_that_does_not_fit_names_both_counts()
     {
         string labels = Path.Combine(_dir, "labels.txt");
