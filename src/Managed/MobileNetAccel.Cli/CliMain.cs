@@ -11,6 +11,7 @@ internal static class CliMain
         InfoCommand.Create(),
         BenchCommand.Create(),
         ClassifyCommand.Create(),
+        SegmentCommand.Create(),
         RunCommand.Create(),
         DevicesCommand.Create(),
         CompareCommand.Create(),

@@ -66,18 +66,35 @@ public static class Classifier
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(image);
+        var scores = Probabilities(session, image, options, HasSoftmax(session));
+        return TopK(scores, Math.Min(k, scores.Length));
+    }
+
+    /// <summary>Whether the session's graph ends in its own softmax (its outputs are probabilities already).</summary>
+    internal static bool HasSoftmax(InferenceSession session) => session.Graph.Nodes.Any(n => n is SoftmaxNode);
+
+    /// <summary>One image through a classification session: preprocessed for its input (batch 1), run, the output
+    /// dequantized and, unless <paramref name="hasSoftmax"/>, passed through a softmax. The one implementation behind
+    /// <see cref="Classify"/>, <see cref="ImageClassifier"/> and <c>mobilenet classify</c>.</summary>
+    internal static float[] Probabilities(InferenceSession session, RgbImage image, PreprocessOptions? options, bool hasSoftmax)
+    {
         var input = session.Inputs[0];
         var output = session.Outputs[0];
         if (input.Shape.Length > 0 && input.Shape[0] != 1)
             throw new ArgumentException($"Classify runs one image: the session's input {input} has batch {input.Shape[0]}", nameof(session));
+        if (options is { TorchvisionCrop: true })
+        {
+            var (h, w, _) = ImagePreprocessor.Geometry(input.Shape);
+            image = TorchvisionTransform.ResizeAndCenterCrop(image, TorchvisionTransform.ResizeFor(Math.Min(h, w)), w, h);
+        }
         byte[] inBytes = ImagePreprocessor.ToTensor(image, input.Shape, input.DataType, input.Quantization, options);
         var outBytes = new byte[output.ElementCount * output.DataType.SizeInBytes()];
         session.RunRaw(inBytes, outBytes);
         var scores = new float[output.ElementCount];
         Dequantize(output, outBytes, scores);
-        if (!session.Graph.Nodes.Any(n => n is SoftmaxNode))
+        if (!hasSoftmax)
             Softmax(scores);
-        return TopK(scores, Math.Min(k, scores.Length));
+        return scores;
     }
 
     /// <summary>A session output's raw bytes as real values (uint8/int8 outputs dequantized with their scale and zero point).</summary>

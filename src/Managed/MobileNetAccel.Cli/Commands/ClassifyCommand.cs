@@ -10,7 +10,10 @@ namespace MobileNetAccel.Cli.Commands;
 /// <summary>
 /// <c>mobilenet classify --model M.tflite|M.onnx --labels L.txt [--top K] [--resize bilinear|nearest] [--preset torchvision] [--backend B] [--json] IMAGE...</c>:
 /// decodes each image, resizes it to the model's input (optionally after a centre crop), normalises it as the model
-/// expects and prints label_image-style lines <c>0.714844: 286 Egyptian cat</c> (score = probability), or one JSON object.
+/// expects and prints label_image-style lines <c>0.714844: 286 Egyptian cat</c> (score = probability), or JSON lines.
+/// Folders are searched recursively; results are printed as they come; a file that cannot be decoded is reported and
+/// skipped, and the exit code is 1 when some failed (<see cref="Progress"/>); a single image file that cannot be decoded
+/// is the command's error (one line, exit 2), as before.
 /// </summary>
 internal static class ClassifyCommand
 {
@@ -27,10 +30,10 @@ internal static class ClassifyCommand
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
         var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object {model, results: [{image, top: [{index, label, score}]}]}" };
+        var json = new Option<bool>("--json") { Description = "Print JSON lines: one object {image, top: [{index, label, score}]} per image as it is classified ({image, error} for one that failed)" };
         var preset = new Option<string>("--preset") { Description = "Preprocessing preset: none (use --crop/--resize/--normalize) or torchvision (shorter side to crop/0.875 = 256 for 224, centre crop, ImageNet mean/std)", DefaultValueFactory = _ => "none" };
         preset.AcceptOnlyFromAmong("none", "torchvision");
-        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP)", Arity = ArgumentArity.ZeroOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP) or folders (searched recursively for .jpg .jpeg .png .bmp)", Arity = ArgumentArity.ZeroOrMore };
         var imageOption = new Option<string[]>("--image", "-i") { Description = "An image file (label_image style; the same as IMAGE, may be repeated)" };
         top.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top must be at least 1"); });
         crop.Validators.Add(r => { double c = r.GetValueOrDefault<double>(); if (!(c > 0 && c <= 1)) r.AddError("--crop must be in (0, 1]"); });
@@ -48,8 +51,7 @@ internal static class ClassifyCommand
         {
             try
             {
-                bool torchvision = result.GetValue(preset) == "torchvision";
-                var options = torchvision ? new PreprocessOptions { Normalization = NormalizationPreset.Torchvision } : new PreprocessOptions
+                var options = result.GetValue(preset) == "torchvision" ? new PreprocessOptions { Normalization = NormalizationPreset.Torchvision, TorchvisionCrop = true } : new PreprocessOptions
                 {
                     Resize = result.GetValue(resize) == "nearest" ? ResizeMode.Nearest : ResizeMode.Bilinear,
                     CenterCropFraction = result.GetValue(crop),
@@ -61,7 +63,7 @@ internal static class ClassifyCommand
                         _ => NormalizationPreset.Auto,
                     },
                 };
-                return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options, torchvision,
+                return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options,
                     new SessionOptions { Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads) },
                     result.GetValue(json), (result.GetValue(imageOption) ?? []).Concat(result.GetValue(images) ?? []).ToArray());
             }
@@ -75,93 +77,54 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, bool torchvision, SessionOptions so, bool json, string[] images)
+    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, SessionOptions so, bool json, string[] paths)
     {
-        var model = Model.Load(modelPath);
-        string[] labels = labelsPath is null ? Array.Empty<string>() : Classifier.LoadLabels(labelsPath);
-        using var session = new InferenceSession(model, so);
-        var input = session.Inputs[0];
-        var output = session.Outputs[0];
-        if (labels.Length > 0)
-            labels = Classifier.AlignLabels(labels, output.Shape.Length == 0 ? 1 : output.Shape[^1], labelsPath!);
-        // Probabilities: the model's own softmax output, else a softmax over its logits.
-        bool hasSoftmax = session.Graph.Nodes.Any(n => n is SoftmaxNode);
-        var inBytes = new byte[input.ElementCount * input.DataType.SizeInBytes()];
-        var outBytes = new byte[output.ElementCount * output.DataType.SizeInBytes()];
-        var scores = new float[output.ElementCount];
-        var results = new List<(string Image, IReadOnlyList<(int Index, float Score)> Top)>();
-        foreach (var path in images)
+        using var classifier = new ImageClassifier(modelPath, labelsPath, so, pre);
+        bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+        var progress = new Progress("classified");
+        void One(string path)
         {
-            var image = RgbImage.Load(path);
-            if (torchvision)
+            var top = classifier.Classify(RgbImage.Load(path), k);
+            progress.Clear();
+            if (json)
+                Console.Out.WriteLine(JsonLine(path, top));
+            else
             {
-                var (h, w, _) = ImagePreprocessor.Geometry(input.Shape);
-                image = TorchvisionTransform.ResizeAndCenterCrop(image, TorchvisionTransform.ResizeFor(Math.Min(h, w)), w, h);
+                if (several)
+                    Console.Out.WriteLine($"{path}:");
+                foreach (var c in top)
+                    Console.Out.WriteLine($"{c.Probability.ToString("F6", CultureInfo.InvariantCulture)}: {c.Index} {c.Label}".TrimEnd());
             }
-            var tensor = ImagePreprocessor.ToTensor(image, input.Shape, input.DataType, input.Quantization, pre);
-            tensor.CopyTo(inBytes, 0);
-            session.RunRaw(inBytes, outBytes);
-            Dequantize(output, outBytes, scores);
-            if (!hasSoftmax)
-                Classifier.Softmax(scores);
-            results.Add((path, Classifier.TopK(scores, Math.Min(k, scores.Length))));
+            progress.Done();
         }
-        string Label(int i) => i < labels.Length ? labels[i] : "";
-        if (json)
+        if (!several)
         {
-            using var stdout = Console.OpenStandardOutput();
-            using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-            {
-                w.WriteStartObject();
-                w.WriteString("model", modelPath);
-                w.WriteStartArray("results");
-                foreach (var (image, top) in results)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("image", image);
-                    w.WriteStartArray("top");
-                    foreach (var (index, score) in top)
-                    {
-                        w.WriteStartObject();
-                        w.WriteNumber("index", index);
-                        w.WriteString("label", Label(index));
-                        w.WriteNumber("score", score);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-            stdout.WriteByte((byte)'\n');
+            One(paths[0]); // one file: a decoding error is the command's error (one line, exit 2)
             return 0;
         }
-        foreach (var (image, top) in results)
-        {
-            if (results.Count > 1)
-                Console.WriteLine($"{image}:");
-            foreach (var (index, score) in top)
-                Console.WriteLine($"{score.ToString("F6", CultureInfo.InvariantCulture)}: {index} {Label(index)}".TrimEnd());
-        }
-        return 0;
+        var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
+        return progress.Summary(ok, failed, several);
     }
 
-    /// <summary>Output bytes → real values (dequantized for uint8/int8 outputs).</summary>
-    internal static void Dequantize(TensorInfo t, byte[] raw, float[] values)
+    private static string JsonLine(string image, IReadOnlyList<Classification> top)
     {
-        switch (t.DataType)
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            case DataType.Float32:
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).CopyTo(values);
-                break;
-            case DataType.UInt8 or DataType.Int8:
-                var q = t.Quantization!;
-                for (int i = 0; i < values.Length; i++)
-                    values[i] = ((t.DataType == DataType.Int8 ? (sbyte)raw[i] : raw[i]) - q.ZeroPoint) * q.Scale;
-                break;
-            default:
-                throw new NotSupportedException($"output '{t.Name}' of type {t.DataType}");
+            w.WriteStartObject();
+            w.WriteString("image", image);
+            w.WriteStartArray("top");
+            foreach (var c in top)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", c.Index);
+                w.WriteString("label", c.Label);
+                w.WriteNumber("score", c.Probability);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

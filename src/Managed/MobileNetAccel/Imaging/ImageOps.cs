@@ -43,9 +43,26 @@ public static class ImageOps
         return idx;
     }
 
-    private static RgbImage Nearest(RgbImage src, int w, int h)
+    /// <summary>Nearest neighbour by the exact integer rule src = floor((2·dst + 1)·in / (2·out)) (the pixel centre,
+    /// no floating point; ../shared/models/segmentation/README.md): the rule the segmentation references were fed by,
+    /// and the one <see cref="Segmenter"/> maps its mask back to the image with.</summary>
+    internal static int[] NearestIndicesExact(int input, int output)
     {
-        int[] xs = NearestIndices(src.Width, w), ys = NearestIndices(src.Height, h);
+        var idx = new int[output];
+        for (int i = 0; i < output; i++)
+            idx[i] = (int)Math.Min((2L * i + 1) * input / (2L * output), input - 1);
+        return idx;
+    }
+
+    /// <summary>Nearest-neighbour resize by <see cref="NearestIndicesExact"/>.</summary>
+    internal static RgbImage ResizeNearestExact(RgbImage image, int width, int height) =>
+        Nearest(image, width, height, NearestIndicesExact(image.Width, width), NearestIndicesExact(image.Height, height));
+
+    private static RgbImage Nearest(RgbImage src, int w, int h) =>
+        Nearest(src, w, h, NearestIndices(src.Width, w), NearestIndices(src.Height, h));
+
+    private static RgbImage Nearest(RgbImage src, int w, int h, int[] xs, int[] ys)
+    {
         var dst = new byte[(long)w * h * 3];
         var s = src.Pixels;
         for (int y = 0; y < h; y++)

@@ -24,6 +24,10 @@ public sealed class PreprocessOptions
     /// <summary>Central fraction kept before resizing (1 = no crop; 0.875 is the TF-slim evaluation crop).</summary>
     public double CenterCropFraction { get; init; } = 1.0;
     public NormalizationPreset Normalization { get; init; } = NormalizationPreset.Auto;
+    /// <summary>torchvision's evaluation transform before everything else: the shorter side resized to crop/0.875
+    /// (256 for 224), then the centre crop of the input's size (<see cref="TorchvisionTransform"/>). Applied by
+    /// <see cref="Classifier.Classify"/> and <see cref="ImageClassifier"/>, not by <see cref="ImagePreprocessor.ToTensor"/>.</summary>
+    public bool TorchvisionCrop { get; init; }
 }
 
 /// <summary>Turns an image into a model input tensor (raw little-endian bytes in the input's dtype and layout).</summary>

@@ -50,6 +50,35 @@ public sealed class RgbImage
         return Decode(data, path);
     }
 
+    /// <summary>The image encoded as an 8-bit RGB PNG (SkiaSharp).</summary>
+    public unsafe byte[] EncodePng()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var rgba = new Span<byte>((void*)bitmap.GetPixels(), checked(bitmap.RowBytes * Height));
+        for (int y = 0; y < Height; y++)
+        {
+            int row = y * bitmap.RowBytes;
+            long src = (long)y * Width * 3;
+            for (int x = 0; x < Width; x++)
+            {
+                rgba[row + x * 4] = Pixels[src + x * 3];
+                rgba[row + x * 4 + 1] = Pixels[src + x * 3 + 1];
+                rgba[row + x * 4 + 2] = Pixels[src + x * 3 + 2];
+                rgba[row + x * 4 + 3] = 255;
+            }
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new InvalidOperationException($"SkiaSharp could not encode a {Width}x{Height} PNG");
+        return data.ToArray();
+    }
+
+    /// <summary>Writes the image as a PNG file (<see cref="EncodePng"/>), replacing one that is there.</summary>
+    public void SavePng(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        File.WriteAllBytes(path, EncodePng());
+    }
+
     /// <summary>Decodes an encoded image (JPEG/PNG/BMP...); <paramref name="name"/> is used in error messages.</summary>
     public static unsafe RgbImage Decode(byte[] data, string name = "image")
     {
