@@ -10,7 +10,7 @@ namespace MobileNetAccel;
 /// Runs a <see cref="Model"/> on the backends <see cref="SessionOptions.Backend"/> asks for (see <see cref="Placement"/>). Creating the session copies the graph, optimises it (when
 /// <see cref="SessionOptions.Optimize"/>), plans the activation arena and compiles the graph (weights are packed once).
 /// <para>Thread safety: <see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="Run(float[])"/> and
-/// <see cref="RunRaw"/> may be called from several threads at once, as on an ONNX Runtime session. The weights are
+/// the <c>RunRaw</c> overloads may be called from several threads at once, as on an ONNX Runtime session. The weights are
 /// compiled once and shared; each call in flight uses an activation arena of its own, taken from a small pool that
 /// grows on demand up to <see cref="MaxConcurrentRuns"/> arenas (the processors of the machine, fewer when the memory
 /// limit allows fewer; further callers wait for a free arena). Outputs are bit-identical to those of a single caller.
@@ -19,13 +19,22 @@ namespace MobileNetAccel;
 /// a time. <see cref="Dispose"/> waits for the calls in flight; a call after it raises
 /// <see cref="ObjectDisposedException"/>. The properties are immutable after construction.</para>
 /// <para>Spans passed to Run are only read/written during the call.</para>
+/// <para>Several inputs or outputs (e.g. an SSD detector's boxes, classes, scores and count): use
+/// <see cref="RunRaw(IReadOnlyList{ReadOnlyMemory{byte}}, IReadOnlyList{Memory{byte}})"/> with one buffer per tensor in
+/// the order of <see cref="Inputs"/> and <see cref="Outputs"/> (<see cref="InputIndex"/>/<see cref="OutputIndex"/> find
+/// a tensor by name). The single-tensor methods (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>,
+/// <see cref="Run(float[])"/>, <see cref="RunRaw(ReadOnlySpan{byte}, Span{byte})"/>) require a model with exactly one
+/// input and one output and raise <see cref="InvalidOperationException"/> otherwise: taking tensor 0 of several would
+/// leave the other inputs unset.</para>
 /// </summary>
 public sealed class InferenceSession : IDisposable
 {
     private readonly object _gate = new();
     private int _inFlight;
     private readonly GraphExecutor _executor;
-    /// <summary>The output as the running graph produces it: the model's own, or float32 under ForceFloat.</summary>
+    /// <summary>The outputs as the running graph produces them: the model's own, or float32 under ForceFloat.</summary>
+    private readonly TensorInfo[] _graphOutputs;
+    /// <summary>The only output of a single-output model (<see cref="_graphOutputs"/>[0]; used by the single-tensor calls).</summary>
     private readonly TensorInfo _graphOutput;
     private volatile bool _disposed;
 
@@ -67,8 +76,9 @@ public sealed class InferenceSession : IDisposable
             QuantizedOnEntry = QuantizedEntry.Of(graph, v) is { } q ? new TensorInfo(v.Name, (int[])v.Shape.Clone(), q.Type, q.Parameters) : null,
         }).ToList();
         Outputs = modelOutputs;
-        _graphOutput = TensorInfo.From(graph.Outputs[0]);
-        foreach (var (t, isOutput) in Inputs.Select(t => (t, false)).Concat(Outputs.Append(_graphOutput).Select(t => (t, true))))
+        _graphOutputs = graph.Outputs.Select(TensorInfo.From).ToArray();
+        _graphOutput = _graphOutputs[0];
+        foreach (var (t, isOutput) in Inputs.Select(t => (t, false)).Concat(Outputs.Concat(_graphOutputs).Select(t => (t, true))))
         {
             // An int32/int64 output holds indices (ARG_MAX: a segmentation mask); it has no quantization parameters.
             if (isOutput && t.DataType is DataType.Int32 or DataType.Int64)
@@ -136,9 +146,10 @@ public sealed class InferenceSession : IDisposable
 
     /// <summary>Runs one inference: <paramref name="input"/> must hold exactly Inputs[0]'s elements and
     /// <paramref name="output"/> exactly Outputs[0]'s (an int32/int64 index output, e.g. ARG_MAX's mask, is given as
-    /// floats; <see cref="RunRaw"/> gives its own bytes). Allocates nothing for float models. Thread-safe.</summary>
+    /// floats; <see cref="RunRaw(ReadOnlySpan{byte}, Span{byte})"/> gives its own bytes). Allocates nothing for float models. Thread-safe.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
+        RequireSingle();
         Enter();
         try
         {
@@ -200,12 +211,9 @@ public sealed class InferenceSession : IDisposable
 
     private static Interop.QuantizedType QType(DataType t) => t == DataType.Int8 ? Interop.QuantizedType.Int8 : Interop.QuantizedType.UInt8;
 
-    /// <summary>Runs one inference on raw little-endian bytes in the model's own input/output types and layouts
-    /// (e.g. uint8 NHWC in, uint8 [1,1001] out for a quantized TFLite MobileNet). Under
-    /// <see cref="SessionOptions.ForceFloat"/> the float output is quantized back to the model's output type here.</summary>
     /// <summary>Times every node (or, for a backend that cannot time its nodes one by one, every partition) over
     /// <paramref name="warmup"/> untimed and <paramref name="runs"/> timed runs on <paramref name="input"/> (raw bytes
-    /// in the graph input's dtype, as <see cref="RunRaw"/> takes; null = zeros). For `mobilenet bench --profile`.</summary>
+    /// in the graph input's dtype, as <see cref="RunRaw(ReadOnlySpan{byte}, Span{byte})"/> takes; null = zeros; the model must have one input). For `mobilenet bench --profile`.</summary>
     public ProfileReport Profile(int runs = 20, int warmup = 3, byte[]? input = null)
     {
         Enter();
@@ -220,8 +228,13 @@ public sealed class InferenceSession : IDisposable
         }
     }
 
+    /// <summary>Runs one inference on raw little-endian bytes in the model's own input/output types and layouts
+    /// (e.g. uint8 NHWC in, uint8 [1,1001] out for a quantized TFLite MobileNet). Under
+    /// <see cref="SessionOptions.ForceFloat"/> the float output is quantized back to the model's output type here.
+    /// The model must have exactly one input and one output.</summary>
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
+        RequireSingle();
         Enter();
         try
         {
@@ -244,10 +257,87 @@ public sealed class InferenceSession : IDisposable
         }
     }
 
+    /// <summary>Runs one inference of a model with any number of inputs and outputs, on raw little-endian bytes in the
+    /// model's own types: <paramref name="inputs"/> in the order of <see cref="Inputs"/>, <paramref name="outputs"/> in
+    /// the order of <see cref="Outputs"/>, each exactly its tensor's bytes (<see cref="TensorInfo.ElementCount"/> ×
+    /// the dtype's size). Under <see cref="SessionOptions.ForceFloat"/> a float output of the running graph is
+    /// quantized back to the model's type here. Thread-safe, like the single-tensor calls.</summary>
+    public void RunRaw(IReadOnlyList<ReadOnlyMemory<byte>> inputs, IReadOnlyList<Memory<byte>> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (outputs.Count != Outputs.Count)
+            throw new ArgumentException($"the model has {Outputs.Count} outputs; got {outputs.Count} buffers", nameof(outputs));
+        Enter();
+        try
+        {
+            bool same = true;
+            for (int i = 0; i < Outputs.Count; i++)
+                same &= _graphOutputs[i].DataType == Outputs[i].DataType;
+            if (same)
+            {
+                _executor.RunRaw(inputs, outputs);
+                return;
+            }
+            var graphOut = new Memory<byte>[Outputs.Count];
+            for (int i = 0; i < Outputs.Count; i++)
+            {
+                if (_graphOutputs[i].DataType == Outputs[i].DataType)
+                {
+                    graphOut[i] = outputs[i];
+                    continue;
+                }
+                var own = Outputs[i];
+                long need = own.ElementCount * own.DataType.SizeInBytes();
+                if (outputs[i].Length != need)
+                    throw new ArgumentException($"output {i} '{own.Name}' {Value.FormatShape(own.Shape)} {own.DataType} needs {need} bytes; got {outputs[i].Length}", nameof(outputs));
+                graphOut[i] = new byte[_graphOutputs[i].ElementCount * _graphOutputs[i].DataType.SizeInBytes()]; // per call: calls may overlap
+            }
+            _executor.RunRaw(inputs, graphOut);
+            for (int i = 0; i < Outputs.Count; i++)
+                if (_graphOutputs[i].DataType != Outputs[i].DataType)
+                {
+                    var own = Outputs[i];
+                    Interop.NativeQuantKernels.Quantize(QType(own.DataType), own.Quantization!.Scale, (int)own.Quantization!.ZeroPoint,
+                        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(graphOut[i].Span), outputs[i].Span);
+                }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Position of the input named <paramref name="name"/> in <see cref="Inputs"/> (the order
+    /// <see cref="RunRaw(IReadOnlyList{ReadOnlyMemory{byte}}, IReadOnlyList{Memory{byte}})"/> takes);
+    /// <see cref="ArgumentException"/> listing the names when there is none.</summary>
+    public int InputIndex(string name) => IndexOf(Inputs, name, "input");
+
+    /// <summary>Position of the output named <paramref name="name"/> in <see cref="Outputs"/>;
+    /// <see cref="ArgumentException"/> listing the names when there is none.</summary>
+    public int OutputIndex(string name) => IndexOf(Outputs, name, "output");
+
+    private static int IndexOf(IReadOnlyList<TensorInfo> tensors, string name, string role)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        for (int i = 0; i < tensors.Count; i++)
+            if (string.Equals(tensors[i].Name, name, StringComparison.Ordinal))
+                return i;
+        throw new ArgumentException($"the model has no {role} named '{name}' (its {role}s: {string.Join(", ", tensors.Select(t => $"'{t.Name}'"))})", nameof(name));
+    }
+
+    /// <summary>The single-tensor calls need a model with one input and one output.</summary>
+    private void RequireSingle()
+    {
+        if (Inputs.Count != 1 || Outputs.Count != 1)
+            throw new InvalidOperationException($"the model has {Inputs.Count} inputs and {Outputs.Count} outputs; the single-tensor Run/RunRaw need one of each: use RunRaw(IReadOnlyList<ReadOnlyMemory<byte>>, IReadOnlyList<Memory<byte>>)");
+    }
+
     /// <summary>Convenience overload: returns a new array with the output.</summary>
     public float[] Run(float[] input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        RequireSingle();
         var output = new float[Outputs[0].ElementCount];
         Run(input, output);
         return output;

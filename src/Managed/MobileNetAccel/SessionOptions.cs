@@ -45,7 +45,7 @@ public sealed class SessionOptions
 
     /// <summary>For a model whose float input is quantized on entry (see <see cref="TensorInfo.QuantizedOnEntry"/>):
     /// the session takes that quantized tensor instead (uint8/int8 bytes in the input's own layout, through
-    /// <see cref="InferenceSession.RunRaw"/>; <see cref="InferenceSession.Run(float[])"/> then quantizes with those
+    /// <see cref="InferenceSession.RunRaw(ReadOnlySpan{byte}, Span{byte})"/>; <see cref="InferenceSession.Run(float[])"/> then quantizes with those
     /// parameters). Inputs not quantized on entry are unchanged.</summary>
     public bool QuantizedInput { get; set; }
 

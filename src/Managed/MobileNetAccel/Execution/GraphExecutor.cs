@@ -17,7 +17,7 @@ public sealed record NodePlacement(string Node, OpType Op, string Backend, strin
 /// <see cref="BackendSelector"/>), plans one arena for every run-time value, compiles each partition once (weights are
 /// packed or uploaded then), and runs the partitions in order. Partitions exchange values through the host arena:
 /// a partition on another device uploads its inputs and downloads its outputs (the <see cref="PlacementReport.Transfers"/>).
-/// <para>Thread safety: <see cref="Run"/> and <see cref="RunRaw"/> may be called from several threads at once. Each
+/// <para>Thread safety: <see cref="Run"/> and the <c>RunRaw</c> overloads may be called from several threads at once. Each
 /// call takes an arena of its own from a small pool (created on demand, at most <see cref="MaxArenas"/>: as many as
 /// fit the memory limit, and no more than the machine's processors; further callers wait for one), while the compiled
 /// weights are shared. A partition whose backend does not declare <see cref="ICompiledPartition.SupportsConcurrentRuns"/>
@@ -31,8 +31,8 @@ internal sealed partial class GraphExecutor : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentBag<NativeArena> _idle = new();
     private readonly List<NativeArena> _all = new();
     private readonly SemaphoreSlim _arenaSlots;
-    private readonly Value _input;
-    private readonly Value _output;
+    private readonly Value[] _inputs;
+    private readonly Value[] _outputs;
     private bool _disposed;
 
     /// <summary>Every node on <paramref name="backend"/> (its first device); a node it cannot run is an error naming
@@ -53,13 +53,13 @@ internal sealed partial class GraphExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
-        if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
-            throw new GraphException($"graph '{graph.Name}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; the executor runs graphs with one of each");
+        if (graph.Inputs.Count == 0 || graph.Outputs.Count == 0)
+            throw new GraphException($"graph '{graph.Name}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; the executor needs at least one of each");
         if (plan.Partitions.Count == 0 && graph.Nodes.Count > 0)
             throw new ArgumentException("the plan has no partitions", nameof(plan));
         Graph = graph;
-        _input = graph.Inputs[0];
-        _output = graph.Outputs[0];
+        _inputs = graph.Inputs.ToArray();
+        _outputs = graph.Outputs.ToArray();
         Backend = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Backend : null;
         Device = plan.Partitions.Count > 0 ? plan.Partitions[0].Target.Device : HostCpuDevice.Info;
         MemoryBudget.CheckShapes(graph);
@@ -151,22 +151,33 @@ internal sealed partial class GraphExecutor : IDisposable
         }
     }
 
-    /// <summary>Copies <paramref name="input"/> into an arena, runs every partition, copies the output out.</summary>
+    /// <summary>The graph's only input (single-tensor calls: <see cref="Run"/>, <see cref="RunRaw(ReadOnlySpan{byte}, Span{byte})"/>,
+    /// <see cref="Profile"/>); a graph with several raises <see cref="InvalidOperationException"/> naming the list overload.</summary>
+    private Value SingleInput => _inputs.Length == 1 ? _inputs[0]
+        : throw new InvalidOperationException($"graph '{Graph.Name}' has {_inputs.Length} inputs; use RunRaw with a list of inputs and outputs");
+
+    private Value SingleOutput => _outputs.Length == 1 ? _outputs[0]
+        : throw new InvalidOperationException($"graph '{Graph.Name}' has {_outputs.Length} outputs; use RunRaw with a list of inputs and outputs");
+
+    /// <summary>Copies <paramref name="input"/> into an arena, runs every partition, copies the output out. The graph
+    /// must have exactly one input and one output.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        long inCount = _input.ElementCount;
-        if (_input.DataType != DataType.Float32 || input.Length != inCount)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} needs {inCount} floats; got {input.Length}", nameof(input));
-        var outCount = _output.ElementCount;
+        var inV = SingleInput;
+        var outV = SingleOutput;
+        long inCount = inV.ElementCount;
+        if (inV.DataType != DataType.Float32 || input.Length != inCount)
+            throw new ArgumentException($"input '{inV.Name}' {Value.FormatShape(inV.Shape)} needs {inCount} floats; got {input.Length}", nameof(input));
+        var outCount = outV.ElementCount;
         if (output.Length != outCount)
-            throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} needs {outCount} floats; got {output.Length}", nameof(output));
+            throw new ArgumentException($"output '{outV.Name}' {Value.FormatShape(outV.Shape)} needs {outCount} floats; got {output.Length}", nameof(output));
         var arena = Rent();
         try
         {
-            input.CopyTo(arena.Span<float>(_input));
+            input.CopyTo(arena.Span<float>(inV));
             RunPartitions(arena);
-            arena.Span<float>(_output).CopyTo(output);
+            arena.Span<float>(outV).CopyTo(output);
         }
         finally
         {
@@ -175,20 +186,21 @@ internal sealed partial class GraphExecutor : IDisposable
     }
 
     /// <summary>Like <see cref="Run"/> with raw little-endian bytes in the graph input's and output's own dtypes
-    /// (e.g. uint8 for a quantized TFLite model).</summary>
+    /// (e.g. uint8 for a quantized TFLite model). The graph must have exactly one input and one output.</summary>
     public void RunRaw(ReadOnlySpan<byte> input, Span<byte> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        long outBytes = _output.SizeInBytes;
-        CheckRawInput(input.Length);
+        var outV = SingleOutput;
+        long outBytes = outV.SizeInBytes;
+        var inV = CheckRawInput(input.Length);
         if (output.Length != outBytes)
-            throw new ArgumentException($"output '{_output.Name}' {Value.FormatShape(_output.Shape)} {_output.DataType} needs {outBytes} bytes; got {output.Length}", nameof(output));
+            throw new ArgumentException($"output '{outV.Name}' {Value.FormatShape(outV.Shape)} {outV.DataType} needs {outBytes} bytes; got {output.Length}", nameof(output));
         var arena = Rent();
         try
         {
-            input.CopyTo(arena.Span<byte>(_input));
+            input.CopyTo(arena.Span<byte>(inV));
             RunPartitions(arena);
-            arena.Span<byte>(_output).CopyTo(output);
+            arena.Span<byte>(outV).CopyTo(output);
         }
         finally
         {
@@ -196,11 +208,47 @@ internal sealed partial class GraphExecutor : IDisposable
         }
     }
 
-    /// <summary>A raw input must be exactly the graph input's bytes (<see cref="RunRaw"/>, <see cref="Profile"/>).</summary>
-    private void CheckRawInput(int length)
+    /// <summary>Runs the graph on raw little-endian bytes: <paramref name="inputs"/> in the order of
+    /// <see cref="ModelGraph.Inputs"/>, <paramref name="outputs"/> in the order of <see cref="ModelGraph.Outputs"/>, each
+    /// exactly its value's bytes in the graph's own dtype.</summary>
+    public void RunRaw(IReadOnlyList<ReadOnlyMemory<byte>> inputs, IReadOnlyList<Memory<byte>> outputs)
     {
-        if (length != _input.SizeInBytes)
-            throw new ArgumentException($"input '{_input.Name}' {Value.FormatShape(_input.Shape)} {_input.DataType} needs {_input.SizeInBytes} bytes; got {length}", "input");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (inputs.Count != _inputs.Length)
+            throw new ArgumentException($"graph '{Graph.Name}' has {_inputs.Length} inputs; got {inputs.Count}", nameof(inputs));
+        if (outputs.Count != _outputs.Length)
+            throw new ArgumentException($"graph '{Graph.Name}' has {_outputs.Length} outputs; got {outputs.Count}", nameof(outputs));
+        for (int i = 0; i < _inputs.Length; i++)
+            if (inputs[i].Length != _inputs[i].SizeInBytes)
+                throw new ArgumentException($"input {i} '{_inputs[i].Name}' {Value.FormatShape(_inputs[i].Shape)} {_inputs[i].DataType} needs {_inputs[i].SizeInBytes} bytes; got {inputs[i].Length}", nameof(inputs));
+        for (int i = 0; i < _outputs.Length; i++)
+            if (outputs[i].Length != _outputs[i].SizeInBytes)
+                throw new ArgumentException($"output {i} '{_outputs[i].Name}' {Value.FormatShape(_outputs[i].Shape)} {_outputs[i].DataType} needs {_outputs[i].SizeInBytes} bytes; got {outputs[i].Length}", nameof(outputs));
+        var arena = Rent();
+        try
+        {
+            for (int i = 0; i < _inputs.Length; i++)
+                inputs[i].Span.CopyTo(arena.Span<byte>(_inputs[i]));
+            RunPartitions(arena);
+            for (int i = 0; i < _outputs.Length; i++)
+                arena.Span<byte>(_outputs[i]).CopyTo(outputs[i].Span);
+        }
+        finally
+        {
+            Return(arena);
+        }
+    }
+
+    /// <summary>A raw input must be exactly the graph's single input's bytes (<see cref="RunRaw(ReadOnlySpan{byte}, Span{byte})"/>,
+    /// <see cref="Profile"/>); returns that input.</summary>
+    private Value CheckRawInput(int length)
+    {
+        var inV = SingleInput;
+        if (length != inV.SizeInBytes)
+            throw new ArgumentException($"input '{inV.Name}' {Value.FormatShape(inV.Shape)} {inV.DataType} needs {inV.SizeInBytes} bytes; got {length}", "input");
+        return inV;
     }
 
     public void Dispose()

@@ -44,7 +44,7 @@ internal sealed partial class GraphExecutor
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
-        CheckRawInput(input.Length);
+        var inV = CheckRawInput(input.Length);
         var rows = new List<(IReadOnlyList<Node> Nodes, int Partition)>();
         var firstRow = new int[_compiled.Count];
         for (int i = 0; i < _compiled.Count; i++)
@@ -63,7 +63,7 @@ internal sealed partial class GraphExecutor
         {
             for (int r = -warmup; r < runs; r++)
             {
-                input.CopyTo(arena.Span<byte>(_input));
+                input.CopyTo(arena.Span<byte>(inV));
                 for (int i = 0; i < _compiled.Count; i++)
                 {
                     var slots = scratch.AsSpan(firstRow[i], _compiled[i] is Backends.IProfiledPartition ? Partitions[i].Nodes.Count : 1);

@@ -62,6 +62,14 @@ public sealed class ActivationNode : UnaryNode
     public Activation Kind { get; set; }
 }
 
+/// <summary>Logistic sigmoid 1 / (1 + exp(−x)) (TFLite LOGISTIC). A quantized output has TFLite's fixed parameters:
+/// scale 1/256 with zero point 0 (uint8) or −128 (int8).</summary>
+public sealed class LogisticNode : UnaryNode
+{
+    public LogisticNode(string name, Value input, Value output) : base(name, input, output) { }
+    public override OpType Op => OpType.Logistic;
+}
+
 /// <summary>Clamp to [Min, Max] (ONNX Clip). Clip(0,6) is rewritten to ReLU6 and Clip(0,inf) to ReLU by the activation pass.</summary>
 public sealed class ClipNode : UnaryNode
 {

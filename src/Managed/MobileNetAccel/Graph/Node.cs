@@ -59,6 +59,7 @@ public enum OpType
     DetectionPostProcess,
     ResizeBilinear,
     ArgMax,
+    Logistic,
 }
 
 /// <summary>

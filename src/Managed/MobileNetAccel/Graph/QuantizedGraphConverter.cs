@@ -81,7 +81,14 @@ internal static class QuantizedGraphConverter
                 g.Nodes.Add(new ReshapeNode(n.Name, Map(n.Input), o, (int[])n.Output.Shape.Clone()));
                 continue;
             }
-            g.Nodes.Add(n.CloneWith(Map));
+            var copy = n.CloneWith(Map);
+            // An implicit ReLU6 (TOCO's quantization-aware convolutions: fused NONE, output range [0, ~6], so the
+            // integer kernels clamp there) becomes an explicit one in float.
+            if (IsImplicitRelu6(n.Output) && copy is WindowNode { Activation: Activation.None } w)
+                w.Activation = Activation.Relu6;
+            else if (IsImplicitRelu6(n.Output) && copy is FullyConnectedNode { Activation: Activation.None } fc)
+                fc.Activation = Activation.Relu6;
+            g.Nodes.Add(copy);
         }
 
         // Graph outputs keep their type; quantized ones are quantized at the end.
@@ -102,6 +109,17 @@ internal static class QuantizedGraphConverter
     }
 
     private static bool IsQ(Value v) => v.DataType is DataType.UInt8 or DataType.Int8;
+
+    /// <summary>A per-tensor quantized value whose representable range is [0, 6] to within 0.1% (e.g. scale
+    /// 0.0235285 = 5.99977/255, zero point 0: the SSD MobileNet V1 backbone's).</summary>
+    private static bool IsImplicitRelu6(Value v)
+    {
+        if (!IsQ(v) || v.Quantization is not { IsPerChannel: false } q)
+            return false;
+        int qmin = v.DataType == DataType.Int8 ? -128 : 0, qmax = v.DataType == DataType.Int8 ? 127 : 255;
+        double lo = q.Scale * (double)(qmin - q.ZeroPoint), hi = q.Scale * (double)(qmax - q.ZeroPoint);
+        return lo == 0 && Math.Abs(hi - 6) < 6e-3;
+    }
 
     /// <summary>real = scale·(q − zero point), per channel along the quantization axis when there are several scales.</summary>
     public static float[] Dequantize(Value v)

@@ -32,6 +32,8 @@ internal static class NativeOps
         ResizeBilinearNode n => ResizeBilinearStep.Plan(n, out reason),
         ConcatNode n => ConcatStep.Plan(n, out reason),
         ArgMaxNode n => ArgMaxStep.Plan(n, out reason),
+        LogisticNode n => LogisticStep.Plan(n, out reason),
+        DetectionPostProcessNode n => DetectionPostProcessStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 

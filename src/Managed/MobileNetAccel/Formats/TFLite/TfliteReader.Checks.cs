@@ -14,7 +14,9 @@ internal static partial class TfliteReader
             for (int i = 0; i < _values.Length; i++)
             {
                 var v = _values[i]!;
-                if (!v.Shape.AsSpan().SequenceEqual(_declaredShapes[i]) && v.Producer is { } p && _nodeOps.TryGetValue(p, out var op))
+                // TFLite_Detection_PostProcess sets its outputs' shapes at Prepare time; files declare them [] (or the real shape).
+                bool undeclared = _declaredShapes[i].Length == 0 && v.Producer is DetectionPostProcessNode;
+                if (!undeclared && !v.Shape.AsSpan().SequenceEqual(_declaredShapes[i]) && v.Producer is { } p && _nodeOps.TryGetValue(p, out var op))
                     throw Fail($"subgraph 0, operator {op.Index} ({op.Op})",
                         $"output tensor {i} '{v.Name}' is declared {Value.FormatShape(_declaredShapes[i])} but the operator produces {Value.FormatShape(v.Shape)}");
                 // Shape inference sets an output's type from its inputs; a tensor declared otherwise (a FLOAT32 or INT32
@@ -46,6 +48,22 @@ internal static partial class TfliteReader
                 case DequantizeNode:
                     if (!quantized || x.Quantization is null || x.Quantization.IsPerChannel || y.DataType != DataType.Float32)
                         throw Fail(where, $"needs a per-tensor quantized UINT8/INT8 input and a FLOAT32 output (got {x.DataType} -> {y.DataType})");
+                    return;
+                case DetectionPostProcessNode dpp:
+                    foreach (var (input, role) in new[] { (dpp.BoxEncodings, "box encodings"), (dpp.ClassScores, "class scores"), (dpp.Anchors, "anchors") })
+                    {
+                        if (input.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
+                            throw Fail(where, $"{role} '{input.Name}' has type {input.DataType}; FLOAT32, UINT8 or INT8 expected");
+                        if (input.DataType != DataType.Float32)
+                            RequirePerTensor(input, where);
+                    }
+                    return;
+                case LogisticNode when quantized && y.DataType == x.DataType:
+                    RequirePerTensor(x, where);
+                    RequirePerTensor(y, where);
+                    long zp = x.DataType == DataType.UInt8 ? 0 : -128;
+                    if (y.Quantization!.Scale != 1f / 256 || y.Quantization.ZeroPoint != zp)
+                        throw Fail(where, $"output '{y.Name}' has scale {y.Quantization.Scale} and zero point {y.Quantization.ZeroPoint}; a quantized LOGISTIC's output must have scale 1/256 and zero point {zp}");
                     return;
                 case ArgMaxNode:
                     if (x.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))

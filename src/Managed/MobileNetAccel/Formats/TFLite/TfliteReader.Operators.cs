@@ -9,7 +9,7 @@ internal static partial class TfliteReader
     {
         // ---------------------------------------------------------------- operators
 
-        private Node Convert(FbTable op, int code, string where)
+        private Node Convert(FbTable op, int code, string? custom, string where)
         {
             int[] ins = op.Int32s(OperatorInputs, "inputs") ?? Array.Empty<int>();
             int[] outs = op.Int32s(OperatorOutputs, "outputs") ?? Array.Empty<int>();
@@ -36,6 +36,8 @@ internal static partial class TfliteReader
                     throw Fail(where, $"builtin options are {(opt is null ? "absent" : $"of union type {optType}")}; expected {typeName}");
                 return opt.Value;
             }
+            if (code == Custom)
+                return ConvertCustom(op, custom ?? "", ins, outs, where);
             if (outs.Length != 1 || outs[0] < 0)
                 throw Fail(where, $"has {outs.Length} outputs; expected 1");
             var output = TensorRef(outs[0], where, "output 0");
@@ -219,6 +221,8 @@ internal static partial class TfliteReader
                         throw Fail(where, $"output_type {TypeName(declared)} differs from the output tensor's {output.DataType.ToString().ToUpperInvariant()}");
                     return new ArgMaxNode(output.Name, x, output, (int)(axis < 0 ? axis + x.Rank : axis), output.DataType);
                 }
+                case Logistic:
+                    return new LogisticNode(output.Name, In(0, "input"), output);
                 case Relu:
                     return new ActivationNode(output.Name, In(0, "input"), output, Activation.Relu);
                 case Relu6:
@@ -233,6 +237,42 @@ internal static partial class TfliteReader
         }
 
         private Node? _pendingPre;
+
+        /// <summary>A CUSTOM operator: only <c>TFLite_Detection_PostProcess</c> (3 inputs, the anchors a constant; 4
+        /// outputs, whose shapes files often declare as <c>[]</c>: they are inferred from the options); any other custom
+        /// code is an error naming it.</summary>
+        private Node ConvertCustom(FbTable op, string custom, int[] ins, int[] outs, string where)
+        {
+            if (custom != TfliteCustomOperators.DetectionPostProcessCode)
+                throw Fail(where, $"custom operator '{custom}' is not supported (only {TfliteCustomOperators.DetectionPostProcessCode})");
+            if (ins.Length != 3 || outs.Length != 4)
+                throw Fail(where, $"has {ins.Length} inputs and {outs.Length} outputs; expected 3 and 4");
+            int format = op.U8(OperatorCustomOptionsFormat, "custom_options_format");
+            if (format != CustomOptionsFlexBuffers)
+                throw Fail(where, $"custom_options_format {format} is not FLEXBUFFERS (0)");
+            byte[] bytes = op.Bytes(OperatorCustomOptions, "custom_options")?.ToArray() ?? Array.Empty<byte>();
+            var options = TfliteCustomOperators.ParseDetectionPostProcessOptions(bytes, _v.File, where + " custom options");
+            var v = new Value[7];
+            string[] roles = { "box encodings", "class scores", "anchors", "boxes", "classes", "scores", "count" };
+            for (int i = 0; i < 7; i++)
+            {
+                int t = i < 3 ? ins[i] : outs[i - 3];
+                string role = i < 3 ? $"input {i} ({roles[i]})" : $"output {i - 3} ({roles[i]})";
+                if (t < 0)
+                    throw Fail(where, $"{role} is missing");
+                v[i] = TensorRef(t, where, role);
+                if (i >= 3 && v[i].IsConstant)
+                    throw Fail(where, $"output tensor '{v[i].Name}' has constant data");
+            }
+            if (!v[2].IsConstant)
+                throw Fail(where, $"input 2 (anchors) '{v[2].Name}' must be a constant tensor");
+            for (int i = 3; i < 7; i++)
+                for (int j = 0; j < i; j++)
+                    if (ReferenceEquals(v[i], v[j]))
+                        throw Fail(where, $"tensor '{v[i].Name}' is used twice");
+            string name = v[3].Name;
+            return new DetectionPostProcessNode(name, v[0], v[1], v[2], v[3], v[4], v[5], v[6], options);
+        }
 
         private static long PadAt(Value p, int i) => p.DataType == DataType.Int32
             ? p.AsInt32s()[i]

@@ -112,7 +112,7 @@ internal static partial class TfliteReader
                     throw Fail(where, $"operator {name} is not supported");
                 if (ver < 1 || ver > max)
                     throw Fail(where, $"operator version {ver} is not supported (1..{max})");
-                var node = Convert(op, code, where);
+                var node = Convert(op, code, custom, where);
                 if (_pendingPre is { } pre)
                 {
                     _nodeOps[pre] = (i, name);

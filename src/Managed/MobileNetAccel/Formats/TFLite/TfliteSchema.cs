@@ -57,7 +57,7 @@ internal static class TfliteSchema
     // enum BuiltinOperator (the ones read, and names for common others in error messages)
     public const int Add = 0, AveragePool2D = 1, Concatenation = 2, Conv2D = 3, DepthwiseConv2D = 4, Dequantize = 6, FullyConnected = 9,
         Relu = 19, Relu6 = 21, Reshape = 22, ResizeBilinear = 23, Softmax = 25, Pad = 34, Mean = 40, Squeeze = 43, ArgMax = 56,
-        Quantize = 114;
+        Quantize = 114, Logistic = 14, Custom = 32;
 
     public static string OperatorName(int code) => code switch
     {
@@ -147,6 +147,8 @@ internal static class TfliteSchema
         Mean => 3,
         Squeeze => 2,
         Quantize => 3,
+        Logistic => 3,
+        Custom => 1,
         _ => 0,
     };
 

@@ -31,6 +31,8 @@ internal static class QuantizedOps
         ResizeBilinearNode n => QResizeBilinearStep.Plan(n, out reason),
         ConcatNode n => QConcatStep.Plan(n, out reason),
         ArgMaxNode n => QArgMaxStep.Plan(n, out reason),
+        LogisticNode n => QLogisticStep.Plan(n, out reason),
+        DetectionPostProcessNode n => QDetectionPostProcessStep.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 
