@@ -12,6 +12,7 @@ internal static class CliMain
         BenchCommand.Create(),
         ClassifyCommand.Create(),
         SegmentCommand.Create(),
+        DetectCommand.Create(),
         RunCommand.Create(),
         DevicesCommand.Create(),
         CompareCommand.Create(),

@@ -21,7 +21,8 @@ public class CliFolderTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Exit, string Out, string Err) Run(Command command, params string[] args)
+    /// <summary>Runs one command of the tool in-process with the console captured.</summary>
+    internal static (int Exit, string Out, string Err) Run(Command command, params string[] args)
     {
         var root = new RootCommand("test") { command };
         TextWriter stdout = Console.Out, stderr = Console.Error;

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MobileNetAccel.Formats;
+using MobileNetAccel.Graph;
+using MobileNetAccel.Imaging;
+
+namespace MobileNetAccel.Cli.Commands;
+
+/// <summary>
+/// <c>mobilenet detect --model M.tflite --labels L.txt [--threshold 0.5] [--resize nearest|bilinear] [--json]
+/// [--annotate OUT.png|DIR] IMAGE|DIR...</c>: detects objects in each photograph (<see cref="Detector"/>) and prints one
+/// line per detection, <c>0.738 cat [x0 y0 x1 y1]</c> in image pixels, or one JSON line per image
+/// <c>{"file":…,"detections":[{"class":k,"label":…,"score":s,"box":[ymin,xmin,ymax,xmax]}]}</c> with normalised boxes.
+/// <c>--annotate</c> writes the photograph with the boxes drawn. Folders, failures and the exit code as <c>classify</c>.
+/// </summary>
+internal static class DetectCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Detection model (.tflite) ending in TFLite_Detection_PostProcess, e.g. SSD MobileNet", Required = true };
+        var labels = new Option<string?>("--labels", "-l") { Description = "Labels file, one per class (background excluded), or with the background first" };
+        var threshold = new Option<float>("--threshold") { Description = "Lowest score reported", DefaultValueFactory = _ => 0.5f };
+        var json = new Option<bool>("--json") { Description = "Print JSON lines: one object {file, detections: [{class, label, score, box: [ymin, xmin, ymax, xmax]}]} per image (normalised boxes)" };
+        var annotate = new Option<string?>("--annotate") { Description = "Write the photograph with the boxes drawn: OUT.png for one image, else a folder" };
+        var resize = new Option<string>("--resize") { Description = "Resampling to the model's input: nearest (default; src = floor((2·dst+1)·in/(2·out))) or bilinear", DefaultValueFactory = _ => "nearest" };
+        resize.AcceptOnlyFromAmong("nearest", "bilinear");
+        var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var force = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
+        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP) or folders (searched recursively for .jpg .jpeg .png .bmp)", Arity = ArgumentArity.OneOrMore };
+        threshold.Validators.Add(r => { float t = r.GetValueOrDefault<float>(); if (!(t >= 0 && t <= 1)) r.AddError("--threshold must be in [0, 1]"); });
+
+        var command = new Command("detect", "Detect objects in photographs with an SSD detector: one line per detection, annotated PNGs");
+        foreach (var o in new Option[] { model, labels, threshold, json, annotate, resize, backend, threads, force })
+            command.Options.Add(o);
+        command.Arguments.Add(images);
+        command.Validators.Add(r =>
+        {
+            var paths = r.GetValue(images) ?? [];
+            bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+            if (several && r.GetValue(annotate) is { } a && IsFileName(a))
+                r.AddError($"--annotate {a}: several images give several files; give a folder");
+        });
+        command.SetAction(result =>
+        {
+            try
+            {
+                var so = new SessionOptions { Backend = result.GetValue(backend)!, Threads = result.GetValue(threads), ForceFloat = result.GetValue(force) };
+                using var detector = new Detector(result.GetValue(model)!, result.GetValue(labels), so)
+                {
+                    Resize = result.GetValue(resize) == "bilinear" ? ResizeMode.Bilinear : ResizeMode.Nearest,
+                };
+                return Detect(detector, result.GetValue(images)!, result.GetValue(threshold), result.GetValue(json), result.GetValue(annotate));
+            }
+            catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
+                                           or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
+            {
+                Console.Error.WriteLine($"mobilenet detect: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static bool IsFileName(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
+
+    private static int Detect(Detector detector, string[] paths, float threshold, bool json, string? annotateOut)
+    {
+        bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var progress = new Progress("processed");
+        void One(string path)
+        {
+            var image = RgbImage.Load(path);
+            var found = detector.Detect(image, threshold);
+            string? annotated = annotateOut is null ? null : Write(annotateOut, path, Detector.Annotate(image, found), used);
+            progress.Clear();
+            if (json)
+                Console.Out.WriteLine(JsonLine(path, found, annotated));
+            else
+            {
+                if (several)
+                    Console.Out.WriteLine($"{path}: {found.Count} detection(s)");
+                foreach (var d in found)
+                {
+                    var (x0, y0, x1, y1) = d.PixelBox;
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Score:F3} {d.Label} [{x0} {y0} {x1} {y1}]"));
+                }
+            }
+            progress.Done();
+        }
+        if (!several)
+        {
+            One(paths[0]);
+            return 0;
+        }
+        var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
+        return progress.Summary(ok, failed, several);
+    }
+
+    private static string Write(string target, string image, RgbImage png, HashSet<string> used)
+    {
+        string file;
+        if (IsFileName(target))
+        {
+            file = target;
+            if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } parent)
+                Directory.CreateDirectory(parent);
+        }
+        else
+        {
+            Directory.CreateDirectory(target);
+            string stem = Path.GetFileNameWithoutExtension(image);
+            file = Path.Combine(target, stem + "_detections.png");
+            for (int n = 2; !used.Add(file); n++)
+                file = Path.Combine(target, $"{stem}_{n}_detections.png");
+        }
+        png.SavePng(file);
+        return file;
+    }
+
+    private static string JsonLine(string image, IReadOnlyList<Detection> found, string? annotated)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("file", image);
+            w.WriteStartArray("detections");
+            foreach (var d in found)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("class", d.ClassIndex);
+                w.WriteString("label", d.Label);
+                w.WriteNumber("score", Math.Round(d.Score, 6));
+                w.WriteStartArray("box");
+                foreach (float v in new[] { d.YMin, d.XMin, d.YMax, d.XMax })
+                    w.WriteNumberValue(Math.Round(v, 6));
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (annotated is not null)
+                w.WriteString("annotated", annotated);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
