@@ -39,7 +39,7 @@ internal static class DetectCommand
         {
             var paths = r.GetValue(images) ?? [];
             bool several = paths.Length > 1 || paths.Any(Directory.Exists);
-            if (several && r.GetValue(annotate) is { } a && IsFileName(a))
+            if (several && r.GetValue(annotate) is { } a && SegmentCommand.IsFileName(a))
                 r.AddError($"--annotate {a}: several images give several files; give a folder");
         });
         command.SetAction(result =>
@@ -63,8 +63,6 @@ internal static class DetectCommand
         return command;
     }
 
-    private static bool IsFileName(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
-
     private static int Detect(Detector detector, string[] paths, float threshold, bool json, string? annotateOut)
     {
         bool several = paths.Length > 1 || paths.Any(Directory.Exists);
@@ -74,7 +72,7 @@ internal static class DetectCommand
         {
             var image = RgbImage.Load(path);
             var found = detector.Detect(image, threshold);
-            string? annotated = annotateOut is null ? null : Write(annotateOut, path, Detector.Annotate(image, found), used);
+            string? annotated = annotateOut is null ? null : SegmentCommand.Write(annotateOut, path, "_detections", Detector.Annotate(image, found), used);
             progress.Clear();
             if (json)
                 Console.Out.WriteLine(JsonLine(path, found, annotated));
@@ -97,27 +95,6 @@ internal static class DetectCommand
         }
         var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
         return progress.Summary(ok, failed, several);
-    }
-
-    private static string Write(string target, string image, RgbImage png, HashSet<string> used)
-    {
-        string file;
-        if (IsFileName(target))
-        {
-            file = target;
-            if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } parent)
-                Directory.CreateDirectory(parent);
-        }
-        else
-        {
-            Directory.CreateDirectory(target);
-            string stem = Path.GetFileNameWithoutExtension(image);
-            file = Path.Combine(target, stem + "_detections.png");
-            for (int n = 2; !used.Add(file); n++)
-                file = Path.Combine(target, $"{stem}_{n}_detections.png");
-        }
-        png.SavePng(file);
-        return file;
     }
 
     private static string JsonLine(string image, IReadOnlyList<Detection> found, string? annotated)

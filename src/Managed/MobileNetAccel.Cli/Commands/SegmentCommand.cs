@@ -67,7 +67,7 @@ internal static class SegmentCommand
     }
 
     /// <summary>An output that names a file (OUT.png that is not a folder) rather than a folder.</summary>
-    private static bool IsFileName(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
+    internal static bool IsFileName(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
 
     private static int Segment(Segmenter segmenter, string[] paths, bool json, string? maskOut, string? overlayOut, float opacity)
     {
@@ -102,7 +102,7 @@ internal static class SegmentCommand
 
     /// <summary>Writes one output PNG: to <paramref name="target"/> itself when it names a file, else into that folder
     /// as NAME{suffix}.png (NAME_2{suffix}.png ... when two images of the run have the same name).</summary>
-    private static string Write(string target, string image, string suffix, RgbImage png, HashSet<string> used)
+    internal static string Write(string target, string image, string suffix, RgbImage png, HashSet<string> used)
     {
         string file;
         if (IsFileName(target))
