@@ -165,6 +165,33 @@ public class ResizeArgMaxKernelTests
         TestContext.Out.WriteLine($"{cases} argmaxes equal, tables {string.Join(", ", IntegerTables())}");
     }
 
+    /// <summary>Rows (argmax: pixels) split over a pool give the single-threaded bytes: DeepLab's 33x33x21 → 513x513 and its argmax.</summary>
+    [Test]
+    public void A_thread_pool_changes_no_byte([Values(2, 3)] int threads)
+    {
+        var rng = new Random(threads);
+        var x = new byte[33 * 33 * 21];
+        rng.NextBytes(x);
+        var ys = ResizeBilinearStep.Axis.Of(33, 513, true, false).ToNative();
+        var one = new byte[513 * 513 * 21];
+        var many = new byte[one.Length];
+        using var pool = NativeThreadPool.Create(threads);
+        NativeResizeKernels.Quantized(x, one, 1, 33, 33, 21, ys, ys, false, false, 1, 0, 0);
+        NativeResizeKernels.Quantized(x, many, 1, 33, 33, 21, ys, ys, false, false, 1, 0, 0, pool);
+        Assert.That(many, Is.EqualTo(one));
+        var f = x.Select(b => (float)b / 7).ToArray();
+        var fo = new float[one.Length];
+        var fm = new float[one.Length];
+        NativeResizeKernels.Float(f, fo, 1, 33, 33, 21, ys, ys);
+        NativeResizeKernels.Float(f, fm, 1, 33, 33, 21, ys, ys, pool);
+        Assert.That(fm, Is.EqualTo(fo));
+        var a1 = new byte[513 * 513 * 8];
+        var a2 = new byte[a1.Length];
+        NativeResizeKernels.ArgMax(one, 21, false, true, a1);
+        NativeResizeKernels.ArgMax(one, 21, false, true, a2, pool);
+        Assert.That(a2, Is.EqualTo(a1));
+    }
+
     [Test]
     public void Bad_arguments_are_errors_naming_what_is_wrong()
     {

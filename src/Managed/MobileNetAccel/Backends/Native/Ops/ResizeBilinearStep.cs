@@ -46,11 +46,14 @@ internal sealed class ResizeBilinearStep : NativeStep
     {
         if (!NativeOps.AllFloat(n, out reason))
             return null;
-        return _ => new ResizeBilinearStep(n);
+        return ctx => new ResizeBilinearStep(n, ctx.Pool);
     }
 
-    private ResizeBilinearStep(ResizeBilinearNode n)
+    private readonly NativeThreadPool _pool;
+
+    private ResizeBilinearStep(ResizeBilinearNode n, NativeThreadPool pool)
     {
+        _pool = pool;
         _input = n.Input;
         _output = n.Output;
         (_ys, _xs) = Axes(n);
@@ -64,7 +67,7 @@ internal sealed class ResizeBilinearStep : NativeStep
     public override void Run(IArena arena)
     {
         int[] s = _input.Shape;
-        NativeResizeKernels.Float(arena.Span<float>(_input), arena.Span<float>(_output), s[0], s[1], s[2], s[3], _nys, _nxs);
+        NativeResizeKernels.Float(arena.Span<float>(_input), arena.Span<float>(_output), s[0], s[1], s[2], s[3], _nys, _nxs, _pool);
     }
 
     /// <summary>The managed definition the native kernel reproduces (kept for the tests).</summary>

@@ -21,10 +21,12 @@ internal sealed class QArgMaxStep : QuantizedStep
             reason = $"argmax output {n.Output.DataType}; int32 or int64 expected";
             return null;
         }
-        return _ => new QArgMaxStep(n);
+        return pool => new QArgMaxStep(n, pool);
     }
 
-    private QArgMaxStep(ArgMaxNode n) => _n = n;
+    private readonly NativeThreadPool? _pool;
+
+    private QArgMaxStep(ArgMaxNode n, NativeThreadPool? pool) => (_n, _pool) = (n, pool);
 
     public override void Run(IArena arena)
     {
@@ -32,7 +34,7 @@ internal sealed class QArgMaxStep : QuantizedStep
         if (_n.Axis == _n.Input.Shape.Length - 1)
         {
             NativeResizeKernels.ArgMax(arena.Span<byte>(_n.Input), _n.Input.Shape[^1], _n.Input.DataType == DataType.Int8,
-                _n.Output.DataType == DataType.Int64, arena.Span<byte>(_n.Output));
+                _n.Output.DataType == DataType.Int64, arena.Span<byte>(_n.Output), _pool);
             return;
         }
         if (_n.Input.DataType == DataType.Int8)

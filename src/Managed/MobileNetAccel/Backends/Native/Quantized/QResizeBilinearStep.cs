@@ -34,11 +34,14 @@ internal sealed class QResizeBilinearStep : QuantizedStep
             reason = $"output {n.Output.DataType} differs from input {n.Input.DataType}";
             return null;
         }
-        return _ => new QResizeBilinearStep(n);
+        return pool => new QResizeBilinearStep(n, pool);
     }
 
-    private QResizeBilinearStep(ResizeBilinearNode n)
+    private readonly NativeThreadPool? _pool;
+
+    private QResizeBilinearStep(ResizeBilinearNode n, NativeThreadPool? pool)
     {
+        _pool = pool;
         _input = n.Input;
         _output = n.Output;
         (_ys, _xs) = ResizeBilinearStep.Axes(n);
@@ -61,7 +64,7 @@ internal sealed class QResizeBilinearStep : QuantizedStep
         }
         int[] s = _input.Shape;
         NativeResizeKernels.Quantized(arena.Span<byte>(_input), arena.Span<byte>(_output), s[0], s[1], s[2], s[3], _nys, _nxs,
-            _signed, !_same, _ratio, _zi, _zo);
+            _signed, !_same, _ratio, _zi, _zo, _pool);
     }
 
     /// <summary>The managed definition the native kernel reproduces (and the path for extreme scale ratios).</summary>
