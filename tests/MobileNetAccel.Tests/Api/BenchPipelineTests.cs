@@ -57,6 +57,19 @@ public class BenchPipelineTests
     }
 
     [Test]
+    public void A_classifier_given_a_photo_is_timed_through_ImageClassifier()
+    {
+        var (exit, stdout, stderr) = CliFolderTests.Run(BenchCommand.Create(), "bench", "--model", TestData.Require("models/tflite/mobilenet_v1_0.25_128_quant.tflite"),
+            "--image", TestData.Require("images/grace_hopper.bmp"), "--threads", "1", "--runs", "3", "--warmup", "0", "--json");
+        Assert.That(exit, Is.EqualTo(0), stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var p = doc.RootElement.GetProperty("pipeline");
+        Assert.That(p.GetProperty("kind").GetString(), Is.EqualTo("classifier"));
+        Assert.That(p.GetProperty("image_width").GetInt32(), Is.EqualTo(512));
+        Assert.That(p.GetProperty("postprocess_ms").GetDouble(), Is.GreaterThan(0));
+    }
+
+    [Test]
     public void Bad_requests_exit_2_naming_the_problem()
     {
         string dir = Directory.CreateTempSubdirectory("mna-bench-").FullName;
