@@ -481,6 +481,27 @@ MNA_API mna_status mna_q8_irb_run(const mna_q8_packed* expand, const mna_q8_pack
 MNA_API mna_status mna_q8_fully_connected_run(const mna_q8_packed* packed, int32_t batch, const void* input,
                                               size_t input_len, void* output, size_t output_len, mna_threadpool* pool);
 
+/* ---- RESIZE_BILINEAR and ARG_MAX (src/resize/) ----
+ * Bilinear resize of NHWC [batch][ih][iw][c] to [batch][oh][ow][c] with the sample positions given per output row
+ * (ylo/yhi: the source rows, yfrac: the weight of yhi) and column (xlo/xhi/xfrac), each index < ih (iw):
+ * v = x00 * (1 - dy) * (1 - dx) + x10 * dy * (1 - dx) + x01 * (1 - dy) * dx + x11 * dy * dx in float32, those
+ * products and sums in that order (bit-identical on every ISA). The integer version (sgn: int8, else uint8) then
+ * computes, with requant, v = (v - zi) * ratio (ratio in (0, 2^15)), rounds half away from zero and adds zo,
+ * clamped to the type. Output rows (argmax: pixels) are split over pool (NULL: the calling thread). */
+MNA_API mna_status mna_resize_bilinear_q8(const uint8_t* x, size_t batch, size_t ih, size_t iw, size_t c, size_t oh,
+                                          size_t ow, const int32_t* ylo, const int32_t* yhi, const float* yfrac,
+                                          const int32_t* xlo, const int32_t* xhi, const float* xfrac, int sgn,
+                                          int requant, float ratio, int32_t zi, int32_t zo, uint8_t* y,
+                                          mna_threadpool* pool);
+MNA_API mna_status mna_resize_bilinear_f32(const float* x, size_t batch, size_t ih, size_t iw, size_t c, size_t oh,
+                                           size_t ow, const int32_t* ylo, const int32_t* yhi, const float* yfrac,
+                                           const int32_t* xlo, const int32_t* xhi, const float* xfrac, float* y,
+                                           mna_threadpool* pool);
+/* out[i] = the index of the first maximum of the c bytes x[i * c ..] for i < n (sgn: compared as int8); out is
+ * int64_t[n] when wide, else int32_t[n]. */
+MNA_API mna_status mna_argmax_q8(const uint8_t* x, size_t n, size_t c, int sgn, int wide, void* out,
+                                 mna_threadpool* pool);
+
 #ifdef __cplusplus
 }
 #endif

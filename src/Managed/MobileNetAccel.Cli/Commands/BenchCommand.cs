@@ -27,6 +27,7 @@ internal static class BenchCommand
         var modelFile = new Option<string?>("--model", "--graph", "-m") { Description = "Benchmark a model file (.tflite | .onnx) instead of a built-in model (--arch/--alpha/--resolution are then ignored)" };
         var profile = new Option<bool>("--profile") { Description = "After the benchmark, time every node and print the roofline table (GFLOP/s, % of the measured FMA peak, bytes, FLOP/byte, compute- or memory-bound)" };
         var useFloat = new Option<bool>("--float") { Description = "Quantized model files: run the float32 kernels on dequantized weights" };
+        var image = new Option<string?>("--image") { Description = "Time the whole pipeline of the Detector / Segmenter / ImageClassifier API on this photograph: decode, resize/quantize, inference, postprocess (detector and segmenter model files get it by default, on a synthetic 640x480 PNG)" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (default) or positive"); });
         runs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--runs must be at least 1"); });
         warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must not be negative"); });
@@ -34,7 +35,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a model file (--model/--graph M.tflite | M.onnx) or a built-in model (random weights) like TFLite's benchmark_model");
         model.AddTo(command);
-        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report, profile })
+        foreach (var o in new Option[] { threads, runs, warmup, backend, batch, noOptimize, json, modelFile, useFloat, report, profile, image })
             command.Options.Add(o);
         command.SetAction(result =>
         {
@@ -43,7 +44,7 @@ internal static class BenchCommand
                 result.GetValue(backend)!, result.GetValue(batch), !result.GetValue(noOptimize), result.GetValue(json))
             {
                 ModelFile = result.GetValue(modelFile), ForceFloat = result.GetValue(useFloat), Report = result.GetValue(report),
-                Profile = result.GetValue(profile),
+                Profile = result.GetValue(profile), Image = result.GetValue(image),
             };
             if (settings.Profile && settings.Json)
             {
@@ -55,7 +56,8 @@ internal static class BenchCommand
                 return Bench(arch, alpha, resolution, settings);
             }
             catch (Exception e) when (e is NativeLibraryException or ArgumentException or NotSupportedException or MobileNetAccel.Graph.GraphException
-                                           or MobileNetAccel.Formats.ModelFormatException or IOException)
+                                           or MobileNetAccel.Formats.ModelFormatException or IOException or MobileNetAccel.Imaging.ImageFormatException
+                                           or InvalidDataException)
             {
                 Console.Error.WriteLine($"mobilenet bench: {e.Message}");
                 return 2;
@@ -70,47 +72,79 @@ internal static class BenchCommand
         public bool ForceFloat { get; init; }
         public bool Report { get; init; }
         public bool Profile { get; init; }
+        public string? Image { get; init; }
     }
 
     private static int Bench(MobileNetAccel.Models.Architecture arch, double alpha, int resolution, Settings s)
     {
-        var inv = CultureInfo.InvariantCulture;
         var sw = Stopwatch.StartNew();
+        if (s.Image is not null && s.ModelFile is null)
+            throw new ArgumentException("--image times a model file's pipeline: give --model FILE");
         var model = s.ModelFile is null ? Model.Zoo.Build(arch, alpha, resolution) : Model.Load(s.ModelFile);
+        // A detector or segmenter file (or any file given --image) is timed through its API object's stages.
+        string? kind = s.ModelFile is null ? null : BenchPipeline.KindOf(model);
+        bool pipelined = s.ModelFile is not null && (kind is not null || s.Image is not null);
+        if (pipelined && s.Batch != 1)
+            throw new ArgumentException($"--batch {s.Batch}: the {kind ?? "classifier"} pipeline runs one image{(kind is null ? " (bench the model without --image)" : "")}");
         if (s.Batch != 1)
             model = model.WithBatch(s.Batch);
         double buildMs = sw.Elapsed.TotalMilliseconds;
+        string? photo = pipelined ? s.Image ?? BenchPipeline.SyntheticPhoto() : null;
+        try
+        {
+            return Run(s, model, name: model.Name, kind, photo, buildMs, arch, alpha, resolution);
+        }
+        finally
+        {
+            if (photo is not null && s.Image is null)
+                File.Delete(photo);
+        }
+    }
 
-        sw.Restart();
-        using var session = new InferenceSession(model, new SessionOptions { Threads = s.Threads, Backend = s.Backend, Optimize = s.Optimize, ForceFloat = s.ForceFloat });
+    private static int Run(Settings s, Model model, string name, string? kind, string? photo, double buildMs,
+        MobileNetAccel.Models.Architecture arch, double alpha, int resolution)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sw = Stopwatch.StartNew();
+        var options = new SessionOptions { Threads = s.Threads, Backend = s.Backend, Optimize = s.Optimize, ForceFloat = s.ForceFloat };
+        using var pipe = photo is null ? null : BenchPipeline.Create(kind, s.ModelFile!, options);
+        using var own = pipe is null ? new InferenceSession(model, options) : null;
+        var session = pipe?.Session ?? own!;
         double initMs = sw.Elapsed.TotalMilliseconds;
+        var probe = photo is null ? null : MobileNetAccel.Imaging.RgbImage.Load(photo);
 
         var input = new float[session.Inputs[0].ElementCount];
         var rng = new Random(1);
         for (int i = 0; i < input.Length; i++)
             input[i] = (float)(rng.NextDouble() * 2 - 1);
         var output = new float[session.Outputs[0].ElementCount];
+        var stages = new List<StageTimes>(s.Runs);
+        byte[]? rawInput = null;
+        // one inference (ms): through the pipeline (its inference stage), else the session on random input
+        double Once(bool timed)
+        {
+            if (pipe is null)
+            {
+                sw.Restart();
+                session.Run(input, output);
+                return sw.Elapsed.TotalMilliseconds;
+            }
+            var t = pipe.Run(photo!, out rawInput);
+            if (timed)
+                stages.Add(t);
+            return t.Infer;
+        }
 
-        sw.Restart();
-        session.Run(input, output);
-        double firstMs = sw.Elapsed.TotalMilliseconds;
+        double firstMs = Once(false);
 
         double warmupTotal = 0;
         for (int i = 0; i < s.Warmup; i++)
-        {
-            sw.Restart();
-            session.Run(input, output);
-            warmupTotal += sw.Elapsed.TotalMilliseconds;
-        }
+            warmupTotal += Once(false);
         double warmupAvg = s.Warmup == 0 ? 0 : warmupTotal / s.Warmup;
 
         var times = new double[s.Runs];
         for (int i = 0; i < s.Runs; i++)
-        {
-            sw.Restart();
-            session.Run(input, output);
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
+            times[i] = Once(true);
         var sorted = times.OrderBy(t => t).ToArray();
         double avg = times.Average();
         double std = Math.Sqrt(times.Average(t => (t - avg) * (t - avg)));
@@ -118,11 +152,12 @@ internal static class BenchCommand
         double perSecond = 1000.0 / avg;
         long peakRss = ProcessMemory.PeakResidentBytes();
         long rss = Environment.WorkingSet;
-        string name = model.Name;
+        var split = pipe is null ? null : new StageSplit(stages, 0);
 
         if (s.Json)
         {
-            using var stdout = Console.OpenStandardOutput();
+            // through Console.Out (not the raw standard output), so that a caller that redirects the console gets it
+            var stdout = new MemoryStream();
             using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
             {
                 w.WriteStartObject();
@@ -199,9 +234,11 @@ internal static class BenchCommand
                     w.WriteEndArray();
                     w.WriteString("calibration", session.Placement.Calibration);
                 }
+                split?.Write(w, pipe!.Kind, photo!, probe!);
                 w.WriteEndObject();
             }
-            stdout.WriteByte((byte)'\n');
+            Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stdout.GetBuffer(), 0, (int)stdout.Length));
+            Console.Out.Flush();
             return 0;
         }
 
@@ -225,7 +262,14 @@ internal static class BenchCommand
         if (s.Report)
             Console.Write(session.Placement.ToString());
         if (s.Profile)
-            Roofline.Print(session.Profile(s.Runs, s.Warmup), session.Threads, Console.Out);
+        {
+            // the pipeline's own input, so that the in-graph postprocess sees real boxes and scores
+            var profile = session.Profile(s.Runs, s.Warmup, rawInput);
+            Roofline.Print(profile, session.Threads, Console.Out);
+            if (pipe is not null)
+                split = new StageSplit(stages, profile.Rows.Where(r => r.Op == nameof(MobileNetAccel.Graph.OpType.DetectionPostProcess)).Sum(r => r.MedianMs));
+        }
+        split?.Print(pipe!.Kind, photo!, probe!, s.Runs, Console.Out);
         return 0;
     }
 

@@ -1,17 +1,20 @@
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
 /// <summary>
-/// RESIZE_BILINEAR on float32 NHWC, in C# (TFLite's reference arithmetic: float32 sample positions, neighbours
-/// floor/ceil clamped to the image, the four terms summed in that order). <see cref="Axis"/> is shared with the
+/// RESIZE_BILINEAR on float32 NHWC: the sample positions here (TFLite's reference arithmetic: float32 sample
+/// positions, neighbours floor/ceil clamped to the image), the interpolation in native code (mna_resize_bilinear_f32:
+/// the four terms in the order of <see cref="RunManaged"/>, bit for bit). <see cref="Axis"/> is shared with the
 /// quantized step.
 /// </summary>
 internal sealed class ResizeBilinearStep : NativeStep
 {
     private readonly Value _input, _output;
     private readonly Axis _ys, _xs;
+    private readonly NativeResizeKernels.Axis _nys, _nxs;
 
     /// <summary>The sample positions of one output axis: lower and upper source index and the fraction (sample − lower).</summary>
     internal sealed class Axis
@@ -34,20 +37,27 @@ internal sealed class ResizeBilinearStep : NativeStep
             }
             return a;
         }
+
+        /// <summary>The positions for the native kernels.</summary>
+        public NativeResizeKernels.Axis ToNative() => new(Lower, Upper, Fraction);
     }
 
     public static NativeStepFactory? Plan(ResizeBilinearNode n, out string reason)
     {
         if (!NativeOps.AllFloat(n, out reason))
             return null;
-        return _ => new ResizeBilinearStep(n);
+        return ctx => new ResizeBilinearStep(n, ctx.Pool);
     }
 
-    private ResizeBilinearStep(ResizeBilinearNode n)
+    private readonly NativeThreadPool _pool;
+
+    private ResizeBilinearStep(ResizeBilinearNode n, NativeThreadPool pool)
     {
+        _pool = pool;
         _input = n.Input;
         _output = n.Output;
         (_ys, _xs) = Axes(n);
+        (_nys, _nxs) = (_ys.ToNative(), _xs.ToNative());
     }
 
     internal static (Axis Ys, Axis Xs) Axes(ResizeBilinearNode n) =>
@@ -55,6 +65,13 @@ internal sealed class ResizeBilinearStep : NativeStep
          Axis.Of(n.Input.Shape[2], n.OutputWidth, n.AlignCorners, n.HalfPixelCenters));
 
     public override void Run(IArena arena)
+    {
+        int[] s = _input.Shape;
+        NativeResizeKernels.Float(arena.Span<float>(_input), arena.Span<float>(_output), s[0], s[1], s[2], s[3], _nys, _nxs, _pool);
+    }
+
+    /// <summary>The managed definition the native kernel reproduces (kept for the tests).</summary>
+    internal void RunManaged(IArena arena)
     {
         ReadOnlySpan<float> x = arena.Span<float>(_input);
         Span<float> y = arena.Span<float>(_output);

@@ -1,11 +1,13 @@
 using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native.Ops;
 using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Quantized;
 
 /// <summary>ARG_MAX of a uint8/int8 tensor: the integers are compared (a positive scale keeps the order of the real
-/// values), the first maximum wins; int32 or int64 indices (<see cref="ArgMaxStep.Run{T}"/>).</summary>
+/// values), the first maximum wins; int32 or int64 indices. Over the innermost axis in native code (mna_argmax_q8),
+/// over another with <see cref="ArgMaxStep.Run{T}"/>.</summary>
 internal sealed class QArgMaxStep : QuantizedStep
 {
     private readonly ArgMaxNode _n;
@@ -19,13 +21,22 @@ internal sealed class QArgMaxStep : QuantizedStep
             reason = $"argmax output {n.Output.DataType}; int32 or int64 expected";
             return null;
         }
-        return _ => new QArgMaxStep(n);
+        return pool => new QArgMaxStep(n, pool);
     }
 
-    private QArgMaxStep(ArgMaxNode n) => _n = n;
+    private readonly NativeThreadPool? _pool;
+
+    private QArgMaxStep(ArgMaxNode n, NativeThreadPool? pool) => (_n, _pool) = (n, pool);
 
     public override void Run(IArena arena)
     {
+        // the innermost axis (DeepLab's classes): the native SIMD pass; another axis: the managed loop
+        if (_n.Axis == _n.Input.Shape.Length - 1)
+        {
+            NativeResizeKernels.ArgMax(arena.Span<byte>(_n.Input), _n.Input.Shape[^1], _n.Input.DataType == DataType.Int8,
+                _n.Output.DataType == DataType.Int64, arena.Span<byte>(_n.Output), _pool);
+            return;
+        }
         if (_n.Input.DataType == DataType.Int8)
             ArgMaxStep.Run<sbyte>(_n, arena, arena.Span<sbyte>(_n.Input));
         else

@@ -2,6 +2,7 @@ using System.Numerics;
 using MobileNetAccel.Backends;
 using MobileNetAccel.Backends.Native.Ops;
 using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Quantized;
 
@@ -11,12 +12,15 @@ namespace MobileNetAccel.Backends.Native.Quantized;
 /// reference kernel truncates instead; its int8 kernel, XNNPACK (LiteRT) and ArmNN round, and on the
 /// align-corners resizes of DeepLab, whose weights are multiples of 1/16, all rounding ones agree exactly.)
 /// Equal input and output parameters interpolate the integers as they are; otherwise the result is requantized,
-/// zo + round((v − zi) · si/so), clamped to the type.
+/// zo + round((v − zi) · si/so), clamped to the type. Runs in native code (mna_resize_bilinear_q8, the arithmetic of
+/// <see cref="RunManaged"/> byte for byte); a scale ratio of 2^15 or more (where |v| could pass 2^24) runs here.
 /// </summary>
 internal sealed class QResizeBilinearStep : QuantizedStep
 {
     private readonly Value _input, _output;
     private readonly ResizeBilinearStep.Axis _ys, _xs;
+    private readonly NativeResizeKernels.Axis _nys, _nxs;
+    private readonly bool _native;
     private readonly bool _same, _signed;
     private readonly float _ratio;
     private readonly int _zi, _zo, _min, _max;
@@ -30,11 +34,14 @@ internal sealed class QResizeBilinearStep : QuantizedStep
             reason = $"output {n.Output.DataType} differs from input {n.Input.DataType}";
             return null;
         }
-        return _ => new QResizeBilinearStep(n);
+        return pool => new QResizeBilinearStep(n, pool);
     }
 
-    private QResizeBilinearStep(ResizeBilinearNode n)
+    private readonly NativeThreadPool? _pool;
+
+    private QResizeBilinearStep(ResizeBilinearNode n, NativeThreadPool? pool)
     {
+        _pool = pool;
         _input = n.Input;
         _output = n.Output;
         (_ys, _xs) = ResizeBilinearStep.Axes(n);
@@ -44,9 +51,24 @@ internal sealed class QResizeBilinearStep : QuantizedStep
         _zi = (int)_input.Quantization.ZeroPoint;
         _zo = (int)_output.Quantization.ZeroPoint;
         (_min, _max) = Q.TypeRange(_output.DataType);
+        (_nys, _nxs) = (_ys.ToNative(), _xs.ToNative());
+        _native = _same || (_ratio > 0 && _ratio * 512 < 16777216f);
     }
 
     public override void Run(IArena arena)
+    {
+        if (!_native)
+        {
+            RunManaged(arena);
+            return;
+        }
+        int[] s = _input.Shape;
+        NativeResizeKernels.Quantized(arena.Span<byte>(_input), arena.Span<byte>(_output), s[0], s[1], s[2], s[3], _nys, _nxs,
+            _signed, !_same, _ratio, _zi, _zo, _pool);
+    }
+
+    /// <summary>The managed definition the native kernel reproduces (and the path for extreme scale ratios).</summary>
+    internal void RunManaged(IArena arena)
     {
         ReadOnlySpan<byte> x = arena.Span<byte>(_input);
         Span<byte> y = arena.Span<byte>(_output);

@@ -1,0 +1,111 @@
+/* AVX2 row kernels of resize.h: 8 channels of one output pixel per step (a channel count that is not a multiple of 8
+ * ends with a step over its last 8 channels, overlapping the previous one: those lanes are recomputed to the same
+ * values), fewer than 8 channels by the scalar kernel. Each lane does the scalar kernel's float operations in its order
+ * (no FMA: this file is built without -mfma, and with -ffp-contract=off), so outputs are equal byte for byte.
+ * The argmax takes 32 channels per load (the last load masked), a horizontal byte maximum and the first lane equal
+ * to it. */
+#include <immintrin.h>
+
+#include "resize/resize.h"
+
+static inline __m256 row8(const float* al, const float* bl, const float* au, const float* bu, __m256 bx, __m256 dx) {
+  const __m256 s = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(al), bx), _mm256_mul_ps(_mm256_loadu_ps(bl), bx));
+  return _mm256_add_ps(_mm256_add_ps(s, _mm256_mul_ps(_mm256_loadu_ps(au), dx)),
+                       _mm256_mul_ps(_mm256_loadu_ps(bu), dx));
+}
+
+static inline void store8(uint8_t* y, __m256 v, const mna_resize_q8_params* p, __m256 zi, __m256 ratio, __m256i zo,
+                          __m256i lo, __m256i hi) {
+  if (p->requant) v = _mm256_mul_ps(_mm256_sub_ps(v, zi), ratio);
+  __m256i t = _mm256_cvttps_epi32(v);
+  const __m256 frac = _mm256_sub_ps(v, _mm256_cvtepi32_ps(t));
+  /* the compare masks are -1 where true */
+  t = _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ)));
+  t = _mm256_add_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(-0.5f), _CMP_LE_OQ)));
+  t = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(t, zo), lo), hi);
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+  _mm_storel_epi64((__m128i*)y, p->sgn ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+}
+
+void mna_resize_row_q8__avx2(size_t ow, size_t c, const float* a, const float* b, const int32_t* xlo,
+                             const int32_t* xhi, const float* xfrac, const mna_resize_q8_params* p, uint8_t* y) {
+  if (c < 8) {
+    mna_resize_row_q8__scalar(ow, c, a, b, xlo, xhi, xfrac, p, y);
+    return;
+  }
+  const __m256 zi = _mm256_set1_ps(p->zi), ratio = _mm256_set1_ps(p->ratio);
+  const __m256i zo = _mm256_set1_epi32(p->requant ? p->zo : 0), lo = _mm256_set1_epi32(p->lo),
+                hi = _mm256_set1_epi32(p->hi);
+  for (size_t ox = 0; ox < ow; ox++, y += c) {
+    const __m256 dx = _mm256_set1_ps(xfrac[ox]), bx = _mm256_set1_ps(1 - xfrac[ox]);
+    const float *al = a + (size_t)xlo[ox] * c, *bl = b + (size_t)xlo[ox] * c;
+    const float *au = a + (size_t)xhi[ox] * c, *bu = b + (size_t)xhi[ox] * c;
+    for (size_t k = 0;; k += 8) {
+      if (k + 8 > c) k = c - 8;
+      store8(y + k, row8(al + k, bl + k, au + k, bu + k, bx, dx), p, zi, ratio, zo, lo, hi);
+      if (k + 8 == c) break;
+    }
+  }
+}
+
+void mna_resize_row_f32__avx2(size_t ow, size_t c, const float* a, const float* b, const int32_t* xlo,
+                              const int32_t* xhi, const float* xfrac, float* y) {
+  if (c < 8) {
+    mna_resize_row_f32__scalar(ow, c, a, b, xlo, xhi, xfrac, y);
+    return;
+  }
+  for (size_t ox = 0; ox < ow; ox++, y += c) {
+    const __m256 dx = _mm256_set1_ps(xfrac[ox]), bx = _mm256_set1_ps(1 - xfrac[ox]);
+    const float *al = a + (size_t)xlo[ox] * c, *bl = b + (size_t)xlo[ox] * c;
+    const float *au = a + (size_t)xhi[ox] * c, *bu = b + (size_t)xhi[ox] * c;
+    for (size_t k = 0;; k += 8) {
+      if (k + 8 > c) k = c - 8;
+      _mm256_storeu_ps(y + k, row8(al + k, bl + k, au + k, bu + k, bx, dx));
+      if (k + 8 == c) break;
+    }
+  }
+}
+
+void mna_argmax_q8__avx2(size_t n, size_t c, const uint8_t* x, int sgn, int wide, void* out) {
+  static const uint8_t ones[64] = {255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                                   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255};
+  const size_t chunks = (c + 31) / 32, rem = c - 32 * (chunks - 1);
+  const __m256i flip = _mm256_set1_epi8(sgn ? (char)0x80 : 0);
+  const __m256i tail = _mm256_loadu_si256((const __m256i*)(ones + 32 - rem)); /* lanes < rem */
+  const uint32_t tailbits = rem == 32 ? 0xFFFFFFFFu : (1u << rem) - 1;
+  /* pixels whose loads stay inside the n * c input bytes */
+  const size_t safe = n * c >= 32 * chunks ? (n * c - 32 * chunks) / c + 1 : 0;
+  size_t i = 0;
+  for (; i < safe && i < n; i++) {
+    const uint8_t* px = x + i * c;
+    __m256i m = _mm256_setzero_si256();
+    for (size_t j = 0; j < chunks; j++) {
+      __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(px + 32 * j)), flip);
+      if (j + 1 == chunks) v = _mm256_and_si256(v, tail);
+      m = _mm256_max_epu8(m, v);
+    }
+    __m128i h = _mm_max_epu8(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epu8(h, _mm_srli_si128(h, 8));
+    h = _mm_max_epu8(h, _mm_srli_si128(h, 4));
+    h = _mm_max_epu8(h, _mm_srli_si128(h, 2));
+    h = _mm_max_epu8(h, _mm_srli_si128(h, 1));
+    const __m256i best = _mm256_broadcastb_epi8(h);
+    size_t arg = 0;
+    for (size_t j = 0; j < chunks; j++) {
+      __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(px + 32 * j)), flip);
+      uint32_t bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, best));
+      if (j + 1 == chunks) bits &= tailbits;
+      if (bits) {
+        arg = 32 * j + (size_t)__builtin_ctz(bits);
+        break;
+      }
+    }
+    if (wide)
+      ((int64_t*)out)[i] = (int64_t)arg;
+    else
+      ((int32_t*)out)[i] = (int32_t)arg;
+  }
+  if (i < n)
+    mna_argmax_q8__scalar(n - i, c, x + i * c, sgn, wide,
+                          wide ? (void*)((int64_t*)out + i) : (void*)((int32_t*)out + i));
+}
