@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace MobileNetAccel.Cli.Commands;
 
 /// <summary>
-/// The reporting of a run over many images (<c>classify</c>, <c>segment</c>): a file that failed is one line on stderr
+/// The reporting of a run over many images (<c>classify</c>, <c>detect</c>, <c>segment</c>, driven by <see cref="ImageRun"/>), counted in images: a file that failed is one line on stderr
 /// (and, with --json, an <c>{image, error}</c> line on stdout); the summary line on stderr says how many succeeded and
 /// failed, with images/s; the exit code is 1 when some failed (or none was found). On a terminal (stderr not
 /// redirected) a progress line with images/s is redrawn in place on stderr, cleared before each result line;
