@@ -119,6 +119,22 @@ public class AnnotateTests
     }
 
     [Test]
+    public void Where_two_labels_overlap_the_better_detections_is_on_top()
+    {
+        var best = Cat(0.5f, 0.25f, 0.9f, 0.75f, 640, 480);
+        var next = best with { ClassIndex = 1, Label = "person", Score = 0.6f, XMin = 0.26f };
+        var both = Detector.Annotate(Plain(640, 480), new[] { best, next });
+        var alone = Detector.Annotate(Plain(640, 480), new[] { best });
+        var (x, y, bw, bh, _) = DetectionDrawing.LabelBox(best, 640, 480);
+        var (nx, _, _, _, _) = DetectionDrawing.LabelBox(next, 640, 480);
+        Assert.That(nx, Is.InRange(x + 1, x + bw - 1), "the labels overlap");
+        for (int py = y; py < y + bh; py++)
+            for (int px = x; px < x + bw; px++)
+                Assert.That(At(both, px, py), Is.EqualTo(At(alone, px, py)), $"({px}, {py}): the best detection's label is whole");
+        Assert.That(At(both, x + bw, y + 1), Is.EqualTo(DetectionDrawing.ClassColor(1)).Or.EqualTo(DetectionDrawing.TextColor), "the other label shows past it");
+    }
+
+    [Test]
     public void Characters_outside_printable_ASCII_are_drawn_as_a_question_mark()
     {
         for (int y = 0; y < BitmapFont.GlyphHeight; y++)

@@ -41,7 +41,8 @@ internal static class DetectionDrawing
         return (x, y, bw, bh, s);
     }
 
-    /// <summary>Draws the boxes, then the labels (so that no box crosses a label), into <paramref name="px"/>.</summary>
+    /// <summary>Draws the boxes, then the labels (so that no box crosses a label), into <paramref name="px"/>; labels
+    /// in reverse order, so that where two overlap the first detection's (the best, in the post-process's order) is on top.</summary>
     public static void Draw(byte[] px, int w, int h, IReadOnlyList<Detection> detections)
     {
         foreach (var d in detections)
@@ -56,8 +57,9 @@ internal static class DetectionDrawing
                 BitmapFont.Fill(px, w, h, x1 - t, y0, 1, y1 - y0 + 1, c);
             }
         }
-        foreach (var d in detections)
+        for (int i = detections.Count - 1; i >= 0; i--)
         {
+            var d = detections[i];
             var (x, y, bw, bh, s) = LabelBox(d, w, h);
             BitmapFont.Fill(px, w, h, x, y, bw, bh, ClassColor(d.ClassIndex));
             BitmapFont.Draw(px, w, h, LabelText(d), x + s, y + s, s, TextColor);
