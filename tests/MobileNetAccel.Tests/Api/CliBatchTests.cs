@@ -138,6 +138,15 @@ public class CliBatchTests
     }
 
     [Test]
+    public void The_progress_line_has_a_bar_of_images_out_of_the_total()
+    {
+        Assert.That(Progress.Line(12, 3, 30, "classified", 31.25), Is.EqualTo("[##########----------] 15/30 12 classified, 3 failed, 31.2 images/s"));
+        Assert.That(Progress.Line(0, 0, 7, "processed", 0), Is.EqualTo("[--------------------] 0/7 0 processed, 0 failed, 0.0 images/s"));
+        Assert.That(Progress.Line(9, 0, 7, "segmented", 2), Does.StartWith("[####################] 7/7 "), "a folder that grew: the bar stays full");
+        Assert.That(Progress.Line(5, 1, null, "classified", 10), Is.EqualTo("5 classified, 1 failed, 10.0 images/s"));
+    }
+
+    [Test]
     public void Batch_must_be_at_least_1()
     {
         var (exit, _, err) = CliFolderTests.Run(ClassifyCommand.Create(), "classify", "--model", "m.tflite", "--batch", "0", "x.jpg");

@@ -44,6 +44,8 @@ internal static class ImageRun
             emit(paths[0], image, result);
             return 0;
         }
+        if (progress.Interactive)
+            progress.Total = ImageFiles.Expand(paths).Count(); // for the bar; the run lists the folders again as it goes
         int ok = 0, failed = 0;
         var group = new List<(string Path, RgbImage? Image, Exception? Error)>(batch);
         int images = 0;
