@@ -23,6 +23,7 @@ public sealed class ImageClassifier : IDisposable
     private readonly SessionOptions? _options;
     private readonly Lock _batchGate = new();
     private InferenceSession? _batched;
+    private readonly List<InferenceSession> _retired = new(); // smaller batched sessions another thread may still run
 
     /// <summary>Loads <paramref name="modelPath"/> (.tflite | .onnx) into a session with <paramref name="options"/>
     /// and the labels (<see cref="Classifier.LoadLabels"/>, aligned to the model's classes with
@@ -129,7 +130,8 @@ public sealed class ImageClassifier : IDisposable
                 throw new NotSupportedException($"model '{_model.Name}' runs batch {_model.Batch} only: a batch of {batch} does not fit its graph ({e.Message})", e);
             }
             var next = new InferenceSession(m, _options);
-            _batched?.Dispose();
+            if (_batched is not null)
+                _retired.Add(_batched);
             return _batched = next;
         }
     }
@@ -138,6 +140,9 @@ public sealed class ImageClassifier : IDisposable
     {
         Session.Dispose();
         lock (_batchGate)
+        {
             _batched?.Dispose();
+            _retired.ForEach(r => r.Dispose());
+        }
     }
 }
