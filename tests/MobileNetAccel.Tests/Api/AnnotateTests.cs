@@ -76,6 +76,29 @@ public class AnnotateTests
     }
 
     [Test]
+    public void The_cat_photographs_detection_is_labelled()
+    {
+        using var detector = new Detector(TestData.Require("models/detection/ssd_mobilenet_v1_coco_quant.tflite"), TestData.Require("models/detection/coco_labels.txt"), new SessionOptions { Threads = 1 });
+        var photo = RgbImage.Load(TestData.Require("images/cat.bmp"));
+        var found = detector.Detect(photo, 0.5f);
+        Assert.That(found, Has.Count.EqualTo(1));
+        string text = DetectionDrawing.LabelText(found[0]);
+        Assert.That(text, Does.Match(@"^cat 0\.7\d$"));
+        var annotated = Detector.Annotate(photo, found);
+        var (x, y, bw, bh, s) = DetectionDrawing.LabelBox(found[0], photo.Width, photo.Height);
+        int ink = 0, fill = 0;
+        for (int py = y; py < y + bh; py++)
+            for (int px = x; px < x + bw; px++)
+            {
+                var c = At(annotated, px, py);
+                ink += c == DetectionDrawing.TextColor ? 1 : 0;
+                fill += c == DetectionDrawing.ClassColor(found[0].ClassIndex) ? 1 : 0;
+            }
+        Assert.That(ink, Is.EqualTo(InkPixels(text, s)));
+        Assert.That(ink + fill, Is.EqualTo(bw * bh), "the label box holds only the text and its background");
+    }
+
+    [Test]
     public void The_font_grows_with_the_photograph()
     {
         var cat = Cat(0.5f, 0.25f, 0.9f, 0.75f, 1200, 900);
