@@ -115,6 +115,44 @@ public static class Classifier
         return scores;
     }
 
+    /// <summary>Several images through one inference of a session of batch ≥ images.Count: each preprocessed as
+    /// <see cref="Probabilities(InferenceSession, RgbImage, PreprocessOptions?, bool)"/> does into its batch slot
+    /// (slots past the images are zero), run once, each image's output slice dequantized and softmaxed.</summary>
+    internal static float[][] Probabilities(InferenceSession session, IReadOnlyList<RgbImage> images, PreprocessOptions? options, bool hasSoftmax)
+    {
+        var input = session.Inputs[0];
+        var output = session.Outputs[0];
+        int batch = input.Shape[0];
+        if (images.Count > batch || output.Shape.Length == 0 || output.Shape[0] != batch)
+            throw new ArgumentException($"{images.Count} images do not fit the session's input {input} / output {output}", nameof(images));
+        var one = (int[])input.Shape.Clone();
+        one[0] = 1;
+        int inSize = input.DataType.SizeInBytes() * one.Aggregate(1, (a, d) => a * d);
+        var inBytes = new byte[input.ElementCount * input.DataType.SizeInBytes()];
+        for (int i = 0; i < images.Count; i++)
+        {
+            var image = images[i] ?? throw new ArgumentNullException(nameof(images), $"image {i} is null");
+            if (options is { TorchvisionCrop: true })
+            {
+                var (h, w, _) = ImagePreprocessor.Geometry(one);
+                image = TorchvisionTransform.ResizeAndCenterCrop(image, TorchvisionTransform.ResizeFor(Math.Min(h, w)), w, h);
+            }
+            ImagePreprocessor.ToTensor(image, one, input.DataType, input.Quantization, options).CopyTo(inBytes, (long)i * inSize);
+        }
+        var outBytes = new byte[output.ElementCount * output.DataType.SizeInBytes()];
+        session.RunRaw(inBytes, outBytes);
+        int perImage = (int)(output.ElementCount / batch), outSize = perImage * output.DataType.SizeInBytes();
+        var result = new float[images.Count][];
+        for (int i = 0; i < images.Count; i++)
+        {
+            result[i] = new float[perImage];
+            Dequantize(output, outBytes.AsSpan(i * outSize, outSize), result[i]);
+            if (!hasSoftmax)
+                Softmax(result[i]);
+        }
+        return result;
+    }
+
     /// <summary>A session output's raw bytes as real values (uint8/int8 outputs dequantized with their scale and zero point).</summary>
     public static void Dequantize(TensorInfo output, ReadOnlySpan<byte> raw, Span<float> values)
     {

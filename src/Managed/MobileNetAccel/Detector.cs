@@ -138,41 +138,17 @@ public sealed class Detector : IDisposable
         return list;
     }
 
-    /// <summary>A copy of <paramref name="image"/> with each detection's box drawn (3 pixels wide, a colour per class).</summary>
+    /// <summary>A copy of <paramref name="image"/> with each detection's box drawn (3 pixels wide, a colour per class)
+    /// and its label and score ("cat 0.74") in black on a label box of that colour, above the box (inside it at the
+    /// photograph's top edge), kept inside the photograph. The text is a built-in bitmap font: the same pixels on every
+    /// machine, with no font installed.</summary>
     public static RgbImage Annotate(RgbImage image, IReadOnlyList<Detection> detections)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(detections);
         var px = (byte[])image.Pixels.Clone();
-        int w = image.Width, h = image.Height;
-        foreach (var d in detections)
-        {
-            var (x0, y0, x1, y1) = d.PixelBox;
-            // a bright colour per class from a fixed hash, so that one class keeps its colour across images
-            uint hash = (uint)(d.ClassIndex + 1) * 2654435761u;
-            byte r = (byte)(128 + (hash >> 24) % 128), g = (byte)(128 + (hash >> 16) % 128), b = (byte)(128 + (hash >> 8) % 128);
-            for (int t = 0; t < 3; t++)
-            {
-                for (int x = x0; x <= x1; x++)
-                {
-                    Put(x, y0 + t);
-                    Put(x, y1 - t);
-                }
-                for (int y = y0; y <= y1; y++)
-                {
-                    Put(x0 + t, y);
-                    Put(x1 - t, y);
-                }
-            }
-            void Put(int x, int y)
-            {
-                if ((uint)x >= (uint)w || (uint)y >= (uint)h)
-                    return;
-                long p = ((long)y * w + x) * 3;
-                (px[p], px[p + 1], px[p + 2]) = (r, g, b);
-            }
-        }
-        return new RgbImage(w, h, px);
+        DetectionDrawing.Draw(px, image.Width, image.Height, detections);
+        return new RgbImage(image.Width, image.Height, px);
     }
 
     public void Dispose() => Session.Dispose();

@@ -1,3 +1,4 @@
+using MobileNetAccel.Graph;
 using MobileNetAccel.Imaging;
 
 namespace MobileNetAccel;
@@ -18,6 +19,11 @@ public sealed record Classification(int Index, string Label, float Probability);
 public sealed class ImageClassifier : IDisposable
 {
     private readonly bool _hasSoftmax;
+    private readonly Model _model;
+    private readonly SessionOptions? _options;
+    private readonly Lock _batchGate = new();
+    private InferenceSession? _batched;
+    private readonly List<InferenceSession> _retired = new(); // smaller batched sessions another thread may still run
 
     /// <summary>Loads <paramref name="modelPath"/> (.tflite | .onnx) into a session with <paramref name="options"/>
     /// and the labels (<see cref="Classifier.LoadLabels"/>, aligned to the model's classes with
@@ -29,6 +35,7 @@ public sealed class ImageClassifier : IDisposable
         var model = Model.Load(modelPath);
         string[] labels = labelsPath is null ? Array.Empty<string>() : Classifier.LoadLabels(labelsPath);
         Session = new InferenceSession(model, options);
+        (_model, _options) = (model, options);
         try
         {
             var output = Session.Outputs[0];
@@ -95,5 +102,61 @@ public sealed class ImageClassifier : IDisposable
         return Classifier.Probabilities(Session, image, Preprocess, _hasSoftmax);
     }
 
-    public void Dispose() => Session.Dispose();
+    /// <summary>Makes the session that <see cref="Classify(IReadOnlyList{RgbImage}, int)"/> runs groups of up to
+    /// <paramref name="batch"/> images in (the model with its batch dimension set to it, <see cref="Model.WithBatch"/>),
+    /// unless one as large exists. A model whose graph fixes its batch (a reshape to a constant shape, ...) cannot:
+    /// a <see cref="NotSupportedException"/> naming the model's batch and why.</summary>
+    public void PrepareBatch(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        BatchedSession(batch);
+    }
+
+    /// <summary>The top <paramref name="k"/> classes of each of <paramref name="images"/>, in their order, from one
+    /// inference of a batched session (<see cref="PrepareBatch"/>; slots past the images are zero). The results
+    /// are those of <see cref="Classify(RgbImage, int)"/> one image at a time (the integer kernels are exact per
+    /// image; float kernels sum each image's products in the same order).</summary>
+    public IReadOnlyList<IReadOnlyList<Classification>> Classify(IReadOnlyList<RgbImage> images, int k = 5)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (images.Count == 0)
+            return Array.Empty<IReadOnlyList<Classification>>();
+        var session = BatchedSession(images.Count);
+        var scores = Classifier.Probabilities(session, images, Preprocess, _hasSoftmax);
+        return scores.Select(s => (IReadOnlyList<Classification>)Classifier.TopK(s, Math.Min(k, s.Length))
+            .Select(t => new Classification(t.Index, Label(t.Index), t.Score)).ToList()).ToList();
+    }
+
+    private InferenceSession BatchedSession(int batch)
+    {
+        lock (_batchGate)
+        {
+            if (_batched is { } s && s.Inputs[0].Shape[0] >= batch)
+                return s;
+            Model m;
+            try
+            {
+                m = _model.WithBatch(batch);
+            }
+            catch (GraphException e)
+            {
+                throw new NotSupportedException($"model '{_model.Name}' runs batch {_model.Batch} only: a batch of {batch} does not fit its graph ({e.Message})", e);
+            }
+            var next = new InferenceSession(m, _options);
+            if (_batched is not null)
+                _retired.Add(_batched);
+            return _batched = next;
+        }
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        lock (_batchGate)
+        {
+            _batched?.Dispose();
+            _retired.ForEach(r => r.Dispose());
+        }
+    }
 }

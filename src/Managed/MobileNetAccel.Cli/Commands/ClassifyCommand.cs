@@ -12,7 +12,7 @@ namespace MobileNetAccel.Cli.Commands;
 /// decodes each image, resizes it to the model's input (optionally after a centre crop), normalises it as the model
 /// expects and prints label_image-style lines <c>0.714844: 286 Egyptian cat</c> (score = probability), or JSON lines.
 /// Folders are searched recursively; results are printed as they come; a file that cannot be decoded is reported and
-/// skipped, and the exit code is 1 when some failed (<see cref="Progress"/>); a single image file that cannot be decoded
+/// skipped, and the exit code is 1 when some failed (<see cref="ImageRun"/>, <see cref="Progress"/>); a single image file that cannot be decoded
 /// is the command's error (one line, exit 2), as before.
 /// </summary>
 internal static class ClassifyCommand
@@ -35,11 +35,12 @@ internal static class ClassifyCommand
         preset.AcceptOnlyFromAmong("none", "torchvision");
         var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP) or folders (searched recursively for .jpg .jpeg .png .bmp)", Arity = ArgumentArity.ZeroOrMore };
         var imageOption = new Option<string[]>("--image", "-i") { Description = "An image file (label_image style; the same as IMAGE, may be repeated)" };
+        var batch = ImageRun.BatchOption("N photographs go through one inference of the model with its batch dimension set to N (ONNX models with a free batch axis, TFLite models whose reshapes keep the batch axis, the zoo's); a model whose graph fixes its batch at 1 runs them one at a time, with a note on stderr. Results are those of --batch 1, in input order");
         top.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top must be at least 1"); });
         crop.Validators.Add(r => { double c = r.GetValueOrDefault<double>(); if (!(c > 0 && c <= 1)) r.AddError("--crop must be in (0, 1]"); });
 
         var command = new Command("classify", "Classify photographs with an image-classification model (label_image style)");
-        foreach (var o in new Option[] { model, labels, imageOption, top, resize, crop, norm, backend, useFloat, threads, json, preset })
+        foreach (var o in new Option[] { model, labels, imageOption, top, resize, crop, norm, backend, useFloat, threads, json, preset, batch })
             command.Options.Add(o);
         command.Arguments.Add(images);
         command.Validators.Add(r =>
@@ -65,7 +66,7 @@ internal static class ClassifyCommand
                 };
                 return Classify(result.GetValue(model)!, result.GetValue(labels), result.GetValue(top), options,
                     new SessionOptions { Backend = result.GetValue(backend)!, ForceFloat = result.GetValue(useFloat), Threads = result.GetValue(threads) },
-                    result.GetValue(json), (result.GetValue(imageOption) ?? []).Concat(result.GetValue(images) ?? []).ToArray());
+                    result.GetValue(json), (result.GetValue(imageOption) ?? []).Concat(result.GetValue(images) ?? []).ToArray(), result.GetValue(batch));
             }
             catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
                                            or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
@@ -77,15 +78,26 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, SessionOptions so, bool json, string[] paths)
+    private static int Classify(string modelPath, string? labelsPath, int k, PreprocessOptions pre, SessionOptions so, bool json, string[] paths, int batch)
     {
         using var classifier = new ImageClassifier(modelPath, labelsPath, so, pre);
-        bool several = paths.Length > 1 || paths.Any(Directory.Exists);
-        var progress = new Progress("classified");
-        void One(string path)
+        bool several = ImageRun.Several(paths);
+        if (batch > 1)
         {
-            var top = classifier.Classify(RgbImage.Load(path), k);
-            progress.Clear();
+            try
+            {
+                classifier.PrepareBatch(batch);
+            }
+            catch (NotSupportedException e)
+            {
+                ImageRun.OneAtATime("classify", batch, e.Message);
+                batch = 1;
+            }
+        }
+        IReadOnlyList<IReadOnlyList<Classification>> Infer(IReadOnlyList<RgbImage> group) =>
+            batch > 1 ? classifier.Classify(group, k) : group.Select(image => classifier.Classify(image, k)).ToList();
+        void Print(string path, RgbImage image, IReadOnlyList<Classification> top)
+        {
             if (json)
                 Console.Out.WriteLine(JsonLine(path, top));
             else
@@ -95,15 +107,8 @@ internal static class ClassifyCommand
                 foreach (var c in top)
                     Console.Out.WriteLine($"{c.Probability.ToString("F6", CultureInfo.InvariantCulture)}: {c.Index} {c.Label}".TrimEnd());
             }
-            progress.Done();
         }
-        if (!several)
-        {
-            One(paths[0]); // one file: a decoding error is the command's error (one line, exit 2)
-            return 0;
-        }
-        var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
-        return progress.Summary(ok, failed, several);
+        return ImageRun.Run<IReadOnlyList<Classification>>(paths, batch, json, "classified", Infer, Print);
     }
 
     private static string JsonLine(string image, IReadOnlyList<Classification> top)

@@ -12,7 +12,7 @@ namespace MobileNetAccel.Cli.Commands;
 /// [--annotate OUT.png|DIR] IMAGE|DIR...</c>: detects objects in each photograph (<see cref="Detector"/>) and prints one
 /// line per detection, <c>0.738 cat [x0 y0 x1 y1]</c> in image pixels, or one JSON line per image
 /// <c>{"file":…,"detections":[{"class":k,"label":…,"score":s,"box":[ymin,xmin,ymax,xmax]}]}</c> with normalised boxes.
-/// <c>--annotate</c> writes the photograph with the boxes drawn. Folders, failures and the exit code as <c>classify</c>.
+/// <c>--annotate</c> writes the photograph with the boxes and their labels ("cat 0.74") drawn. Folders, failures and the exit code as <c>classify</c>.
 /// </summary>
 internal static class DetectCommand
 {
@@ -22,23 +22,24 @@ internal static class DetectCommand
         var labels = new Option<string?>("--labels", "-l") { Description = "Labels file, one per class (background excluded), or with the background first" };
         var threshold = new Option<float>("--threshold") { Description = "Lowest score reported", DefaultValueFactory = _ => 0.5f };
         var json = new Option<bool>("--json") { Description = "Print JSON lines: one object {file, detections: [{class, label, score, box: [ymin, xmin, ymax, xmax]}]} per image (normalised boxes)" };
-        var annotate = new Option<string?>("--annotate") { Description = "Write the photograph with the boxes drawn: OUT.png for one image, else a folder" };
+        var annotate = new Option<string?>("--annotate") { Description = "Write the photograph with the boxes and labels (label and score, e.g. \"cat 0.74\") drawn: OUT.png for one image, else a folder" };
         var resize = new Option<string>("--resize") { Description = "Resampling to the model's input: nearest (default; src = floor((2·dst+1)·in/(2·out))) or bilinear", DefaultValueFactory = _ => "nearest" };
         resize.AcceptOnlyFromAmong("nearest", "bilinear");
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--float") { Description = "Quantized models: dequantize the weights and run the float32 kernels" };
+        var batch = ImageRun.BatchOption("The detector's TFLite_Detection_PostProcess takes batch 1, so --batch N > 1 runs the images one at a time with a note on stderr (results the same, in input order)");
         var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP) or folders (searched recursively for .jpg .jpeg .png .bmp)", Arity = ArgumentArity.OneOrMore };
         threshold.Validators.Add(r => { float t = r.GetValueOrDefault<float>(); if (!(t >= 0 && t <= 1)) r.AddError("--threshold must be in [0, 1]"); });
 
         var command = new Command("detect", "Detect objects in photographs with an SSD detector: one line per detection, annotated PNGs");
-        foreach (var o in new Option[] { model, labels, threshold, json, annotate, resize, backend, threads, force })
+        foreach (var o in new Option[] { model, labels, threshold, json, annotate, resize, backend, threads, force, batch })
             command.Options.Add(o);
         command.Arguments.Add(images);
         command.Validators.Add(r =>
         {
             var paths = r.GetValue(images) ?? [];
-            bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+            bool several = ImageRun.Several(paths);
             if (several && r.GetValue(annotate) is { } a && SegmentCommand.IsFileName(a))
                 r.AddError($"--annotate {a}: several images give several files; give a folder");
         });
@@ -51,7 +52,7 @@ internal static class DetectCommand
                 {
                     Resize = result.GetValue(resize) == "bilinear" ? ResizeMode.Bilinear : ResizeMode.Nearest,
                 };
-                return Detect(detector, result.GetValue(images)!, result.GetValue(threshold), result.GetValue(json), result.GetValue(annotate));
+                return Detect(detector, result.GetValue(images)!, result.GetValue(threshold), result.GetValue(json), result.GetValue(annotate), result.GetValue(batch));
             }
             catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
                                            or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
@@ -63,17 +64,16 @@ internal static class DetectCommand
         return command;
     }
 
-    private static int Detect(Detector detector, string[] paths, float threshold, bool json, string? annotateOut)
+    private static int Detect(Detector detector, string[] paths, float threshold, bool json, string? annotateOut, int batch)
     {
-        bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+        bool several = ImageRun.Several(paths);
         var used = new HashSet<string>(StringComparer.Ordinal);
-        var progress = new Progress("processed");
-        void One(string path)
+        if (batch > 1)
+            ImageRun.OneAtATime("detect", batch, "the detector runs one image per inference (its TFLite_Detection_PostProcess takes batch 1)");
+        IReadOnlyList<IReadOnlyList<Detection>> Infer(IReadOnlyList<RgbImage> group) => group.Select(image => detector.Detect(image, threshold)).ToList();
+        void Print(string path, RgbImage image, IReadOnlyList<Detection> found)
         {
-            var image = RgbImage.Load(path);
-            var found = detector.Detect(image, threshold);
             string? annotated = annotateOut is null ? null : SegmentCommand.Write(annotateOut, path, "_detections", Detector.Annotate(image, found), used);
-            progress.Clear();
             if (json)
                 Console.Out.WriteLine(JsonLine(path, found, annotated));
             else
@@ -86,15 +86,8 @@ internal static class DetectCommand
                     Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d.Score:F3} {d.Label} [{x0} {y0} {x1} {y1}]"));
                 }
             }
-            progress.Done();
         }
-        if (!several)
-        {
-            One(paths[0]);
-            return 0;
-        }
-        var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
-        return progress.Summary(ok, failed, several);
+        return ImageRun.Run<IReadOnlyList<Detection>>(paths, batch, json, "processed", Infer, Print);
     }
 
     private static string JsonLine(string image, IReadOnlyList<Detection> found, string? annotated)

@@ -5,11 +5,13 @@ using System.Text.Json;
 namespace MobileNetAccel.Cli.Commands;
 
 /// <summary>
-/// The reporting of a run over many images (<c>classify</c>, <c>segment</c>): a file that failed is one line on stderr
+/// The reporting of a run over many images (<c>classify</c>, <c>detect</c>, <c>segment</c>, driven by <see cref="ImageRun"/>), counted in images: a file that failed is one line on stderr
 /// (and, with --json, an <c>{image, error}</c> line on stdout); the summary line on stderr says how many succeeded and
 /// failed, with images/s; the exit code is 1 when some failed (or none was found). On a terminal (stderr not
-/// redirected) a progress line with images/s is redrawn in place on stderr, cleared before each result line;
-/// redirected, there are only plain lines.
+/// redirected) a progress line (a bar of images done out of <see cref="Total"/>, images/s) is redrawn in place on
+/// stderr, cleared before each result line; redirected, there are only plain lines. The line is drawn here rather
+/// than by Spectre.Console's live progress, which redraws by moving the cursor up over the lines it drew and so is
+/// broken by the result lines streamed to stdout between its redraws.
 /// </summary>
 internal sealed class Progress
 {
@@ -21,6 +23,12 @@ internal sealed class Progress
     private int _done, _failed;
 
     public Progress(string verb) => _verb = verb;
+
+    /// <summary>Whether the progress line is drawn (stderr is a terminal).</summary>
+    public bool Interactive => _interactive;
+
+    /// <summary>How many images the run has, when known: the line then has a bar.</summary>
+    public int? Total { get; set; }
 
     private double Rate => _done + _failed == 0 ? 0 : (_done + _failed) / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
 
@@ -44,8 +52,19 @@ internal sealed class Progress
         if (!_interactive || _clock.ElapsedMilliseconds - _lastDrawMs < 100)
             return;
         _lastDrawMs = _clock.ElapsedMilliseconds;
-        Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r\x1b[K{_done} {_verb}, {_failed} failed, {Rate:F1} images/s"));
+        Console.Error.Write("\r\x1b[K" + Line(_done, _failed, Total, _verb, Rate));
         _shown = true;
+    }
+
+    /// <summary>The progress line: <c>[########------------] 12/30 classified, 0 failed, 31.2 images/s</c> with a
+    /// total (the bar counts done and failed images, 20 steps), <c>12 classified, 0 failed, 31.2 images/s</c> without.</summary>
+    internal static string Line(int done, int failed, int? total, string verb, double rate)
+    {
+        string counts = string.Create(CultureInfo.InvariantCulture, $"{done} {verb}, {failed} failed, {rate:F1} images/s");
+        if (total is not > 0)
+            return counts;
+        int n = Math.Min(done + failed, total.Value), filled = (int)((long)n * 20 / total.Value);
+        return string.Create(CultureInfo.InvariantCulture, $"[{new string('#', filled)}{new string('-', 20 - filled)}] {n}/{total} ") + counts;
     }
 
     /// <summary>One file that could not be read or decoded: reported, then skipped.</summary>

@@ -29,17 +29,18 @@ internal static class SegmentCommand
         resize.AcceptOnlyFromAmong("nearest", "bilinear");
         var backend = new Option<string>("--backend") { Description = "Backend: cpu (native kernels; integer path for quantized models)", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads", "--num_threads") { Description = "Intra-op threads (default: physical cores)", DefaultValueFactory = _ => 0 };
+        var batch = ImageRun.BatchOption("Segmenter runs one image per inference, so --batch N > 1 runs the images one at a time with a note on stderr (results the same, in input order)");
         var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, BMP) or folders (searched recursively for .jpg .jpeg .png .bmp)", Arity = ArgumentArity.OneOrMore };
         opacity.Validators.Add(r => { float o = r.GetValueOrDefault<float>(); if (!(o >= 0 && o <= 1)) r.AddError("--opacity must be in [0, 1]"); });
 
         var command = new Command("segment", "Segment photographs with a semantic-segmentation model (DeepLabV3): pixel shares per class, mask and overlay PNGs");
-        foreach (var o in new Option[] { model, labels, json, mask, overlay, opacity, resize, backend, threads })
+        foreach (var o in new Option[] { model, labels, json, mask, overlay, opacity, resize, backend, threads, batch })
             command.Options.Add(o);
         command.Arguments.Add(images);
         command.Validators.Add(r =>
         {
             var paths = r.GetValue(images) ?? [];
-            bool several = paths.Length > 1 || paths.Any(Directory.Exists);
+            bool several = ImageRun.Several(paths);
             foreach (var (name, value) in new[] { ("--mask", r.GetValue(mask)), ("--overlay", r.GetValue(overlay)) })
                 if (several && value is not null && IsFileName(value))
                     r.AddError($"{name} {value}: several images give several files; give a folder");
@@ -54,7 +55,7 @@ internal static class SegmentCommand
                 {
                     Resize = result.GetValue(resize) == "bilinear" ? ResizeMode.Bilinear : ResizeMode.Nearest,
                 };
-                return Segment(segmenter, paths, result.GetValue(json), result.GetValue(mask), result.GetValue(overlay), result.GetValue(opacity));
+                return Segment(segmenter, paths, result.GetValue(json), result.GetValue(mask), result.GetValue(overlay), result.GetValue(opacity), result.GetValue(batch));
             }
             catch (Exception e) when (e is NativeLibraryException or ModelFormatException or ImageFormatException or IOException or UnauthorizedAccessException
                                            or InvalidDataException or ArgumentException or NotSupportedException or GraphException)
@@ -69,18 +70,16 @@ internal static class SegmentCommand
     /// <summary>An output that names a file (OUT.png that is not a folder) rather than a folder.</summary>
     internal static bool IsFileName(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
 
-    private static int Segment(Segmenter segmenter, string[] paths, bool json, string? maskOut, string? overlayOut, float opacity)
+    private static int Segment(Segmenter segmenter, string[] paths, bool json, string? maskOut, string? overlayOut, float opacity, int batch)
     {
-        bool several = paths.Length > 1 || paths.Any(Directory.Exists);
         var used = new HashSet<string>(StringComparer.Ordinal);
-        var progress = new Progress("segmented");
-        void One(string path)
+        if (batch > 1)
+            ImageRun.OneAtATime("segment", batch, "Segmenter runs one image per inference");
+        IReadOnlyList<SegmentationResult> Infer(IReadOnlyList<RgbImage> group) => group.Select(segmenter.Segment).ToList();
+        void Print(string path, RgbImage image, SegmentationResult result)
         {
-            var image = RgbImage.Load(path);
-            var result = segmenter.Segment(image);
             string? maskFile = maskOut is null ? null : Write(maskOut, path, "_mask", result.ColorMask(), used);
             string? overlayFile = overlayOut is null ? null : Write(overlayOut, path, "_overlay", result.Overlay(image, opacity), used);
-            progress.Clear();
             if (json)
                 Console.Out.WriteLine(JsonLine(path, result, maskFile, overlayFile));
             else
@@ -89,15 +88,8 @@ internal static class SegmentCommand
                 foreach (var c in result.Present)
                     Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{100 * c.Share,7:F2}%: {c.Index} {c.Label}").TrimEnd());
             }
-            progress.Done();
         }
-        if (!several)
-        {
-            One(paths[0]); // one file: a decoding error is the command's error (one line, exit 2)
-            return 0;
-        }
-        var (ok, failed) = ImageFiles.ForEach(paths, One, (path, e) => progress.Failed(path, e, json));
-        return progress.Summary(ok, failed, several);
+        return ImageRun.Run<SegmentationResult>(paths, batch, json, "segmented", Infer, Print);
     }
 
     /// <summary>Writes one output PNG: to <paramref name="target"/> itself when it names a file, else into that folder

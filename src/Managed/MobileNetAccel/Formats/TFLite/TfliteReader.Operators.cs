@@ -141,13 +141,13 @@ internal static partial class TfliteReader
                     // Global pooling to [N,1,1,C], then a reshape to the declared [N,C].
                     var pooled = new Value(output.Name + "/pooled", new[] { x.Shape[0], 1, 1, x.Shape[3] }, output.DataType, output.Quantization);
                     _pendingPre = new GlobalAveragePoolNode(output.Name + "/pool", x, pooled);
-                    return new ReshapeNode(output.Name, pooled, output, new[] { x.Shape[0], x.Shape[3] });
+                    return new ReshapeNode(output.Name, pooled, output, new[] { -1, x.Shape[3] }); // batch free (Model.WithBatch)
                 }
                 case Reshape:
                 case Squeeze:
                 {
                     var x = In(0, "input");
-                    return new ReshapeNode(output.Name, x, output, (int[])output.Shape.Clone());
+                    return new ReshapeNode(output.Name, x, output, BatchFree(x.Shape, output.Shape));
                 }
                 case Softmax:
                 {
@@ -277,6 +277,17 @@ internal static partial class TfliteReader
         private static long PadAt(Value p, int i) => p.DataType == DataType.Int32
             ? p.AsInt32s()[i]
             : BitConverter.ToInt64(p.Data!, 8 * i);
+
+        /// <summary>A RESHAPE/SQUEEZE's declared shape with its leading axis left free (-1) when it keeps the input's
+        /// leading (batch) axis, so that <see cref="Model.WithBatch"/> can change it; at the file's own batch the
+        /// inferred shape is the declared one.</summary>
+        private static int[] BatchFree(int[] input, int[] declared)
+        {
+            var s = (int[])declared.Clone();
+            if (s.Length > 1 && input.Length > 0 && s[0] == input[0] && s.Skip(1).All(d => d > 0))
+                s[0] = -1;
+            return s;
+        }
 
         private void CheckRank(Value v, int rank, string where, string role)
         {
