@@ -99,11 +99,46 @@ public sealed class DetectionPostProcessNode : Node
             throw Error($"box encodings {Value.FormatShape(box)}, class scores {Value.FormatShape(sc)} and anchors {Value.FormatShape(an)} disagree on the anchor count");
         if (sc[2] < Options.NumClasses)
             throw Error($"class scores {Value.FormatShape(sc)} have fewer than num_classes {Options.NumClasses} columns");
+        CheckAnchors();
         int n = Options.OutputRows;
         Set(Outputs[0], new[] { 1, n, 4 });
         Set(Outputs[1], new[] { 1, n });
         Set(Outputs[2], new[] { 1, n });
         Set(Outputs[3], new[] { 1 });
+    }
+
+    private static readonly string[] AnchorParts = { "y centre", "x centre", "height", "width" };
+
+    /// <summary>Constant anchors, as the kernel dequantizes them (scale · (q − zero point) in float32), must be finite
+    /// with non-negative heights and widths: a negative size decodes every box of that anchor with ymin &gt; ymax (or
+    /// xmin &gt; xmax), which TFLite's kernel refuses on every run, whatever the input.</summary>
+    private void CheckAnchors()
+    {
+        var a = Anchors;
+        if (a.Data is not { } data)
+            return;
+        var q = a.Quantization;
+        if (a.DataType is DataType.UInt8 or DataType.Int8 && (q is null || q.IsPerChannel))
+            throw Error($"anchors '{a.Name}' are {a.DataType} without per-tensor quantization");
+        if (a.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
+            throw Error($"anchors '{a.Name}' are {a.DataType}; float32 or per-tensor uint8/int8 expected");
+        float scale = q?.Scale ?? 1f, zp = q?.ZeroPoint ?? 0;
+        if (data.LongLength != a.SizeInBytes)
+            throw Error($"anchors '{a.Name}' hold {data.LongLength} bytes; {Value.FormatShape(a.Shape)} {a.DataType} needs {a.SizeInBytes}");
+        ReadOnlySpan<float> floats = a.DataType == DataType.Float32 ? a.AsFloats() : default;
+        for (int i = 0; i < a.ElementCount; i++)
+        {
+            float v = a.DataType switch
+            {
+                DataType.Float32 => floats[i],
+                DataType.UInt8 => scale * (data[i] - zp),
+                _ => scale * ((sbyte)data[i] - zp),
+            };
+            if (!float.IsFinite(v))
+                throw Error($"anchor {i / 4} has {AnchorParts[i % 4]} {v}; anchors must be finite");
+            if (i % 4 >= 2 && v < 0)
+                throw Error($"anchor {i / 4} has a negative {AnchorParts[i % 4]} ({v}: anchors '{a.Name}', zero point {zp}, scale {scale}); every box decoded from it would have min > max");
+        }
     }
 
     private static void Set(Value v, int[] shape)
