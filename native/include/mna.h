@@ -51,7 +51,7 @@ MNA_API const char* mna_version(void);
  * incompatibly (a parameter, a struct layout, an enum value) or entry points the managed wrapper needs are added (an
  * older library would fail at the first call instead of at load). The managed wrapper checks it when it loads the
  * library and refuses a library whose version is not the one it was built against. */
-#define MNA_ABI_VERSION 2 /* 2: the fast integer kernels (mna_q8_*) */
+#define MNA_ABI_VERSION 3 /* 2: the fast integer kernels (mna_q8_*); 3: mna_f32_dwconv2d_dilated */
 MNA_API int32_t mna_abi_version(void);
 
 /* ---------------------------------------------------------- cpu features */
@@ -154,6 +154,20 @@ MNA_API mna_status mna_f32_dwconv2d(const mna_conv2d_params* p,
                                     const float* bias, size_t bias_len,
                                     float* output, size_t output_len,
                                     mna_threadpool* pool);
+
+/* Depthwise convolution with dilation (dilation_h, dilation_w >= 1; 1, 1 is the undilated operation, by a separate
+ * kernel): out_c == in_c, weights [kernel_h][kernel_w][c], bias [c] (may be NULL). Tap (ky, kx) of output (oy, ox)
+ * reads input (oy*stride_h - pad_top + ky*dilation_h, ox*stride_w - pad_left + kx*dilation_w), zero outside; the
+ * output size is that of a kernel (kernel - 1) * dilation + 1 wide:
+ *   out_h = (in_h + pad_top + pad_bottom - ((kernel_h - 1) * dilation_h + 1)) / stride_h + 1   (must be >= 1).
+ * Per element: acc = bias, then one multiply-add (fused on the FMA tables) per tap inside the image, (ky, kx)
+ * ascending, whatever the thread count; then activation. */
+MNA_API mna_status mna_f32_dwconv2d_dilated(const mna_conv2d_params* p, int32_t dilation_h, int32_t dilation_w,
+                                            const float* input, size_t input_len,
+                                            const float* weights, size_t weights_len,
+                                            const float* bias, size_t bias_len,
+                                            float* output, size_t output_len,
+                                            mna_threadpool* pool);
 
 /* Pointwise (1x1, stride 1, no padding) convolution over `pixels` = n*h*w positions:
  * input [pixels][in_c], weights [out_c][in_c], bias [out_c] (may be NULL), output [pixels][out_c]. */

@@ -7,7 +7,7 @@ namespace MobileNetAccel.Interop;
 /// native call and throws an <see cref="ArgumentException"/>-family error naming the parameter; the native side
 /// checks again. Spans are only borrowed for the duration of the call.
 /// </summary>
-internal static unsafe class NativeKernels
+internal static unsafe partial class NativeKernels
 {
     /// <summary>The native library's version string.</summary>
     public static string Version => Marshal.PtrToStringUTF8(NativeMethods.mna_version()) ?? "";

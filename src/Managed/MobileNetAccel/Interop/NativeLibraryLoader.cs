@@ -13,7 +13,7 @@ namespace MobileNetAccel.Interop;
 internal static class NativeLibraryLoader
 {
     /// <summary>MNA_ABI_VERSION in native/include/mna.h: the C interface these bindings were written against.</summary>
-    internal const int ExpectedAbiVersion = 2;
+    internal const int ExpectedAbiVersion = 3;
 
     private static readonly object Gate = new();
     private static nint _handle;

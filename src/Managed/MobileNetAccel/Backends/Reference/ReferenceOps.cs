@@ -28,6 +28,11 @@ internal static class ReferenceOps
         TransposeNode n => RefTranspose.Plan(n, out reason),
         ConcatNode n => RefConcat.Plan(n, out reason),
         MatMulNode n => RefMatMul.Plan(n, out reason),
+        ResizeBilinearNode n => RefResizeBilinear.Plan(n, out reason),
+        ArgMaxNode n => RefArgMax.Plan(n, out reason),
+        QuantizeNode n => RefQuantize.Plan(n, out reason),
+        DequantizeNode n => RefDequantize.Plan(n, out reason),
+        LogisticNode n => RefLogistic.Plan(n, out reason),
         _ => Unsupported(node, out reason),
     };
 

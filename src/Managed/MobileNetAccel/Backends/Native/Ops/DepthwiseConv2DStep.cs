@@ -4,7 +4,8 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
-/// <summary>DepthwiseConv2D (multiplier 1): mna_f32_dwconv2d, weights [KH][KW][C] packed once.</summary>
+/// <summary>DepthwiseConv2D (multiplier 1): mna_f32_dwconv2d, or mna_f32_dwconv2d_dilated for a dilated window (a
+/// separate kernel: the undilated path is unchanged); weights [KH][KW][C] copied once.</summary>
 internal sealed class DepthwiseConv2DStep : NativeStep
 {
     private readonly Value _input, _output;
@@ -12,16 +13,12 @@ internal sealed class DepthwiseConv2DStep : NativeStep
     private readonly NativeBuffer _weights;
     private readonly NativeBuffer? _bias;
     private readonly NativeContext _ctx;
+    private readonly int _dilationH, _dilationW;
 
     public static NativeStepFactory? Plan(DepthwiseConv2DNode n, out string reason)
     {
         if (!NativeOps.AllFloat(n, out reason) || !NativeOps.Constants(out reason, n.Weights, n.Bias))
             return null;
-        if (n.IsDilated)
-        {
-            reason = $"dilation {n.DilationH}x{n.DilationW}: the float depthwise kernel has no dilation";
-            return null;
-        }
         return ctx => new DepthwiseConv2DStep(n, ctx);
     }
 
@@ -31,12 +28,20 @@ internal sealed class DepthwiseConv2DStep : NativeStep
         _input = n.Input;
         _output = n.Output;
         _p = n.ToParams();
+        _dilationH = n.DilationH;
+        _dilationW = n.DilationW;
         _weights = new NativeBuffer(n.Weights.AsFloats());
         _bias = NativeBuffer.From(n.Bias);
     }
 
-    public override void Run(IArena arena) =>
-        NativeKernels.DepthwiseConv2D(_p, arena.Span<float>(_input), _weights.Span, _bias.OrEmpty(), arena.Span<float>(_output), _ctx.Pool);
+    public override void Run(IArena arena)
+    {
+        if (_dilationH == 1 && _dilationW == 1)
+            NativeKernels.DepthwiseConv2D(_p, arena.Span<float>(_input), _weights.Span, _bias.OrEmpty(), arena.Span<float>(_output), _ctx.Pool);
+        else
+            NativeKernels.DepthwiseConv2DDilated(_p, _dilationH, _dilationW, arena.Span<float>(_input), _weights.Span, _bias.OrEmpty(),
+                arena.Span<float>(_output), _ctx.Pool);
+    }
 
     public override void Dispose()
     {
