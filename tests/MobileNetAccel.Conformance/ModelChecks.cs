@@ -105,7 +105,7 @@ public static class ModelChecks
                 failures.Add($"class {l.Class} (LiteRT {l.Score}, ArmNN {a.Score}): ours {m.Score} IoU {iou:F3}, max coordinate Δ {dc:F4}");
         }
         TestContext.Out.WriteLine($"SSD {image} on {backend} (ForceFloat, post-process on {host[0].Backend}): {checkedCount} confident reference detections checked; "
-            + $"session {loadMs} ms, run {runMs} ms");
+            + $"session {loadMs} ms, run {runMs} ms; {string.Join("; ", session.Placement.Partitions)}");
         Assert.That(checkedCount, Is.GreaterThan(0), "the image has confident reference detections");
         Assert.That(failures, Is.Empty);
     }
