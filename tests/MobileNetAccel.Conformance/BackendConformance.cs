@@ -65,7 +65,12 @@ public abstract partial class BackendConformance
 
     /// <summary>Validates the graph, asks the backend about every node (unsupported → ignored with the reason), compiles
     /// all nodes as one partition, runs it once on a planned host arena and returns the outputs.</summary>
-    protected float[][] RunGraph(ModelGraph g, IReadOnlyList<float[]> inputs, string what)
+    protected float[][] RunGraph(ModelGraph g, IReadOnlyList<float[]> inputs, string what) =>
+        RunGraph(g, inputs, what, (arena, v) => arena.Get(v));
+
+    /// <summary><see cref="RunGraph(ModelGraph, IReadOnlyList{float[]}, string)"/> with each output read by
+    /// <paramref name="read"/> (integer outputs).</summary>
+    protected T[] RunGraph<T>(ModelGraph g, IReadOnlyList<float[]> inputs, string what, Func<HostArena, Value, T> read)
     {
         g.Validate();
         foreach (var n in g.Nodes)
@@ -77,7 +82,7 @@ public abstract partial class BackendConformance
         for (int i = 0; i < inputs.Count; i++)
             arena.Set(g.Inputs[i], inputs[i]);
         compiled.Run(arena);
-        return g.Outputs.Select(arena.Get).ToArray();
+        return g.Outputs.Select(v => read(arena, v)).ToArray();
     }
 
     private float[] RunOne(Node node, string what, params (Value Value, float[] Data)[] inputs)

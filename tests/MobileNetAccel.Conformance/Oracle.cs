@@ -9,7 +9,7 @@ namespace MobileNetAccel.Conformance;
 /// <para>Called with |x|, |w|, |b| and <see cref="Activation.None"/> the same functions give Σ|terms| of every output,
 /// the error scale of <see cref="Tolerance"/>.</para>
 /// </summary>
-public static class Oracle
+public static partial class Oracle
 {
     public static float Act(double v, Activation a) => a switch
     {
@@ -47,10 +47,11 @@ public static class Oracle
         return y;
     }
 
+    /// <summary>Depthwise convolution; with dilation (dh, dw) tap (ky, kx) reads input (oy·sh + ky·dh − pt, ox·sw + kx·dw − pl).</summary>
     public static float[] Depthwise(float[] x, int n, int h, int w, int c, float[] wt, float[]? bias, int kh, int kw,
-        int sh, int sw, int pt, int pl, int pb, int pr, Activation act)
+        int sh, int sw, int pt, int pl, int pb, int pr, Activation act, int dh = 1, int dw = 1)
     {
-        var (oh, ow) = OutSize(h, w, kh, kw, sh, sw, pt, pl, pb, pr);
+        var (oh, ow) = OutSize(h, w, (kh - 1) * dh + 1, (kw - 1) * dw + 1, sh, sw, pt, pl, pb, pr);
         var y = new float[n * oh * ow * c];
         for (int b = 0; b < n; b++)
             for (int oy = 0; oy < oh; oy++)
@@ -61,7 +62,7 @@ public static class Oracle
                         for (int ky = 0; ky < kh; ky++)
                             for (int kx = 0; kx < kw; kx++)
                             {
-                                int iy = oy * sh + ky - pt, ix = ox * sw + kx - pl;
+                                int iy = oy * sh + ky * dh - pt, ix = ox * sw + kx * dw - pl;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w)
                                     continue;
                                 s += (double)x[((b * h + iy) * w + ix) * c + ch] * wt[(ky * kw + kx) * c + ch];

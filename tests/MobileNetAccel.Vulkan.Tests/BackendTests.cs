@@ -74,8 +74,10 @@ public class BackendTests
         var q = new Value("q", new[] { 1, 4 }, DataType.UInt8);
         Assert.That(b.Supports(new ReshapeNode("r", q, new Value("r", new[] { 4 }, DataType.UInt8), new[] { 4 }), out var reason), Is.False);
         Assert.That(reason, Does.Contain("float32"));
-        Assert.That(b.Supports(new TransposeNode("t", In("x", 1, 2, 3, 4), In("y"), new[] { 0, 3, 1, 2 }), out reason), Is.False);
-        Assert.That(reason, Does.Contain("Transpose"));
+        Assert.That(b.Supports(new TransposeNode("t", In("x", 1, 2, 3, 4, 5), In("y"), new[] { 0, 4, 1, 2, 3 }), out reason), Is.False);
+        Assert.That(reason, Does.Contain("Transpose").And.Contain("rank ≤ 4"));
+        Assert.That(b.Supports(new MatMulNode("mm", In("a", 2, 3), In("b", 3, 4), In("y")), out reason), Is.False);
+        Assert.That(reason, Does.Contain("no shader for MatMul"));
         Assert.That(b.Supports(new AddNode("a", In("a", 1, 2, 2, 3), In("b", 3), In("y")), out reason), Is.False);
         Assert.That(reason, Does.Contain("equal shapes"));
         Assert.Throws<ArgumentException>(() => b.Compile(new Partition(Array.Empty<Node>(), Array.Empty<Value>(), Array.Empty<Value>()),

@@ -222,7 +222,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         }
         foreach (var v in p.Inputs)
             if (v.DataType == DataType.Float32)
-                Define(Root(v), v.ElementCount, -1);
+                Define(Root(v), Floats(v), -1);
         for (int i = 0; i < p.Nodes.Count; i++)
         {
             var n = p.Nodes[i];
@@ -231,7 +231,7 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
                     Use(Root(v), i);
             foreach (var o in n.Outputs)
             {
-                Define(Root(o), Root(o).ElementCount, i);
+                Define(Root(o), Floats(Root(o)), i);
                 Use(Root(o), i);
             }
             if (ops[n].ScratchElements > 0)
@@ -259,6 +259,10 @@ public sealed class IlgpuCompiledPartition : ICompiledPartition
         var root = Root(v);
         if (!_activationOffsets.TryGetValue(root, out long off))
             throw new InvalidOperationException($"value '{v.Name}' has no device storage in this partition (is it a partition input?)");
-        return _activations.View.SubView(off, v.ElementCount);
+        return _activations.View.SubView(off, Floats(v));
     }
+
+    /// <summary>Floats of device storage a value takes: its element count, twice that for an int64 value (ARG_MAX
+    /// indices live in the float buffer, viewed as their integer type).</summary>
+    private static long Floats(Value v) => (v.SizeInBytes + sizeof(float) - 1) / sizeof(float);
 }

@@ -52,7 +52,7 @@ internal static class IlgpuDevices
             {
                 if (_context is null)
                 {
-                    _context = Context.Create(b => b.Cuda().OpenCL().CPU(CpuDevice).Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly));
+                    _context = Context.Create(b => b.Cuda().OpenCL().CPU(CpuDevice).Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly).EnableAlgorithms());
                 }
                 return _context;
             }
@@ -126,7 +126,7 @@ internal static class IlgpuDevices
             if (_wide is null)
             {
                 var device = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 16, numMultiprocessors: 2);
-                _wideContext = Context.Create(b => b.CPU(device).Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly));
+                _wideContext = Context.Create(b => b.CPU(device).Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly).EnableAlgorithms());
                 _wide = device.CreateCPUAccelerator(_wideContext, CPUAcceleratorMode.Parallel);
             }
             return _wide;

@@ -77,6 +77,12 @@ internal sealed class KernelSet
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<byte>, ArrayView<float>, float, int, int>> Dequantize;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, TransposeShape>> Transpose;
     public readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, float>> Softmax;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int, int>> ConcatSlice;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ResizeShape>> ResizeBilinear;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int>> ArgMax64;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int>> ArgMax32;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>>> Logistic;
+    public readonly ByActivation<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> Mul;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ExpandDepthwiseShape, SpecializedValue<int>> ExpandDepthwise(Act expand, Act depthwise) =>
@@ -127,6 +133,14 @@ internal sealed class KernelSet
         Dequantize = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<byte>, ArrayView<float>, float, int, int>(ElementwiseKernels.Dequantize));
         Pad = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, PadShape>(ElementwiseKernels.Pad));
         Softmax = new(() => a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, float>(ElementwiseKernels.Softmax));
+        ConcatSlice = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int, int>(SegmentationKernels.ConcatSlice));
+        ResizeBilinear = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ResizeShape>(SegmentationKernels.ResizeBilinear));
+        ArgMax64 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int>(SegmentationKernels.ArgMax64));
+        ArgMax32 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int>(SegmentationKernels.ArgMax32));
+        Logistic = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>>(SegmentationKernels.Logistic));
+        Mul = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SegmentationKernels.Mul<IdentityActivation>),
+            () => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SegmentationKernels.Mul<ReluActivation>),
+            () => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SegmentationKernels.Mul<Relu6Activation>));
         LoadMilliseconds = sw.Elapsed.TotalMilliseconds;
     }
 

@@ -15,6 +15,8 @@ internal static class VulkanOps
     {
         if (node is DequantizeNode dq)
             return DequantizeOp.Plan(dq, out reason);
+        if (node is ArgMaxNode am)
+            return ArgMaxOp.Plan(am, out reason); // float32 in, int64/int32 indices out
         if (!Float32(node, out reason))
             return null;
         return node switch
@@ -31,6 +33,12 @@ internal static class VulkanOps
             ClipNode n => ClipOp.Plan(n, out reason),
             AddNode n => AddOp.Plan(n, out reason),
             BatchNormNode n => BatchNormOp.Plan(n, out reason),
+            ConcatNode n => ConcatOp.Plan(n, out reason),
+            ResizeBilinearNode n => ResizeBilinearOp.Plan(n, out reason),
+            LogisticNode n => LogisticOp.Plan(n, out reason),
+            MulNode n => MulOp.Plan(n, out reason),
+            TransposeNode n => TransposeOp.Plan(n, out reason),
+            PadNode n => PadOp.Plan(n, out reason),
             _ => Unsupported(node, out reason),
         };
     }

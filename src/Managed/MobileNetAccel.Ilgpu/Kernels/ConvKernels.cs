@@ -44,7 +44,9 @@ public static class ConvKernels
         }
     }
 
-    /// <summary>Depthwise convolution (multiplier 1): x NHWC, w [KH,KW,C], b [C], y NHWC. Used for 3x3 stride 1/2.</summary>
+    /// <summary>Depthwise convolution (multiplier 1): x NHWC, w [KH,KW,C], b [C], y NHWC. Used for 3x3 stride 1/2 and,
+    /// with <see cref="WindowShape.DilationH"/>/<see cref="WindowShape.DilationW"/> &gt; 1, atrous windows (tap k reads
+    /// input position output·stride − pad + k·dilation).</summary>
     public static void Depthwise<TAct>(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
         WindowShape s, SpecializedValue<int> kernelH, SpecializedValue<int> kernelW, SpecializedValue<int> strideH, SpecializedValue<int> strideW)
         where TAct : struct, IActivation
@@ -58,16 +60,17 @@ public static class ConvKernels
             int oy = t % s.OutH;
             int n = t / s.OutH;
             int kh = kernelH, kw = kernelW;
+            int dh = s.DilationH > 1 ? s.DilationH : 1, dw = s.DilationW > 1 ? s.DilationW : 1;
             int iy0 = oy * strideH - s.PadTop, ix0 = ox * strideW - s.PadLeft;
             float acc = b[c];
             for (int ky = 0; ky < kh; ky++)
             {
-                int iy = iy0 + ky;
+                int iy = iy0 + ky * dh;
                 if (iy < 0 || iy >= s.InH)
                     continue;
                 for (int kx = 0; kx < kw; kx++)
                 {
-                    int ix = ix0 + kx;
+                    int ix = ix0 + kx * dw;
                     if (ix < 0 || ix >= s.InW)
                         continue;
                     acc += x[(((long)n * s.InH + iy) * s.InW + ix) * s.InC + c] * w[(ky * kw + kx) * s.InC + c];

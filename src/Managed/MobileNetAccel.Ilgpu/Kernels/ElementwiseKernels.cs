@@ -1,4 +1,6 @@
 using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Runtime;
 
 namespace MobileNetAccel.Ilgpu.Kernels;
@@ -90,32 +92,24 @@ public static class ElementwiseKernels
     public static KernelConfig SoftmaxConfig(int rows, int groupSize, int maxGroups) =>
         new(new Index1D(Math.Min(rows, maxGroups)), new Index1D(groupSize));
 
-    /// <summary>Softmax over rows of length <paramref name="cols"/>: one group (up to 64 threads) per row, max and sum
-    /// reduced through shared memory. y = exp(beta·(x - max)) / Σ.</summary>
+    /// <summary>Softmax over rows of length <paramref name="cols"/>: one group (up to 64 threads) per row; each thread
+    /// folds a strided slice of the row, the group's max and sum are ILGPU.Algorithms' group all-reductions
+    /// (<see cref="GroupExtensions.AllReduce{T, TReduction}"/> with <see cref="MaxFloat"/> and <see cref="AddFloat"/>:
+    /// warp shuffles on CUDA, shared memory elsewhere). y = exp(beta·(x - max)) / Σ.</summary>
     public static void Softmax(ArrayView<float> x, ArrayView<float> y, int rows, int cols, float beta)
     {
-        var red = SharedMemory.Allocate<float>(SoftmaxThreads);
         for (int row = Grid.IdxX; row < rows; row += Grid.DimX)
-            SoftmaxRow(x, y, red, row, cols, beta);
+            SoftmaxRow(x, y, row, cols, beta);
     }
 
-    private static void SoftmaxRow(ArrayView<float> x, ArrayView<float> y, ArrayView<float> red, int row, int cols, float beta)
+    private static void SoftmaxRow(ArrayView<float> x, ArrayView<float> y, int row, int cols, float beta)
     {
         int tid = Group.IdxX;
         long b = (long)row * cols;
         float m = float.NegativeInfinity;
         for (int j = tid; j < cols; j += Group.DimX)
             m = MathF.Max(m, x[b + j]);
-        red[tid] = m;
-        Group.Barrier();
-        for (int width = Group.DimX / 2; width > 0; width /= 2)
-        {
-            if (tid < width)
-                red[tid] = MathF.Max(red[tid], red[tid + width]);
-            Group.Barrier();
-        }
-        float max = red[0];
-        Group.Barrier();
+        float max = GroupExtensions.AllReduce<float, MaxFloat>(m);
         float sum = 0f;
         for (int j = tid; j < cols; j += Group.DimX)
         {
@@ -123,15 +117,7 @@ public static class ElementwiseKernels
             y[b + j] = e;
             sum += e;
         }
-        red[tid] = sum;
-        Group.Barrier();
-        for (int width = Group.DimX / 2; width > 0; width /= 2)
-        {
-            if (tid < width)
-                red[tid] += red[tid + width];
-            Group.Barrier();
-        }
-        float inv = 1f / red[0];
+        float inv = 1f / GroupExtensions.AllReduce<float, AddFloat>(sum);
         for (int j = tid; j < cols; j += Group.DimX)
             y[b + j] *= inv;
         Group.Barrier();

@@ -1,9 +1,10 @@
 namespace MobileNetAccel.Ilgpu.Kernels;
 
-/// <summary>Shape of a windowed NHWC op (conv, depthwise, pooling). Passed by value to kernels.</summary>
+/// <summary>Shape of a windowed NHWC op (conv, depthwise, pooling). Passed by value to kernels. The dilations are
+/// read by the depthwise kernel only, where 0 means 1 (a shape built without them is undilated).</summary>
 public struct WindowShape
 {
-    public int N, InH, InW, InC, OutH, OutW, OutC, PadTop, PadLeft;
+    public int N, InH, InW, InC, OutH, OutW, OutC, PadTop, PadLeft, DilationH, DilationW;
 }
 
 /// <summary>C[M,N] = act(A[M,K] · B[K,N] + bias[N]) (+ R[M,N] when Residual != 0).</summary>

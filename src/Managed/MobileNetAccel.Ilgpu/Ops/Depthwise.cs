@@ -4,16 +4,11 @@ using MobileNetAccel.Graph;
 
 namespace MobileNetAccel.Ilgpu.Ops;
 
-/// <summary>DepthwiseConv2D: the depthwise kernel with the [1, Kh, Kw, C] weights as they are.</summary>
+/// <summary>DepthwiseConv2D (dilated or not): the depthwise kernel with the [1, Kh, Kw, C] weights as they are.</summary>
 internal sealed class DepthwiseConv2DOp(DepthwiseConv2DNode d) : IlgpuOp
 {
     public static IlgpuOp? Plan(DepthwiseConv2DNode n, out string reason)
     {
-        if (n.IsDilated)
-        {
-            reason = $"dilation {n.DilationH}x{n.DilationW} is not supported";
-            return null;
-        }
         reason = "";
         return new DepthwiseConv2DOp(n);
     }
@@ -28,6 +23,8 @@ internal sealed class DepthwiseConv2DOp(DepthwiseConv2DNode d) : IlgpuOp
         var s = IlgpuEmitter.Window(d.Input, d.Output);
         s.PadTop = d.Padding.Top;
         s.PadLeft = d.Padding.Left;
+        s.DilationH = d.DilationH;
+        s.DilationW = d.DilationW;
         var wv = e.Weight(w[0], d.Weights.ElementCount);
         var bv = e.Weight(w[1], s.InC);
         var launch = e.Kernels.Depthwise[d.Activation];
