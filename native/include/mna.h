@@ -51,7 +51,8 @@ MNA_API const char* mna_version(void);
  * incompatibly (a parameter, a struct layout, an enum value) or entry points the managed wrapper needs are added (an
  * older library would fail at the first call instead of at load). The managed wrapper checks it when it loads the
  * library and refuses a library whose version is not the one it was built against. */
-#define MNA_ABI_VERSION 3 /* 2: the fast integer kernels (mna_q8_*); 3: mna_f32_dwconv2d_dilated */
+/* 2: the fast integer kernels (mna_q8_*); 3: mna_f32_dwconv2d_dilated, mna_resize_bilinear_*, mna_argmax_q8 */
+#define MNA_ABI_VERSION 3
 MNA_API int32_t mna_abi_version(void);
 
 /* ---------------------------------------------------------- cpu features */
