@@ -65,17 +65,7 @@ MNA_API mna_status mna_f32_dwconv2d(const mna_conv2d_params* p, const float* inp
   int32_t oh = 0, ow = 0;
   TRY(check_conv_params(fn, p, &oh, &ow));
   TRY(check_same_channels(fn, p));
-  int64_t in_n = 0, w_n = 0, out_n = 0;
-  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
-  TRY(product(fn, "kernel_h*kernel_w*in_c", 1, p->kernel_h, p->kernel_w, p->in_c, &w_n));
-  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
-  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
-  TRY(need_len(fn, "weights_len", weights_len, w_n, "kernel_h*kernel_w*in_c"));
-  TRY(need_bias(fn, "bias_len", bias, bias_len, p->out_c, "out_c"));
-  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
-  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
-  TRY(no_overlap(fn, output, out_n, "weights", weights, w_n, 0));
-  TRY(no_overlap(fn, output, out_n, "bias", bias, p->out_c, 0));
+  TRY(check_dwconv_buffers(fn, p, oh, ow, input, input_len, weights, weights_len, bias, bias_len, output, output_len));
   DISPATCH(f32_dwconv2d, p, oh, ow, input, weights, bias, output, pool);
 }
 

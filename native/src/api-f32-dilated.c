@@ -21,16 +21,6 @@ MNA_API mna_status mna_f32_dwconv2d_dilated(const mna_conv2d_params* p, int32_t 
   const int64_t ekh = (int64_t)(p->kernel_h - 1) * dilation_h + 1, ekw = (int64_t)(p->kernel_w - 1) * dilation_w + 1;
   TRY(window_out(fn, "h", p->in_h, p->pad_top, p->pad_bottom, ekh, p->stride_h, &oh));
   TRY(window_out(fn, "w", p->in_w, p->pad_left, p->pad_right, ekw, p->stride_w, &ow));
-  int64_t in_n = 0, w_n = 0, out_n = 0;
-  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
-  TRY(product(fn, "kernel_h*kernel_w*in_c", 1, p->kernel_h, p->kernel_w, p->in_c, &w_n));
-  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
-  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
-  TRY(need_len(fn, "weights_len", weights_len, w_n, "kernel_h*kernel_w*in_c"));
-  TRY(need_bias(fn, "bias_len", bias, bias_len, p->out_c, "out_c"));
-  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
-  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
-  TRY(no_overlap(fn, output, out_n, "weights", weights, w_n, 0));
-  TRY(no_overlap(fn, output, out_n, "bias", bias, p->out_c, 0));
+  TRY(check_dwconv_buffers(fn, p, oh, ow, input, input_len, weights, weights_len, bias, bias_len, output, output_len));
   return mna_f32_dwconv2d_dilated_run(p, dilation_h, dilation_w, oh, ow, input, weights, bias, output, pool);
 }

@@ -198,4 +198,24 @@ static inline mna_status check_irb_params(const char* fn, const mna_irb_params* 
   return MNA_OK;
 }
 
+/* The buffers of a depthwise convolution (multiplier 1) whose output is oh x ow: lengths, bias, no overlap with the
+ * output. */
+static inline mna_status check_dwconv_buffers(const char* fn, const mna_conv2d_params* p, int32_t oh, int32_t ow,
+                                              const float* input, size_t input_len, const float* weights,
+                                              size_t weights_len, const float* bias, size_t bias_len,
+                                              const float* output, size_t output_len) {
+  int64_t in_n = 0, w_n = 0, out_n = 0;
+  TRY(product(fn, "batch*in_h*in_w*in_c", p->batch, p->in_h, p->in_w, p->in_c, &in_n));
+  TRY(product(fn, "kernel_h*kernel_w*in_c", 1, p->kernel_h, p->kernel_w, p->in_c, &w_n));
+  TRY(product(fn, "batch*out_h*out_w*out_c", p->batch, oh, ow, p->out_c, &out_n));
+  TRY(need_len(fn, "input_len", input_len, in_n, "batch*in_h*in_w*in_c"));
+  TRY(need_len(fn, "weights_len", weights_len, w_n, "kernel_h*kernel_w*in_c"));
+  TRY(need_bias(fn, "bias_len", bias, bias_len, p->out_c, "out_c"));
+  TRY(need_len(fn, "output_len", output_len, out_n, "batch*out_h*out_w*out_c"));
+  TRY(no_overlap(fn, output, out_n, "input", input, in_n, 0));
+  TRY(no_overlap(fn, output, out_n, "weights", weights, w_n, 0));
+  TRY(no_overlap(fn, output, out_n, "bias", bias, p->out_c, 0));
+  return MNA_OK;
+}
+
 #endif

@@ -67,33 +67,8 @@ public sealed class DilatedDepthwiseTests
         return list.Select(c => new TestCaseData(c).SetName($"Dilated_MatchesNaive({c.Id})"));
     }
 
-    private static Reference NaiveDilated(DilatedCase g, float[] x, float[] w, float[]? bias)
-    {
-        int oh = g.OutH, ow = g.OutW;
-        var val = new double[(long)g.N * oh * ow * g.C];
-        var scale = new double[val.Length];
-        for (int n = 0; n < g.N; n++)
-            for (int y = 0; y < oh; y++)
-                for (int xo = 0; xo < ow; xo++)
-                    for (int c = 0; c < g.C; c++)
-                    {
-                        double b = bias is null ? 0.0 : bias[c], sum = b, mag = Math.Abs(b);
-                        for (int ky = 0; ky < g.KH; ky++)
-                            for (int kx = 0; kx < g.KW; kx++)
-                            {
-                                int iy = y * g.SH - g.PT + ky * g.DH, ix = xo * g.SW - g.PL + kx * g.DW;
-                                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-                                    continue;
-                                double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[(ky * g.KW + kx) * g.C + c];
-                                sum += t;
-                                mag += Math.Abs(t);
-                            }
-                        long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
-                        val[idx] = Naive.Act(sum, g.Act.ToNative());
-                        scale[idx] = mag;
-                    }
-        return new Reference(val, scale);
-    }
+    private static Reference NaiveDilated(DilatedCase g, float[] x, float[] w, float[]? bias) =>
+        Naive.DepthwiseConv2D(g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.OutH, g.OutW, x, w, bias, g.Act.ToNative());
 
     [TestCaseSource(nameof(Cases))]
     public void Dilated_MatchesNaive(DilatedCase c)

@@ -79,28 +79,33 @@ internal static class Naive
     }
 
     /// <summary>Depthwise convolution, multiplier 1: weights [KH][KW][C], bias [C] or null.</summary>
-    public static Reference DepthwiseConv2D(Window g, float[] x, float[] w, float[]? bias, NativeActivation act)
+    public static Reference DepthwiseConv2D(Window g, float[] x, float[] w, float[]? bias, NativeActivation act) =>
+        DepthwiseConv2D(g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, 1, 1, g.OutH, g.OutW, x, w, bias, act);
+
+    /// <summary>Depthwise convolution with dilation <paramref name="dh"/> x <paramref name="dw"/> (tap (ky, kx) reads
+    /// input row y·SH − PT + ky·DH); zero padding; an <paramref name="oh"/> x <paramref name="ow"/> output.</summary>
+    public static Reference DepthwiseConv2D(int batch, int h, int wd, int ch, int kh, int kw, int sh, int sw, int pt, int pl,
+        int dh, int dw, int oh, int ow, float[] x, float[] w, float[]? bias, NativeActivation act)
     {
-        int oh = g.OutH, ow = g.OutW;
-        var val = new double[(long)g.N * oh * ow * g.C];
+        var val = new double[(long)batch * oh * ow * ch];
         var scale = new double[val.Length];
-        for (int n = 0; n < g.N; n++)
+        for (int n = 0; n < batch; n++)
             for (int y = 0; y < oh; y++)
                 for (int xo = 0; xo < ow; xo++)
-                    for (int c = 0; c < g.C; c++)
+                    for (int c = 0; c < ch; c++)
                     {
                         double sum = B(bias, c), mag = Math.Abs(B(bias, c));
-                        for (int ky = 0; ky < g.KH; ky++)
-                            for (int kx = 0; kx < g.KW; kx++)
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++)
                             {
-                                int iy = y * g.SH - g.PT + ky, ix = xo * g.SW - g.PL + kx;
-                                if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                                int iy = y * sh - pt + ky * dh, ix = xo * sw - pl + kx * dw;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= wd)
                                     continue;
-                                double t = (double)x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[(ky * g.KW + kx) * g.C + c];
+                                double t = (double)x[((n * h + iy) * wd + ix) * ch + c] * w[(ky * kw + kx) * ch + c];
                                 sum += t;
                                 mag += Math.Abs(t);
                             }
-                        long idx = (((long)n * oh + y) * ow + xo) * g.C + c;
+                        long idx = (((long)n * oh + y) * ow + xo) * ch + c;
                         val[idx] = Act(sum, act);
                         scale[idx] = mag;
                     }

@@ -43,23 +43,7 @@ internal sealed class TransposeOp(TransposeNode tr) : IlgpuOp
         var stream = e.Stream;
         var x = e.Act(tr.Input);
         var y = e.Act(tr.Output);
-        int rank = tr.Input.Rank;
-        var inStrides = new long[rank];
-        long st = 1;
-        for (int a = rank - 1; a >= 0; a--)
-        {
-            inStrides[a] = st;
-            st *= tr.Input.Shape[a];
-        }
-        // output axis j walks input axis Perm[j]; pad to rank 4 with leading size-1 axes
-        var dims = new int[4];
-        var strides = new long[4];
-        for (int j = 0; j < 4; j++)
-        {
-            int src = j - (4 - rank);
-            dims[j] = src < 0 ? 1 : tr.Output.Shape[src];
-            strides[j] = src < 0 ? 0 : inStrides[tr.Perm[src]];
-        }
+        var (dims, strides) = tr.Rank4Walk();
         var s = new TransposeShape { D1 = dims[1], D2 = dims[2], D3 = dims[3], S0 = strides[0], S1 = strides[1], S2 = strides[2], S3 = strides[3] };
         var launch = e.Kernels.Transpose.Value;
         int n = (int)tr.Output.ElementCount;

@@ -30,23 +30,8 @@ internal sealed class TransposeOp(TransposeNode tr) : VulkanOp
 
     public override void Lower(Lowering.Builder b)
     {
-        int rank = tr.Input.Rank;
-        var inStrides = new long[rank];
-        long st = 1;
-        for (int a = rank - 1; a >= 0; a--)
-        {
-            inStrides[a] = st;
-            st *= tr.Input.Shape[a];
-        }
-        // output axis j walks input axis Perm[j]; padded to rank 4 with leading size-1 axes
-        var dims = new int[4];
-        var strides = new int[4];
-        for (int j = 0; j < 4; j++)
-        {
-            int src = j - (4 - rank);
-            dims[j] = src < 0 ? 1 : tr.Output.Shape[src];
-            strides[j] = src < 0 ? 0 : (int)inStrides[tr.Perm[src]];
-        }
+        var (dims, walk) = tr.Rank4Walk();
+        var strides = walk.Select(v => (int)v).ToArray();
         long total = tr.Output.ElementCount;
         b.Add("transpose", tr.Name, Array.Empty<int>(), new[] { (int)total, dims[1], dims[2], dims[3], strides[0], strides[1], strides[2], strides[3] },
             new[] { b.Read(tr.Input), b.Write(tr.Output) }, Lowering.Builder.Linear(total, tr.Name));

@@ -90,4 +90,30 @@ public sealed class TransposeNode : Node
         Output.DataType = Input.DataType;
         Output.Quantization ??= Input.Quantization;
     }
+
+    /// <summary>The permutation as a walk of the input for rank ≤ 4 (what the GPU kernels index with): output axis j
+    /// has <c>Dims[j]</c> elements and advances the input by <c>Strides[j]</c> elements; lower ranks are padded with
+    /// leading size-1 axes of stride 0.</summary>
+    public (int[] Dims, long[] Strides) Rank4Walk()
+    {
+        int rank = Input.Rank;
+        if (rank > 4)
+            throw Error($"rank {rank} has no rank-4 walk");
+        var inStrides = new long[rank];
+        long st = 1;
+        for (int a = rank - 1; a >= 0; a--)
+        {
+            inStrides[a] = st;
+            st *= Input.Shape[a];
+        }
+        var dims = new int[4];
+        var strides = new long[4];
+        for (int j = 0; j < 4; j++)
+        {
+            int src = j - (4 - rank);
+            dims[j] = src < 0 ? 1 : Output.Shape[src];
+            strides[j] = src < 0 ? 0 : inStrides[Perm[src]];
+        }
+        return (dims, strides);
+    }
 }
