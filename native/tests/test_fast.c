@@ -65,9 +65,23 @@ static void check_bound(const float* got, const float* want, const float* bound,
 
 static void test_pwconv(mna_isa isa) {
   static const int shapes[][3] = {/* pixels, in_c, out_c */
-                                  {1, 1, 1},      {7, 3, 5},    {13, 16, 32},   {50, 24, 144},
-                                  {49, 160, 960}, {23, 96, 24}, {9, 17, 33},    {100, 32, 16},
-                                  {8, 5, 47},     {15, 1, 65},  {3, 320, 1280}, {29, 64, 31}};
+                                  {1, 1, 1},
+                                  {7, 3, 5},
+                                  {13, 16, 32},
+                                  {50, 24, 144},
+                                  {49, 160, 960},
+                                  {23, 96, 24},
+                                  {9, 17, 33},
+                                  {100, 32, 16},
+                                  {8, 5, 47},
+                                  {15, 1, 65},
+                                  {3, 320, 1280},
+                                  {29, 64, 31},
+                                  /* a 1-row last tile over several full panels (the row kernel) */
+                                  {19, 40, 96},
+                                  {22, 33, 224},
+                                  {1, 70, 200},
+                                  {25, 9, 100}};
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     for (int act = 0; act < 3; act++) {
       const int px = shapes[i][0], ic = shapes[i][1], oc = shapes[i][2];
