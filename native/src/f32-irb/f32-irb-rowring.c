@@ -174,9 +174,9 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   int fuse = weight_bytes <= MNA_IRB_FUSE_MAX_WEIGHT_BYTES && x.out_h >= MNA_IRB_MIN_BAND_ROWS * threads;
   /* The row path's project GEMM has M = out_w: with a tile height that fills its last pixel tile
    * badly (14 = 6 + 6 + 2 with the 6-row AVX2 tile: 78% of the FMAs useful) and an expanded
-   * tensor that stays in L2, layer by layer (M = all pixels) is faster (AVX2 on the development
-   * EPYC, bench_irb: the 14x14 blocks of MobileNetV2 1.13-1.25x). Tiles that divide the width
-   * (AVX-512's 7 rows at 7, 14, 28, 56, 112) keep the row path. */
+   * tensor of at most 512 KiB (about one core's L2 here), layer by layer (M = all pixels) is
+   * faster (AVX2 on the development EPYC, bench_irb: the 14x14 blocks of MobileNetV2 1.13-1.25x).
+   * Tiles that divide the width (AVX-512's 7 rows at 7, 14, 28, 56, 112) keep the row path. */
   const size_t tile_rows = ((x.out_w + uk->mr - 1) / uk->mr) * uk->mr;
   const size_t expanded_bytes = (size_t)p->in_h * (size_t)p->in_w * x.hidden * sizeof(float);
   if (p->hidden_c && x.out_w * 100 < MNA_IRB_MIN_TILE_FILL_PCT * tile_rows && expanded_bytes <= MNA_IRB_LAYERS_L2_BYTES)
