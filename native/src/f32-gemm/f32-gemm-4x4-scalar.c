@@ -5,6 +5,7 @@
 #define GEMM_MR 4
 #define GEMM_NV 4
 #define GEMM_FN mna_f32_gemm_ukernel_4x4__scalar
+#define GEMM_MULTI_FN mna_f32_gemm_multi_ukernel_4x4__scalar
 #include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1

@@ -6,6 +6,7 @@
 #define GEMM_NV 2
 #define GEMM_PREFETCH /* weight-panel prefetch, see gemm-template.h */
 #define GEMM_FN mna_f32_gemm_ukernel_6x16__avx2
+#define GEMM_MULTI_FN mna_f32_gemm_multi_ukernel_6x16__avx2
 #include "f32-gemm/gemm-template.h"
 
 #define GEMM_MR 1
