@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace MobileNetAccel.Benchmarks;
 
@@ -12,6 +13,9 @@ namespace MobileNetAccel.Benchmarks;
 /// our next run (and ours, more briefly, from ORT's); the first 3 runs of every slice are dropped for the same reason.
 /// Reports min, median and p90 per side and the ratio of the medians (and of the minima), then our 2-thread speed-up.
 /// Run: dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved [seconds per row, default 10]
+/// [comma-separated model names, default all four]. MNA_BENCH_CPUTIME=1: the calling thread's CPU time instead of wall
+/// time, 1-thread rows only (both runtimes run a 1-thread inference on the calling thread; on a host loaded by other
+/// jobs it leaves out the time the thread was preempted, which wall time at load 20+ on 2 cores is mostly made of).
 /// </summary>
 public static class Interleaved
 {
@@ -19,14 +23,19 @@ public static class Interleaved
 
     public static int Run(string[] args)
     {
+        CpuTime = Environment.GetEnvironmentVariable("MNA_BENCH_CPUTIME") == "1";
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-        double peak = PeakProbe.MeasuredGflopsPerCore;
-        Console.WriteLine($"# interleaved ORT / MobileNetAccel, {seconds:F0} s per row; FMA peak probe {peak:F1} GFLOP/s per core ({PeakProbe.IsaName}); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        string[] models = args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : Models;
+        foreach (string m in models)
+            if (Array.IndexOf(Models, m) < 0)
+                throw new ArgumentException($"--interleaved: unknown model '{m}' (known: {string.Join(", ", Models)})");
+        double peak = CpuTime ? CpuTimePeakGflops() : PeakProbe.MeasuredGflopsPerCore;
+        Console.WriteLine($"# interleaved ORT / MobileNetAccel, {seconds:F0} s per row; FMA peak probe {peak:F1} GFLOP/s per core ({PeakProbe.IsaName}); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; clock {(CpuTime ? "thread CPU time" : "wall")}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| model | threads | runs | ORT min / median / p90 ms | ours min / median / p90 ms | ours/ORT median | ours/ORT min | ours GFLOP/s (median) | ours % peak |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         var medians = new Dictionary<(string, int), double>();
-        foreach (string model in Models)
-            foreach (int threads in new[] { 1, 2 })
+        foreach (string model in models)
+            foreach (int threads in CpuTime ? new[] { 1 } : new[] { 1, 2 })
             {
                 var b = new ModelBenchmarks { Model = model, Threads = threads };
                 b.Setup();
@@ -47,7 +56,7 @@ public static class Interleaved
                 }
             }
         Console.WriteLine();
-        foreach (string model in Models)
+        foreach (string model in CpuTime ? [] : models)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ours {model}: 2 threads {medians[(model, 1)] / medians[(model, 2)]:F2}x faster than 1 (medians)"));
         return 0;
@@ -59,11 +68,11 @@ public static class Interleaved
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200 || i < 6; i++)
         {
-            long t0 = Stopwatch.GetTimestamp();
+            double t0 = NowMs();
             run();
-            long t1 = Stopwatch.GetTimestamp();
+            double t1 = NowMs();
             if (i >= 3)
-                times.Add((t1 - t0) * 1e3 / Stopwatch.Frequency);
+                times.Add(t1 - t0);
         }
     }
 
@@ -82,6 +91,47 @@ public static class Interleaved
         foreach (var t in times)
             t.Sort();
         return times;
+    }
+
+    private static bool CpuTime;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Sec;
+        public long Nsec;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec ts);
+
+    private const int ClockThreadCpuTimeId = 3;
+
+    private static double NowMs()
+    {
+        if (!CpuTime)
+            return Stopwatch.GetTimestamp() * 1e3 / Stopwatch.Frequency;
+        if (ClockGetTime(ClockThreadCpuTimeId, out var ts) != 0)
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return ts.Sec * 1e3 + ts.Nsec * 1e-6;
+    }
+
+    /// <summary>The FMA probe timed on the thread's CPU clock (best of 15): the wall-clock probe reads the load, not
+    /// the core, on a shared host.</summary>
+    private static double CpuTimePeakGflops()
+    {
+        double best = 0;
+        float sink = 0;
+        for (int t = 0; t < 15; t++)
+        {
+            double t0 = NowMs();
+            sink += Backends.FmaProbe.Fma16();
+            double ms = NowMs() - t0;
+            if (ms > 0)
+                best = Math.Max(best, Backends.FmaProbe.FlopsPerCall / (ms * 1e-3) * 1e-9);
+        }
+        GC.KeepAlive(sink);
+        return best;
     }
 
     internal static double Q(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];

@@ -148,7 +148,36 @@ static void gemm_units(void* vctx, size_t begin, size_t end) {
       const size_t calls = g->mtiles * (p1 - p0);
       slice = (next_lines + calls - 1) / calls;
     }
-    for (size_t p = p0; p < p1; p++) {
+    size_t p = p0;
+    if (mr == 1 && uk->gemm1p) {
+      /* the 1-row tile: up to MR full panels per call (independent FMA chains), the same
+       * prefetch slices as the per-panel calls it replaces */
+      const size_t full_end = g->half_last || g->n % nr ? g->panels - 1 : g->panels;
+      const size_t pend = p1 < full_end ? p1 : full_end;
+      while (p < pend) {
+        const size_t np = pend - p < mrmax ? pend - p : mrmax;
+        const size_t ci = mt * (p1 - p0) + (p - p0);
+        const size_t first = ci * slice < next_lines ? ci * slice : next_lines;
+        const size_t lines = next_lines - first < np * slice ? next_lines - first : np * slice;
+        uk->gemm1p(np, g->k, g->a + m0 * g->as, g->packed + p * panel, panel, g->c + m0 * g->cs + p * nr,
+                   g->r ? g->r + m0 * g->rs + p * nr : NULL, g->lo, g->hi, next + first * 64, lines);
+        p += np;
+      }
+    }
+    if (mr > 1 && uk->gemmp) { /* full panels of a taller tile: one call */
+      const size_t full_end = g->half_last || g->n % nr ? g->panels - 1 : g->panels;
+      const size_t pend = p1 < full_end ? p1 : full_end;
+      if (pend > p) {
+        const size_t ci = mt * (p1 - p0) + (p - p0);
+        const size_t first = ci * slice < next_lines ? ci * slice : next_lines;
+        const size_t lines = next_lines - first < (pend - p) * slice ? next_lines - first : (pend - p) * slice;
+        uk->gemmp(mr, pend - p, g->k, g->a + m0 * g->as, g->as, g->packed + p * panel, panel,
+                  g->c + m0 * g->cs + p * nr, g->cs, g->r ? g->r + m0 * g->rs + p * nr : NULL, g->rs, g->lo, g->hi,
+                  next + first * 64, lines);
+        p = pend;
+      }
+    }
+    for (; p < p1; p++) {
       const size_t n0 = p * nr;
       const size_t nc = g->n - n0 < nr ? g->n - n0 : nr;
       const size_t ci = mt * (p1 - p0) + (p - p0);

@@ -24,6 +24,11 @@ const mna_kernel_table mna_reference_kernels = {
   MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##nr##__##isa)                                                                 \
   MNA_GEMM_PROTO(mna_f32_gemm_ukernel_##mr##x##hr##__##isa)                                                            \
   MNA_GEMM_PROTO(mna_f32_gemm_ukernel_1x##hr##__##isa)                                                                 \
+  void mna_f32_gemm_multi_ukernel_##mr##x##nr##__##isa(size_t, size_t, size_t, const float*, size_t, const float*,     \
+                                                       size_t, float*, size_t, const float*, size_t, float, float,     \
+                                                       const void*, size_t);                                           \
+  void mna_f32_gemm_row_ukernel_##mr##x##nr##__##isa(size_t, size_t, const float*, const float*, size_t, float*,       \
+                                                     const float*, float, float, const void*, size_t);                 \
   void mna_f32_dw3x3_ukernel_##vl##c__##isa(const float* const*, size_t, size_t, size_t, size_t, size_t, const float*, \
                                             const float*, float*, float, float);                                       \
   void mna_f32_gavg_ukernel_##vl##c__##isa(size_t, size_t, const float*, float, float*);                               \
@@ -38,7 +43,9 @@ const mna_kernel_table mna_reference_kernels = {
                                                    mna_f32_gemm_ukernel_1x##hr##__##isa,                               \
                                                    mna_f32_dw3x3_ukernel_##vl##c__##isa,                               \
                                                    mna_f32_gavg_ukernel_##vl##c__##isa,                                \
-                                                   mna_f32_gemv_ukernel_4x##vl##__##isa};
+                                                   mna_f32_gemv_ukernel_4x##vl##__##isa,                               \
+                                                   mna_f32_gemm_row_ukernel_##mr##x##nr##__##isa,                      \
+                                                   mna_f32_gemm_multi_ukernel_##mr##x##nr##__##isa};
 
 /* Table entries of one ukernel set: thin wrappers over the drivers in common/fast.c and
  * f32-irb/f32-irb-rowring.c. Ops not listed (avgpool, softmax, add, activation, pad) use

@@ -29,6 +29,19 @@ typedef void (*mna_f32_gemm_ukernel)(size_t mr, size_t nc, size_t kc, const floa
                                      float* c, size_t c_stride, const float* r, size_t r_stride, float vmin, float vmax,
                                      const void* pf, size_t pf_lines);
 
+/* One-row GEMM over np (1..MR) full NR-wide panels: for q < np, C[q*NR .. q*NR+NR) =
+ * clamp(A[0][kc] * panel q) (+ R[q*NR ..]), panel q at w + q * w_stride (floats). Per element the
+ * same order as the GEMM microkernel, so the row is bit-identical to it; pf, pf_lines as there. */
+typedef void (*mna_f32_gemm_row_ukernel)(size_t np, size_t kc, const float* a, const float* w, size_t w_stride,
+                                         float* c, const float* r, float vmin, float vmax, const void* pf,
+                                         size_t pf_lines);
+
+/* The GEMM microkernel over np full NR-wide panels (panel q at w + q * w_stride floats, output and
+ * residual columns q * NR): the same result as np calls, with the prefetch lines spread over them. */
+typedef void (*mna_f32_gemm_multi_ukernel)(size_t mr, size_t np, size_t kc, const float* a, size_t a_stride,
+                                           const float* w, size_t w_stride, float* c, size_t c_stride, const float* r,
+                                           size_t r_stride, float vmin, float vmax, const void* pf, size_t pf_lines);
+
 /* One output row of a 3x3 depthwise convolution (stride 1 or 2), NHWC, channels c.
  *  rows[3]: input rows iy0, iy0+1, iy0+2 (in_w*c floats each; a zero row where out of image);
  *  pad_left: columns of zeros left of the image (the right padding is implied by out_w);
@@ -56,6 +69,8 @@ typedef struct mna_f32_ukernels {
   mna_f32_dw3x3_ukernel dw3x3;
   mna_f32_gavg_ukernel gavg;
   mna_f32_gemv_ukernel gemv;
+  mna_f32_gemm_row_ukernel gemm1p;  /* 1 x (up to MR panels): the 1-row remainder tile */
+  mna_f32_gemm_multi_ukernel gemmp; /* MR x NR over several full panels */
 } mna_f32_ukernels;
 
 extern const mna_f32_ukernels mna_f32_ukernels_scalar;

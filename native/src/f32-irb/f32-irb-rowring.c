@@ -29,6 +29,10 @@
 #endif
 /* Each thread's band of output rows must be at least this tall (it recomputes 1-2 halo rows). */
 #define MNA_IRB_MIN_BAND_ROWS 4
+/* Row path only when its per-row GEMMs fill at least this share of their pixel tiles, unless the
+ * expanded tensor is larger than MNA_IRB_LAYERS_L2_BYTES (see mna_fast_f32_irb_packed). */
+#define MNA_IRB_MIN_TILE_FILL_PCT 85
+#define MNA_IRB_LAYERS_L2_BYTES (512u * 1024u)
 
 typedef struct {
   const mna_f32_ukernels* uk;
@@ -168,6 +172,15 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   pthread_once(&g_force_once, read_force_mode);
   const int force = mna_irb_mode_override != MNA_IRB_MODE_AUTO ? mna_irb_mode_override : g_env_mode;
   int fuse = weight_bytes <= MNA_IRB_FUSE_MAX_WEIGHT_BYTES && x.out_h >= MNA_IRB_MIN_BAND_ROWS * threads;
+  /* The row path's project GEMM has M = out_w: with a tile height that fills its last pixel tile
+   * badly (14 = 6 + 6 + 2 with the 6-row AVX2 tile: 78% of the FMAs useful) and an expanded
+   * tensor of at most 512 KiB (about one core's L2 here), layer by layer (M = all pixels) is
+   * faster (AVX2 on the development EPYC, bench_irb: the 14x14 blocks of MobileNetV2 1.13-1.25x).
+   * Tiles that divide the width (AVX-512's 7 rows at 7, 14, 28, 56, 112) keep the row path. */
+  const size_t tile_rows = ((x.out_w + uk->mr - 1) / uk->mr) * uk->mr;
+  const size_t expanded_bytes = (size_t)p->in_h * (size_t)p->in_w * x.hidden * sizeof(float);
+  if (p->hidden_c && x.out_w * 100 < MNA_IRB_MIN_TILE_FILL_PCT * tile_rows && expanded_bytes <= MNA_IRB_LAYERS_L2_BYTES)
+    fuse = 0;
   if (force == MNA_IRB_MODE_ROWS) fuse = 1;
   if (force == MNA_IRB_MODE_LAYERS) fuse = 0;
   if (!fuse) return irb_layers(&x, pool);
