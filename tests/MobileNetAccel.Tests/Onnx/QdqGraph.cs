@@ -30,6 +30,10 @@ internal sealed class QdqGraph
     public float[] InputData { get; private set; } = Array.Empty<float>();
     private bool Calibrating => _calibration is null;
 
+    /// <summary>QLinear operators are written as the equivalent DequantizeLinear → float op → QuantizeLinear (same
+    /// weights, scales and zero points), which ORT_DISABLE_ALL runs in float: an exact oracle for them.</summary>
+    public bool ExpandQLinear { get; init; }
+
     private string Fresh(string prefix) => $"{prefix}_{_next++}";
 
     /// <summary>The scale of a dequantized run-time tensor (a guess while calibrating, when it is still float).</summary>
@@ -306,8 +310,8 @@ internal sealed class QdqGraph
         var xs = _shapes[x];
         var pads = new long[] { k / 2, k / 2, k / 2, k / 2 };
         bool perChannel = mode is QdqWeights.PerChannelS8 or QdqWeights.PerChannelU8Zp128;
-        var w = QuantizedWeights(new long[] { cout, xs[1], k, k }, mode, 0.5f, dequantize: Calibrating);
-        var b = QuantizedBias(ScaleOf(x), w.Scales, perChannel, dequantize: Calibrating);
+        var w = QuantizedWeights(new long[] { cout, xs[1], k, k }, mode, 0.5f, dequantize: Calibrating || ExpandQLinear);
+        var b = QuantizedBias(ScaleOf(x), w.Scales, perChannel, dequantize: Calibrating || ExpandQLinear);
         string t = Fresh("qlinearconv"), ys = Fresh("y_scale"), yz = Fresh("y_zp"), yq = Fresh("y_q"), dq = Fresh("y_dq");
         var attributes = new (string, object)[] { ("kernel_shape", new long[] { k, k }), ("pads", pads) };
         _shapes[t] = _shapes[dq] = ConvShape(xs, cout, k, 1, pads);
@@ -323,7 +327,13 @@ internal sealed class QdqGraph
         var (scale, zp) = Params(range.Min(), range.Max());
         B.Initializer(OnnxBuilder.Tensor(ys, Array.Empty<long>(), new[] { scale }));
         B.Initializer(ZeroPoint(yz, Array.Empty<long>(), new[] { zp }, Int8));
-        B.Node("QLinearConv", new[] { _input.Q, _input.Scale, _input.Zp, w.Q, w.Scale, w.Zp, ys, yz, b.Q }, new[] { yq }, "", attributes);
+        if (ExpandQLinear)
+        {
+            B.Node("Conv", new[] { _input.Dq, w.Dq, b.Dq }, new[] { t }, "", attributes);
+            B.Node("QuantizeLinear", new[] { t, ys, yz }, new[] { yq });
+        }
+        else
+            B.Node("QLinearConv", new[] { _input.Q, _input.Scale, _input.Zp, w.Q, w.Scale, w.Zp, ys, yz, b.Q }, new[] { yq }, "", attributes);
         B.Node("DequantizeLinear", new[] { yq, ys, yz }, new[] { dq });
         _quant[dq] = (scale, zp);
         return dq;
