@@ -4,7 +4,8 @@
  * (no FMA: this file is built without -mfma, and with -ffp-contract=off), so outputs are equal byte for byte.
  * The argmax takes 32 channels per load (the last load masked), a horizontal byte maximum and the first lane equal
  * to it; the float argmax the same over the int32 ranks of mna_argf32_key, 8 per load (the last load padded with
- * INT32_MIN), from the scalar definition. */
+ * INT32_MIN), from the scalar definition; up to 64 channels the first equal lane is found without branches (one bit per
+ * channel), DeepLab's 21 classes included. */
 #include <immintrin.h>
 
 #include "resize/resize.h"
@@ -142,15 +143,24 @@ void mna_argmax_f32__avx2(size_t n, size_t c, const float* x, int min, int wide,
     h = _mm_max_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(2, 3, 0, 1)));
     const __m256i best = _mm256_broadcastd_epi32(h);
     size_t arg = c - 1;
-    for (size_t j = 0; j < chunks; j++) {
-      const int last_chunk = j + 1 == chunks;
-      const __m256i v = last_chunk ? last : keys8(px + 8 * j, minmask);
-      const uint32_t bits = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, best)));
-      if (bits) {
-        arg = (last_chunk ? c - 8 : 8 * j) + (size_t)__builtin_ctz(bits);
-        break;
+    if (c <= 64) { /* without branches: one bit per channel equal to the best, the first set bit */
+      uint64_t bits = 0;
+      for (size_t j = 0; j + 1 < chunks; j++)
+        bits |= (uint64_t)(uint32_t)_mm256_movemask_ps(
+                    _mm256_castsi256_ps(_mm256_cmpeq_epi32(keys8(px + 8 * j, minmask), best)))
+                << (8 * j);
+      bits |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(last, best))) << (c - 8);
+      arg = (size_t)__builtin_ctzll(bits);
+    } else
+      for (size_t j = 0; j < chunks; j++) {
+        const int last_chunk = j + 1 == chunks;
+        const __m256i v = last_chunk ? last : keys8(px + 8 * j, minmask);
+        const uint32_t bits = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, best)));
+        if (bits) {
+          arg = (last_chunk ? c - 8 : 8 * j) + (size_t)__builtin_ctz(bits);
+          break;
+        }
       }
-    }
     if (wide)
       ((int64_t*)out)[i] = (int64_t)arg;
     else
