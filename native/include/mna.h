@@ -51,7 +51,7 @@ MNA_API const char* mna_version(void);
  * incompatibly (a parameter, a struct layout, an enum value) or entry points the managed wrapper needs are added (an
  * older library would fail at the first call instead of at load). The managed wrapper checks it when it loads the
  * library and refuses a library whose version is not the one it was built against. */
-/* 2: the fast integer kernels (mna_q8_*); 3: mna_f32_dwconv2d_dilated, mna_resize_bilinear_*, mna_argmax_q8 */
+/* 2: the fast integer kernels (mna_q8_*); 3: mna_f32_dwconv2d_dilated, mna_resize_bilinear_*, mna_argmax_q8, mna_argmax_f32 */
 #define MNA_ABI_VERSION 3
 MNA_API int32_t mna_abi_version(void);
 
@@ -516,6 +516,11 @@ MNA_API mna_status mna_resize_bilinear_f32(const float* x, size_t batch, size_t 
  * int64_t[n] when wide, else int32_t[n]. */
 MNA_API mna_status mna_argmax_q8(const uint8_t* x, size_t n, size_t c, int sgn, int wide, void* out,
                                  mna_threadpool* pool);
+/* out[i] = the index of the first maximum (min: minimum) of the c floats x[i * c ..] for i < n, in the order of .NET's
+ * float.CompareTo (-0 equals +0; NaNs are equal and below every number, so an argmax takes a NaN only when the whole
+ * run is NaN, an argmin the first NaN); out is int64_t[n] when wide, else int32_t[n]. */
+MNA_API mna_status mna_argmax_f32(const float* x, size_t n, size_t c, int min, int wide, void* out,
+                                  mna_threadpool* pool);
 
 #ifdef __cplusplus
 }

@@ -80,7 +80,7 @@ public abstract partial class BackendConformance
         Check(got, want, scale, Tolerance.Sum(4, 4) + 2 * Tolerance.U * (h + w + 2), what);
     }
 
-    // ---- ArgMax (exact indices, int64 or int32) ----
+    // ---- ArgMax and ArgMin (exact indices, int64 or int32) ----
 
     public static IEnumerable<TestCaseData> ArgMaxCases()
     {
@@ -95,13 +95,14 @@ public abstract partial class BackendConformance
             new object[] { new[] { 1, 1, 1, 1 }, 3, DataType.Int64, false },
         };
         foreach (var a in t)
-            yield return Case($"{P((int[])a[0])} axis {a[1]} {a[2]} ties {a[3]}", a);
+            foreach (bool min in new[] { false, true })
+                yield return Case($"{(min ? "min" : "max")} {P((int[])a[0])} axis {a[1]} {a[2]} ties {a[3]}", a.Append(min).ToArray());
     }
 
     [TestCaseSource(nameof(ArgMaxCases))]
-    public void ArgMax(int[] shape, int axis, DataType type, bool ties)
+    public void ArgMax(int[] shape, int axis, DataType type, bool ties, bool min)
     {
-        string what = $"ArgMax {P(shape)} axis {axis} -> {type}{(ties ? " with ties" : "")}";
+        string what = $"{(min ? "ArgMin" : "ArgMax")} {P(shape)} axis {axis} -> {type}{(ties ? " with ties" : "")}";
         var x = Random(Oracle.Count(shape), 34, 8f);
         if (ties)
             x = x.Select(v => MathF.Round(v / 4f)).ToArray();
@@ -109,12 +110,12 @@ public abstract partial class BackendConformance
         var y = Out("y");
         var g = new ModelGraph("argmax");
         g.Inputs.Add(xv);
-        g.Add(new ArgMaxNode("argmax", xv, y, axis, type));
+        g.Add(new ArgMaxNode("argmax", xv, y, axis, type, min));
         g.Outputs.Add(y);
         var got = RunGraph(g, new[] { x }, what, (arena, v) => type == DataType.Int64
             ? arena.Span<long>(v).ToArray()
             : arena.Span<int>(v).ToArray().Select(i => (long)i).ToArray())[0];
-        var want = Oracle.ArgMax(x, shape, axis);
+        var want = Oracle.ArgMax(x, shape, axis, min);
         Assert.That(got, Is.EqualTo(want), What(what));
     }
 

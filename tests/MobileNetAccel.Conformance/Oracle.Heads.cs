@@ -42,8 +42,8 @@ public static partial class Oracle
         return p;
     }
 
-    /// <summary>Index of the first maximum along <paramref name="axis"/> of a row-major tensor.</summary>
-    public static long[] ArgMax(float[] x, int[] shape, int axis)
+    /// <summary>Index of the first maximum (<paramref name="min"/>: minimum) along <paramref name="axis"/> of a row-major tensor.</summary>
+    public static long[] ArgMax(float[] x, int[] shape, int axis, bool min = false)
     {
         long outer = 1, inner = 1;
         for (int a = 0; a < axis; a++)
@@ -57,8 +57,11 @@ public static partial class Oracle
             {
                 int best = 0;
                 for (int j = 1; j < len; j++)
-                    if (x[(o * len + j) * inner + i] > x[(o * len + best) * inner + i])
+                {
+                    float v = x[(o * len + j) * inner + i], b = x[(o * len + best) * inner + i];
+                    if (min ? v < b : v > b)
                         best = j;
+                }
                 y[o * inner + i] = best;
             }
         return y;

@@ -3,7 +3,9 @@
  * values), fewer than 8 channels by the scalar kernel. Each lane does the scalar kernel's float operations in its order
  * (no FMA: this file is built without -mfma, and with -ffp-contract=off), so outputs are equal byte for byte.
  * The argmax takes 32 channels per load (the last load masked), a horizontal byte maximum and the first lane equal
- * to it. */
+ * to it; the float argmax the same over the int32 ranks of mna_argf32_key, 8 per load (the last load padded with
+ * INT32_MIN), from the scalar definition; up to 64 channels the first equal lane is found without branches (one bit per
+ * channel), DeepLab's 21 classes included. */
 #include <immintrin.h>
 
 #include "resize/resize.h"
@@ -108,4 +110,60 @@ void mna_argmax_q8__avx2(size_t n, size_t c, const uint8_t* x, int sgn, int wide
   if (i < n)
     mna_argmax_q8__scalar(n - i, c, x + i * c, sgn, wide,
                           wide ? (void*)((int64_t*)out + i) : (void*)((int32_t*)out + i));
+}
+
+static inline __m256i keys8(const float* p, __m256i minmask) {
+  const __m256 v = _mm256_loadu_ps(p);
+  const __m256i b = _mm256_castps_si256(v);
+  __m256i r = _mm256_xor_si256(b, _mm256_and_si256(_mm256_srai_epi32(b, 31), _mm256_set1_epi32(0x7FFFFFFF)));
+  r = _mm256_sub_epi32(r, _mm256_cmpeq_epi32(r, _mm256_set1_epi32(-1))); /* -0 (-1) to +0 (0) */
+  r = _mm256_xor_si256(r, minmask);                                      /* ~r for the argmin */
+  const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  const __m256i nankey = _mm256_xor_si256(_mm256_set1_epi32(INT32_MIN), minmask); /* INT32_MIN, or INT32_MAX */
+  return _mm256_blendv_epi8(r, nankey, nan);
+}
+
+void mna_argmax_f32__avx2(size_t n, size_t c, const float* x, int min, int wide, void* out) {
+  if (c < 8) {
+    mna_argmax_f32__scalar(n, c, x, min, wide, out);
+    return;
+  }
+  const __m256i minmask = _mm256_set1_epi32(min ? -1 : 0), lowest = _mm256_set1_epi32(INT32_MIN);
+  const size_t chunks = (c + 7) / 8, rem = c - 8 * (chunks - 1);
+  /* the last chunk is the one ending at c: its first 8 - rem lanes repeat the previous chunk's, dropped below */
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)(7 - rem)));
+  for (size_t i = 0; i < n; i++) {
+    const float* px = x + i * c;
+    __m256i m = lowest;
+    for (size_t j = 0; j + 1 < chunks; j++) m = _mm256_max_epi32(m, keys8(px + 8 * j, minmask));
+    const __m256i last = _mm256_blendv_epi8(lowest, keys8(px + c - 8, minmask), keep);
+    m = _mm256_max_epi32(m, last);
+    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(1, 0, 3, 2)));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m256i best = _mm256_broadcastd_epi32(h);
+    size_t arg = c - 1;
+    if (c <= 64) { /* without branches: one bit per channel equal to the best, the first set bit */
+      uint64_t bits = 0;
+      for (size_t j = 0; j + 1 < chunks; j++)
+        bits |= (uint64_t)(uint32_t)_mm256_movemask_ps(
+                    _mm256_castsi256_ps(_mm256_cmpeq_epi32(keys8(px + 8 * j, minmask), best)))
+                << (8 * j);
+      bits |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(last, best))) << (c - 8);
+      arg = (size_t)__builtin_ctzll(bits);
+    } else
+      for (size_t j = 0; j < chunks; j++) {
+        const int last_chunk = j + 1 == chunks;
+        const __m256i v = last_chunk ? last : keys8(px + 8 * j, minmask);
+        const uint32_t bits = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, best)));
+        if (bits) {
+          arg = (last_chunk ? c - 8 : 8 * j) + (size_t)__builtin_ctz(bits);
+          break;
+        }
+      }
+    if (wide)
+      ((int64_t*)out)[i] = (int64_t)arg;
+    else
+      ((int32_t*)out)[i] = (int32_t)arg;
+  }
 }

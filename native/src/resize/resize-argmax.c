@@ -1,4 +1,4 @@
-/* RESIZE_BILINEAR (uint8/int8 and float32 NHWC) and ARG_MAX over the innermost axis (uint8/int8): argument checks,
+/* RESIZE_BILINEAR (uint8/int8 and float32 NHWC) and ARG_MAX/ARG_MIN over the innermost axis (uint8/int8 max, float32 both): argument checks,
  * the row driver (output rows split over the thread pool) and the choice between the scalar and the AVX2 row kernels (resize.h gives the arithmetic). */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,10 +11,12 @@
 #  define MNA_RESIZE_ROW_Q8_AVX2 mna_resize_row_q8__avx2
 #  define MNA_RESIZE_ROW_F32_AVX2 mna_resize_row_f32__avx2
 #  define MNA_ARGMAX_Q8_AVX2 mna_argmax_q8__avx2
+#  define MNA_ARGMAX_F32_AVX2 mna_argmax_f32__avx2
 #else
 #  define MNA_RESIZE_ROW_Q8_AVX2 mna_resize_row_q8__scalar
 #  define MNA_RESIZE_ROW_F32_AVX2 mna_resize_row_f32__scalar
 #  define MNA_ARGMAX_Q8_AVX2 mna_argmax_q8__scalar
+#  define MNA_ARGMAX_F32_AVX2 mna_argmax_f32__scalar
 #endif
 
 void mna_resize_row_q8__scalar(size_t ow, size_t c, const float* a, const float* b, const int32_t* xlo,
@@ -44,6 +46,24 @@ void mna_argmax_q8__scalar(size_t n, size_t c, const uint8_t* x, int sgn, int wi
     for (size_t k = 1; k < c; k++) {
       const int v = sgn ? (int8_t)x[k] : x[k];
       if (v > bv) { /* strictly greater: the first maximum wins */
+        bv = v;
+        best = k;
+      }
+    }
+    if (wide)
+      ((int64_t*)out)[i] = (int64_t)best;
+    else
+      ((int32_t*)out)[i] = (int32_t)best;
+  }
+}
+
+void mna_argmax_f32__scalar(size_t n, size_t c, const float* x, int min, int wide, void* out) {
+  for (size_t i = 0; i < n; i++, x += c) {
+    size_t best = 0;
+    int32_t bv = mna_argf32_key(x[0], min);
+    for (size_t k = 1; k < c; k++) {
+      const int32_t v = mna_argf32_key(x[k], min);
+      if (v > bv) { /* strictly greater: the first one wins */
         bv = v;
         best = k;
       }
@@ -213,17 +233,21 @@ MNA_API mna_status mna_resize_bilinear_f32(const float* x, size_t batch, size_t 
 }
 
 typedef struct argmax_job {
-  const uint8_t* x;
+  const void* x;
   size_t c;
-  int sgn, wide;
+  int sgn, wide; /* sgn: int8 (q8) or argmin (f32) */
   mna_argmax_q8_kernel kernel;
+  mna_argmax_f32_kernel kernel_f32;
   void* out;
 } argmax_job;
 
 static void argmax_range(void* ctx, size_t begin, size_t end) {
   const argmax_job* j = ctx;
   void* out = j->wide ? (void*)((int64_t*)j->out + begin) : (void*)((int32_t*)j->out + begin);
-  j->kernel(end - begin, j->c, j->x + begin * j->c, j->sgn, j->wide, out);
+  if (j->kernel_f32)
+    j->kernel_f32(end - begin, j->c, (const float*)j->x + begin * j->c, j->sgn, j->wide, out);
+  else
+    j->kernel(end - begin, j->c, (const uint8_t*)j->x + begin * j->c, j->sgn, j->wide, out);
 }
 
 MNA_API mna_status mna_argmax_q8(const uint8_t* x, size_t n, size_t c, int sgn, int wide, void* out,
@@ -231,7 +255,17 @@ MNA_API mna_status mna_argmax_q8(const uint8_t* x, size_t n, size_t c, int sgn, 
   static const char fn[] = "mna_argmax_q8";
   if (!x || !out) return mna_set_error(MNA_ERR_NULL_POINTER, "%s: input or output is NULL", fn);
   if (!c) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: an empty axis", fn);
-  argmax_job j = {x, c, sgn != 0, wide != 0, use_avx2(1) ? MNA_ARGMAX_Q8_AVX2 : mna_argmax_q8__scalar, out};
+  argmax_job j = {x, c, sgn != 0, wide != 0, use_avx2(1) ? MNA_ARGMAX_Q8_AVX2 : mna_argmax_q8__scalar, NULL, out};
+  mna_parallelize_1d(pool, argmax_range, &j, n);
+  return MNA_OK;
+}
+
+MNA_API mna_status mna_argmax_f32(const float* x, size_t n, size_t c, int min, int wide, void* out,
+                                  mna_threadpool* pool) {
+  static const char fn[] = "mna_argmax_f32";
+  if (!x || !out) return mna_set_error(MNA_ERR_NULL_POINTER, "%s: input or output is NULL", fn);
+  if (!c) return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: an empty axis", fn);
+  argmax_job j = {x, c, min != 0, wide != 0, NULL, use_avx2(0) ? MNA_ARGMAX_F32_AVX2 : mna_argmax_f32__scalar, out};
   mna_parallelize_1d(pool, argmax_range, &j, n);
   return MNA_OK;
 }

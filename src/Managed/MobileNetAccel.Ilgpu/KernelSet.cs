@@ -79,8 +79,8 @@ internal sealed class KernelSet
     public readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, float>> Softmax;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int, int>> ConcatSlice;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ResizeShape>> ResizeBilinear;
-    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int>> ArgMax64;
-    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int>> ArgMax32;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int, int>> ArgMax64;
+    public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int, int>> ArgMax32;
     public readonly Lazy<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>>> Logistic;
     public readonly ByActivation<Action<AcceleratorStream, Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> Mul;
 
@@ -135,8 +135,8 @@ internal sealed class KernelSet
         Softmax = new(() => a.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, float>(ElementwiseKernels.Softmax));
         ConcatSlice = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int, int>(SegmentationKernels.ConcatSlice));
         ResizeBilinear = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ResizeShape>(SegmentationKernels.ResizeBilinear));
-        ArgMax64 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int>(SegmentationKernels.ArgMax64));
-        ArgMax32 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int>(SegmentationKernels.ArgMax32));
+        ArgMax64 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<long>, int, int, int>(SegmentationKernels.ArgMax64));
+        ArgMax32 = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<int>, int, int, int>(SegmentationKernels.ArgMax32));
         Logistic = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>>(SegmentationKernels.Logistic));
         Mul = new(() => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SegmentationKernels.Mul<IdentityActivation>),
             () => a.LoadAutoGroupedKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SegmentationKernels.Mul<ReluActivation>),

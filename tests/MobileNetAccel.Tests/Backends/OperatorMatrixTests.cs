@@ -84,7 +84,7 @@ public class OperatorMatrixTests
         foreach (var g in graphs)
             foreach (var n in g.Nodes)
             {
-                string label = $"{n.Op}{(n is DepthwiseConv2DNode { IsDilated: true } ? " dilated" : "")} ({n.Inputs[0]?.DataType.ToString().ToLowerInvariant() ?? "-"})";
+                string label = $"{(n is ArgMaxNode { Min: true } ? "ArgMin" : n.Op.ToString())}{(n is DepthwiseConv2DNode { IsDilated: true } ? " dilated" : "")} ({n.Inputs[0]?.DataType.ToString().ToLowerInvariant() ?? "-"})";
                 if (!seen.Add(label))
                     continue;
                 // Reasons name the tensor; the models' tensor names are long, so the sample's run-time inputs get
@@ -132,11 +132,17 @@ public class OperatorMatrixTests
         var am = new Value("am", Array.Empty<int>(), DataType.Int64);
         g.Nodes.Add(new ArgMaxNode("am", dd, am, 3));
         g.Outputs.Add(am);
+        var amin = new Value("amin", Array.Empty<int>(), DataType.Int32);
+        g.Nodes.Add(new ArgMaxNode("amin", dd, amin, 3, DataType.Int32, min: true));
+        g.Outputs.Add(amin);
+        var sig = Next("sig");
+        g.Nodes.Add(new LogisticNode("sig", dd, sig));
+        g.Outputs.Add(sig);
         g.Validate();
         return g;
     }
 
-    /// <summary>uint8 → Dequantize → float32 → Quantize → uint8.</summary>
+    /// <summary>uint8 → Dequantize → float32 → Quantize → uint8; a uint8 Logistic and ArgMin.</summary>
     private static ModelGraph BuiltQuantize()
     {
         var g = new ModelGraph("built-q");
@@ -148,6 +154,12 @@ public class OperatorMatrixTests
         var y = new Value("y", Array.Empty<int>(), DataType.UInt8, q);
         g.Nodes.Add(new QuantizeNode("q", f, y));
         g.Outputs.Add(y);
+        var sig = new Value("sig", Array.Empty<int>(), DataType.UInt8, new QuantizationParameters(new[] { 1f / 256 }, new long[] { 0 }));
+        g.Nodes.Add(new LogisticNode("sig", x, sig));
+        g.Outputs.Add(sig);
+        var amin = new Value("amin", Array.Empty<int>(), DataType.Int64);
+        g.Nodes.Add(new ArgMaxNode("amin", x, amin, 3, DataType.Int64, min: true));
+        g.Outputs.Add(amin);
         g.Validate();
         return g;
     }

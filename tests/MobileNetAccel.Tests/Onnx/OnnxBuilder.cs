@@ -74,6 +74,13 @@ internal sealed class OnnxBuilder
         return this;
     }
 
+    /// <summary>A graph output of an ONNX element type (INT64 = 7, …).</summary>
+    public OnnxBuilder TypedOutput(string name, int elementType, params long[] dims)
+    {
+        _graph.Msg(12, ValueInfo(name, dims, elementType));
+        return this;
+    }
+
     /// <summary>A graph value_info entry (field 13) declaring <paramref name="name"/> with an ONNX element type.</summary>
     public OnnxBuilder ValueInfoEntry(string name, int elementType, params long[] dims)
     {

@@ -32,6 +32,19 @@ internal static class OrtOracle
         }
     }
 
+    /// <summary>The first graph output as int64 (ArgMax/ArgMin indices); graph optimizations off.</summary>
+    public static long[] RunInt64(string modelPath, string inputName, long[] shape, float[] input)
+    {
+        var session = Session(modelPath, optimized: false);
+        lock (session)
+        {
+            using var value = Ort.OrtValue.CreateTensorValueFromMemory(input, shape);
+            using var runOptions = new Ort.RunOptions();
+            using var results = session.Run(runOptions, new[] { inputName }, new[] { value }, new[] { session.OutputMetadata.Keys.First() });
+            return results[0].GetTensorDataAsSpan<long>().ToArray();
+        }
+    }
+
     private static Ort.InferenceSession Session(string modelPath, bool optimized)
     {
         lock (Gate)

@@ -49,25 +49,26 @@ public static class SegmentationKernels
         }
     }
 
-    /// <summary>Index of the first maximum along an axis of length <paramref name="axis"/>: x is [outer, axis, inner],
-    /// y [outer, inner] as int64.</summary>
-    public static void ArgMax64(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<long> y, int axis, int inner)
+    /// <summary>Index of the first maximum (<paramref name="min"/> ≠ 0: minimum) along an axis of length
+    /// <paramref name="axis"/>: x is [outer, axis, inner], y [outer, inner] as int64.</summary>
+    public static void ArgMax64(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<long> y, int axis, int inner, int min)
     {
         for (int i = index; i < total; i += launched)
-            y[i] = First(x, i, axis, inner);
+            y[i] = First(x, i, axis, inner, min);
     }
 
     /// <summary><see cref="ArgMax64"/> with an int32 output.</summary>
-    public static void ArgMax32(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<int> y, int axis, int inner)
+    public static void ArgMax32(Index1D index, int total, int launched, ArrayView<float> x, ArrayView<int> y, int axis, int inner, int min)
     {
         for (int i = index; i < total; i += launched)
-            y[i] = First(x, i, axis, inner);
+            y[i] = First(x, i, axis, inner, min);
     }
 
-    /// <summary>The arg-max of one output: a sequential scan with a strict comparison, so the first maximum wins (the
+    /// <summary>The arg-max (arg-min) of one output: a sequential scan with a strict comparison, so the first maximum
+    /// (minimum) wins and a NaN never replaces the best so far (the
     /// axes here are short, e.g. 21 classes per pixel: one thread per pixel keeps every lane busy, where a cross-lane
     /// reduction would idle most of a warp).</summary>
-    private static int First(ArrayView<float> x, int i, int axis, int inner)
+    private static int First(ArrayView<float> x, int i, int axis, int inner, int min)
     {
         int o = i / inner, k = i % inner;
         long b = (long)o * axis * inner + k;
@@ -76,7 +77,7 @@ public static class SegmentationKernels
         for (int j = 1; j < axis; j++)
         {
             float v = x[b + (long)j * inner];
-            if (v > best)
+            if (min != 0 ? v < best : v > best)
             {
                 best = v;
                 at = j;

@@ -70,7 +70,7 @@ internal sealed class ResizeBilinearOp(ResizeBilinearNode r) : IlgpuOp
     }
 }
 
-/// <summary>ARG_MAX of a float32 tensor along any axis to int64 or int32 indices (the first maximum wins), one thread
+/// <summary>ARG_MAX/ARG_MIN of a float32 tensor along any axis to int64 or int32 indices (the first maximum/minimum wins), one thread
 /// per output element; the output lives in the float activation buffer, viewed as its integer type.</summary>
 internal sealed class ArgMaxOp(ArgMaxNode am) : IlgpuOp
 {
@@ -83,7 +83,7 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : IlgpuOp
         }
         if (n.Output.DataType is not (DataType.Int64 or DataType.Int32))
         {
-            reason = $"ARG_MAX output '{n.Output.Name}' is {n.Output.DataType}; Int64 or Int32 expected";
+            reason = $"{(n.Min ? "ARG_MIN" : "ARG_MAX")} output '{n.Output.Name}' is {n.Output.DataType}; Int64 or Int32 expected";
             return null;
         }
         if (n.Input.Shape.Length == 0 || n.Input.ElementCount >= int.MaxValue)
@@ -107,17 +107,18 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : IlgpuOp
             inner *= shape[d];
         int n = (int)am.Output.ElementCount;
         int t = e.Threads(n);
+        int min = am.Min ? 1 : 0;
         if (am.Output.DataType == DataType.Int64)
         {
             var launch = e.Kernels.ArgMax64.Value;
             var y64 = y.Cast<long>();
-            e.Launch(() => launch(stream, t, n, t, x, y64, axis, inner));
+            e.Launch(() => launch(stream, t, n, t, x, y64, axis, inner, min));
         }
         else
         {
             var launch = e.Kernels.ArgMax32.Value;
             var y32 = y.Cast<int>();
-            e.Launch(() => launch(stream, t, n, t, x, y32, axis, inner));
+            e.Launch(() => launch(stream, t, n, t, x, y32, axis, inner, min));
         }
     }
 }

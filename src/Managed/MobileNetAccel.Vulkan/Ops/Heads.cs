@@ -57,7 +57,8 @@ internal sealed class ResizeBilinearOp(ResizeBilinearNode r) : VulkanOp
     }
 }
 
-/// <summary>ARG_MAX of a float32 tensor along any axis to int64 or int32 indices (first maximum wins): argmax.comp.</summary>
+/// <summary>ARG_MAX/ARG_MIN of a float32 tensor along any axis to int64 or int32 indices (first maximum/minimum wins):
+/// argmax.comp.</summary>
 internal sealed class ArgMaxOp(ArgMaxNode am) : VulkanOp
 {
     public static VulkanOp? Plan(ArgMaxNode n, out string reason)
@@ -69,7 +70,7 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : VulkanOp
         }
         if (n.Output.DataType is not (DataType.Int64 or DataType.Int32))
         {
-            reason = $"ARG_MAX output '{n.Output.Name}' is {n.Output.DataType}; Int64 or Int32 expected";
+            reason = $"{(n.Min ? "ARG_MIN" : "ARG_MAX")} output '{n.Output.Name}' is {n.Output.DataType}; Int64 or Int32 expected";
             return null;
         }
         if (n.Input.ElementCount > uint.MaxValue)
@@ -88,7 +89,7 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : VulkanOp
         for (int d = am.Axis + 1; d < s.Length; d++)
             inner *= s[d];
         long total = am.Output.ElementCount;
-        b.Add("argmax", am.Name, new[] { am.Output.DataType == DataType.Int64 ? 1 : 0 }, new[] { (int)total, s[am.Axis], (int)inner },
+        b.Add("argmax", am.Name, new[] { am.Output.DataType == DataType.Int64 ? 1 : 0, am.Min ? 1 : 0 }, new[] { (int)total, s[am.Axis], (int)inner },
             new[] { b.Read(am.Input), b.Write(am.Output) }, Lowering.Builder.Linear(total, am.Name));
     }
 }

@@ -3,25 +3,33 @@ namespace MobileNetAccel.Graph;
 /// <summary>
 /// Index of the largest element along <see cref="Axis"/> (non-negative), which is removed from the shape; the first
 /// maximum wins on ties (TFLite's ARG_MAX). The output is <see cref="OutputType"/>: Int64 (TFLite's default) or Int32.
-/// A quantized input is compared as its integers (a positive scale keeps the order).
+/// A quantized input is compared as its integers (a positive scale keeps the order). With <see cref="Min"/> it is
+/// TFLite's ARG_MIN: the index of the smallest element, the first minimum on ties (one node, one entry per backend).
 /// </summary>
 public sealed class ArgMaxNode : Node
 {
-    public ArgMaxNode(string name, Value input, Value output, int axis, DataType outputType = DataType.Int64) : base(name, new[] { input }, new[] { output })
+    public ArgMaxNode(string name, Value input, Value output, int axis, DataType outputType = DataType.Int64, bool min = false) : base(name, new[] { input }, new[] { output })
     {
         Axis = axis;
         OutputType = outputType;
+        Min = min;
     }
 
     public override OpType Op => OpType.ArgMax;
     public int Axis { get; set; }
     public DataType OutputType { get; set; }
 
+    /// <summary>True: ARG_MIN (the first minimum); false: ARG_MAX (the first maximum).</summary>
+    public bool Min { get; set; }
+
+    /// <summary>"argmin" or "argmax", for messages.</summary>
+    public string OpName => Min ? "argmin" : "argmax";
+
     public override void InferShapes()
     {
         var x = Input.Shape;
         if (x.Length == 0)
-            throw Error("argmax of a scalar");
+            throw Error($"{OpName} of a scalar");
         if (Axis < 0 || Axis >= x.Length)
             throw Error($"axis {Axis} is out of range for rank {x.Length}");
         if (x[Axis] < 1)

@@ -16,6 +16,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial NativeStatus mna_argmax_q8(byte* x, nuint n, nuint c, int sgn, int wide, void* output, nint pool);
+
+    [LibraryImport(Library)]
+    internal static partial NativeStatus mna_argmax_f32(float* x, nuint n, nuint c, int min, int wide, void* output, nint pool);
 }
 
 /// <summary>Checked wrappers of the native resize and argmax kernels: the lengths are checked here against the shapes
@@ -70,5 +73,20 @@ internal static unsafe class NativeResizeKernels
             throw new ArgumentException($"argmax: {output.Length} output bytes for {n} indices");
         fixed (byte* px = x, py = output)
             NativeError.Check(NativeMethods.mna_argmax_q8(px, (nuint)n, (nuint)c, signed ? 1 : 0, wide ? 1 : 0, py, Pool(pool)), "mna_argmax_q8");
+    }
+
+    /// <summary>The first maximum (<paramref name="min"/>: minimum) of each run of <paramref name="c"/> floats of
+    /// <paramref name="x"/> in <see cref="float.CompareTo(float)"/>'s order (-0 = +0, NaN below every number): into
+    /// int64 <paramref name="output"/> bytes when <paramref name="wide"/>, else int32.</summary>
+    public static void ArgMax(ReadOnlySpan<float> x, int c, bool min, bool wide, Span<byte> output, NativeThreadPool? pool = null)
+    {
+        if (c < 1 || x.Length % c != 0)
+            throw new ArgumentException($"argmax: {x.Length} floats are not whole runs of {c}");
+        long n = x.Length / c;
+        if (output.Length < n * (wide ? 8 : 4))
+            throw new ArgumentException($"argmax: {output.Length} output bytes for {n} indices");
+        fixed (float* px = x)
+        fixed (byte* py = output)
+            NativeError.Check(NativeMethods.mna_argmax_f32(px, (nuint)n, (nuint)c, min ? 1 : 0, wide ? 1 : 0, py, Pool(pool)), "mna_argmax_f32");
     }
 }

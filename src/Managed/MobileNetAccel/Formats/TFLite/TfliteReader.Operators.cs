@@ -46,7 +46,7 @@ internal static partial class TfliteReader
             int expectedInputs = code switch
             {
                 Conv2D or DepthwiseConv2D or FullyConnected => 3,
-                Add or Mean or Pad or Reshape or ResizeBilinear or ArgMax => 2,
+                Add or Mean or Pad or Reshape or ResizeBilinear or ArgMax or ArgMin => 2,
                 Concatenation => Math.Max(ins.Length, 1),
                 _ => 1,
             };
@@ -204,7 +204,7 @@ internal static partial class TfliteReader
                         throw Fail(where, "align_corners and half_pixel_centers are both set");
                     return new ResizeBilinearNode(output.Name, x, output, hw[0], hw[1]) { AlignCorners = align, HalfPixelCenters = half };
                 }
-                case ArgMax:
+                case ArgMax or ArgMin:
                 {
                     var x = In(0, "input");
                     var axes = Constant(1, "axis");
@@ -216,10 +216,10 @@ internal static partial class TfliteReader
                     if (output.DataType is not (DataType.Int32 or DataType.Int64))
                         throw Fail(where, $"output '{output.Name}' is {output.DataType}; INT32 or INT64 expected");
                     // output_type absent (0, the schema default) leaves the output tensor's type in charge, as in TFLite's kernel.
-                    int declared = optType == OptArgMax && opt is { } ao ? ao.U8(ArgMaxOutputType, "output_type") : 0;
+                    int declared = optType == (code == ArgMin ? OptArgMin : OptArgMax) && opt is { } ao ? ao.U8(ArgMaxOutputType, "output_type") : 0;
                     if (declared != 0 && declared != (output.DataType == DataType.Int32 ? TypeInt32 : TypeInt64))
                         throw Fail(where, $"output_type {TypeName(declared)} differs from the output tensor's {output.DataType.ToString().ToUpperInvariant()}");
-                    return new ArgMaxNode(output.Name, x, output, (int)(axis < 0 ? axis + x.Rank : axis), output.DataType);
+                    return new ArgMaxNode(output.Name, x, output, (int)(axis < 0 ? axis + x.Rank : axis), output.DataType, min: code == ArgMin);
                 }
                 case Logistic:
                     return new LogisticNode(output.Name, In(0, "input"), output);

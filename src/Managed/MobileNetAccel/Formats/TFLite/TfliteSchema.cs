@@ -56,7 +56,7 @@ internal static class TfliteSchema
 
     // enum BuiltinOperator (the ones read, and names for common others in error messages)
     public const int Add = 0, AveragePool2D = 1, Concatenation = 2, Conv2D = 3, DepthwiseConv2D = 4, Dequantize = 6, FullyConnected = 9,
-        Relu = 19, Relu6 = 21, Reshape = 22, ResizeBilinear = 23, Softmax = 25, Pad = 34, Mean = 40, Squeeze = 43, ArgMax = 56,
+        Relu = 19, Relu6 = 21, Reshape = 22, ResizeBilinear = 23, Softmax = 25, Pad = 34, Mean = 40, Squeeze = 43, ArgMax = 56, ArgMin = 79,
         Quantize = 114, Logistic = 14, Custom = 32;
 
     public static string OperatorName(int code) => code switch
@@ -113,7 +113,8 @@ internal static class TfliteSchema
         74 => "SUM",
         75 => "SQRT",
         77 => "SHAPE",
-        79 => "POW",
+        78 => "POW",
+        79 => "ARG_MIN",
         83 => "PACK",
         88 => "UNPACK",
         92 => "SQUARE",
@@ -135,6 +136,7 @@ internal static class TfliteSchema
         Concatenation => 3,
         ResizeBilinear => 4,
         ArgMax => 3,
+        ArgMin => 3,
         Conv2D => 8,
         DepthwiseConv2D => 7,
         Dequantize => 6,
@@ -155,7 +157,7 @@ internal static class TfliteSchema
     // union BuiltinOptions type ids
     public const int OptConv2D = 1, OptDepthwiseConv2D = 2, OptPool2D = 5, OptFullyConnected = 8, OptSoftmax = 9,
         OptConcatenation = 10, OptAdd = 11, OptResizeBilinear = 15, OptReshape = 17, OptPad = 22, OptReducer = 27,
-        OptSqueeze = 30, OptArgMax = 40;
+        OptSqueeze = 30, OptArgMax = 40, OptArgMin = 57;
 
     // Conv2DOptions: padding, stride_w, stride_h, fused_activation_function, dilation_w_factor, dilation_h_factor
     public const int ConvPadding = 0, ConvStrideW = 1, ConvStrideH = 2, ConvActivation = 3, ConvDilationW = 4, ConvDilationH = 5;
@@ -175,7 +177,7 @@ internal static class TfliteSchema
     public const int ConcatAxis = 0, ConcatActivation = 1;
     // ResizeBilinearOptions: new_height (deprecated), new_width (deprecated), align_corners, half_pixel_centers
     public const int ResizeAlignCorners = 2, ResizeHalfPixelCenters = 3;
-    // ArgMaxOptions: output_type (a TensorType)
+    // ArgMaxOptions and ArgMinOptions: output_type (a TensorType)
     public const int ArgMaxOutputType = 0;
 
     // enum Padding

@@ -1,10 +1,13 @@
 using MobileNetAccel.Backends;
 using MobileNetAccel.Graph;
+using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
-/// <summary>ARG_MAX of a float32 tensor, in C#: the first maximum along the axis wins; int32 or int64 indices.
-/// <see cref="Run{T}"/> is shared with the quantized step (which compares the integers).</summary>
+/// <summary>ARG_MAX/ARG_MIN of a float32 tensor: the first maximum (minimum) along the axis wins, in
+/// <see cref="float.CompareTo(float)"/>'s order (-0 = +0, NaN below every number: an argmax takes a NaN only when
+/// all are NaN, an argmin takes the first NaN); int32 or int64 indices. The innermost axis in native code
+/// (mna_argmax_f32, the same order), another in C# with <see cref="Run{T}"/>, which the quantized step shares.</summary>
 internal sealed class ArgMaxStep : NativeStep
 {
     private readonly ArgMaxNode _n;
@@ -14,15 +17,24 @@ internal sealed class ArgMaxStep : NativeStep
         reason = "";
         if (n.Input.DataType != DataType.Float32 || n.Output.DataType is not (DataType.Int32 or DataType.Int64))
         {
-            reason = $"argmax of {n.Input.DataType} to {n.Output.DataType}; float32 to int32/int64 expected";
+            reason = $"{n.OpName} of {n.Input.DataType} to {n.Output.DataType}; float32 to int32/int64 expected";
             return null;
         }
-        return _ => new ArgMaxStep(n);
+        return ctx => new ArgMaxStep(n, ctx.Pool);
     }
 
-    private ArgMaxStep(ArgMaxNode n) => _n = n;
+    private readonly NativeThreadPool? _pool;
 
-    public override void Run(IArena arena) => Run(_n, arena, arena.Span<float>(_n.Input));
+    private ArgMaxStep(ArgMaxNode n, NativeThreadPool? pool) => (_n, _pool) = (n, pool);
+
+    public override void Run(IArena arena)
+    {
+        if (_n.Axis == _n.Input.Shape.Length - 1)
+            NativeResizeKernels.ArgMax(arena.Span<float>(_n.Input), _n.Input.Shape[^1], _n.Min, _n.Output.DataType == DataType.Int64,
+                arena.Span<byte>(_n.Output), _pool);
+        else
+            Run(_n, arena, arena.Span<float>(_n.Input));
+    }
 
     /// <summary>Writes the indices of <paramref name="x"/> (the node's input, any comparable element type) to the
     /// node's output in the arena.</summary>
@@ -36,6 +48,7 @@ internal sealed class ArgMaxStep : NativeStep
         for (int d = 0; d < n.Axis; d++)
             outer *= s[d];
         bool wide = n.Output.DataType == DataType.Int64;
+        int sign = n.Min ? -1 : 1; // the argmin: the first element that compares below the best so far
         Span<long> y64 = wide ? arena.Span<long>(n.Output) : default;
         Span<int> y32 = wide ? default : arena.Span<int>(n.Output);
         for (long o = 0; o < outer; o++)
@@ -47,7 +60,7 @@ internal sealed class ArgMaxStep : NativeStep
                 for (int k = 1; k < len; k++)
                 {
                     T v = x[(int)(start + k * inner)];
-                    if (v.CompareTo(best) > 0) // strictly greater: the first maximum wins
+                    if (sign * v.CompareTo(best) > 0) // strictly: the first maximum (minimum) wins
                     {
                         best = v;
                         arg = k;

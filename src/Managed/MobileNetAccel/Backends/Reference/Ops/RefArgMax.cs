@@ -4,8 +4,9 @@ using MobileNetAccel.Graph;
 namespace MobileNetAccel.Backends.Reference.Ops;
 
 /// <summary>
-/// ARG_MAX by TFLite's definition: along the axis, the index of the largest element, the first one on ties (an
-/// element replaces the best so far only when strictly greater, so a NaN never wins after the first element). Float32
+/// ARG_MAX (ARG_MIN) by TFLite's definition: along the axis, the index of the largest (smallest) element, the first one
+/// on ties (an element replaces the best so far only when strictly greater (less), so a NaN never wins after the first
+/// element, and a NaN first element is never replaced). Float32
 /// inputs compare as floats, uint8/int8 as their integers (a positive scale keeps the order); int32 or int64 indices.
 /// </summary>
 internal sealed class RefArgMax : ReferenceStep
@@ -16,12 +17,12 @@ internal sealed class RefArgMax : ReferenceStep
     {
         if (n.Input.DataType is not (DataType.Float32 or DataType.UInt8 or DataType.Int8))
         {
-            reason = $"'{n.Input.Name}' is {n.Input.DataType}; the reference argmax reads float32, uint8 or int8";
+            reason = $"'{n.Input.Name}' is {n.Input.DataType}; the reference {n.OpName} reads float32, uint8 or int8";
             return null;
         }
         if (n.Output.DataType is not (DataType.Int32 or DataType.Int64))
         {
-            reason = $"'{n.Output.Name}' is {n.Output.DataType}; the reference argmax writes int32 or int64";
+            reason = $"'{n.Output.Name}' is {n.Output.DataType}; the reference {n.OpName} writes int32 or int64";
             return null;
         }
         reason = "";
@@ -50,8 +51,11 @@ internal sealed class RefArgMax : ReferenceStep
             {
                 int best = 0;
                 for (int k = 1; k < len; k++)
-                    if (x[(o * len + k) * inner + i] > x[(o * len + best) * inner + i])
+                {
+                    double v = x[(o * len + k) * inner + i], b = x[(o * len + best) * inner + i];
+                    if (_n.Min ? v < b : v > b)
                         best = k;
+                }
                 indices[o * inner + i] = best;
             }
         if (_n.Output.DataType == DataType.Int64)
