@@ -13,7 +13,8 @@ namespace MobileNetAccel.Benchmarks;
 /// takes any batch), i.e. a batch-N export of the same weights. The input is N different images (the file's sample
 /// input, then N−1 seeded random ones); setup checks ours against ORT on all N outputs (max |d| below 1e-4 max(1, max |y|)).
 /// Run: dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-batch [seconds per row,
-/// default 10] [models, default the two 1.0/224 ones] [threads, default 2] [batch, default 8]. Wall time.
+/// default 10] [models, default the two 1.0/224 ones] [threads, comma-separated, default 2] [batch, default 8]. Wall time;
+/// MNA_BENCH_CPUTIME=1 with threads 1: the calling thread's CPU time.
 /// </summary>
 public static class InterleavedBatch
 {
@@ -23,7 +24,11 @@ public static class InterleavedBatch
         string[] models = args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["mobilenet_v1_1.0_224", "mobilenet_v2_1.0_224"];
         int[] threadCounts = args.Length > 2 ? args[2].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : [2];
         int batch = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 8;
-        Console.WriteLine($"# interleaved batch {batch}, ORT / MobileNetAccel, {seconds:F0} s per row; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; clock wall; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        // MNA_BENCH_CPUTIME=1: the calling thread's CPU time, 1-thread rows only (see Interleaved)
+        Interleaved.CpuTime = Environment.GetEnvironmentVariable("MNA_BENCH_CPUTIME") == "1";
+        if (Interleaved.CpuTime && threadCounts.Any(t => t != 1))
+            throw new ArgumentException("MNA_BENCH_CPUTIME=1 measures the calling thread only: threads must be 1");
+        Console.WriteLine($"# interleaved batch {batch}, ORT / MobileNetAccel, {seconds:F0} s per row; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; clock {(Interleaved.CpuTime ? "thread CPU time" : "wall")}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| model | batch | threads | runs | ORT min / median ms | ours min / median ms | ORT images/s (median) | ours images/s (median) | ours/ORT images/s |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (string model in models)
