@@ -78,6 +78,11 @@ static void irb_paths_agree(void) {
       {1, 16, 16, 24, 144, 32, 2, 0, 0, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
       {1, 9, 9, 40, 0, 48, 1, 1, 1, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU6, MNA_ACT_RELU6, 0},
       {1, 7, 7, 160, 960, 160, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1},
+      /* batches: image by image on the layer path (or the whole batch where the threads do not divide it) */
+      {3, 9, 7, 16, 48, 24, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
+      {4, 14, 14, 24, 144, 24, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1},
+      {2, 7, 7, 40, 0, 48, 2, 1, 1, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU, MNA_ACT_RELU, 0},
+      {5, 8, 9, 8, 40, 8, 2, 0, 0, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 0},
   };
   static const mna_isa isas[] = {MNA_ISA_SCALAR, MNA_ISA_AVX2, MNA_ISA_AVX512, MNA_ISA_NEON};
   mna_threadpool* pools[3] = {NULL, NULL, NULL};
@@ -99,17 +104,22 @@ static void irb_paths_agree(void) {
       mna_packed* pk = NULL;
       CHECK_OK(
           mna_f32_irb_pack(p, ew, ewn, eb, (size_t)hid, dw, dwn, db, (size_t)hid, pw, pwn, pb, (size_t)p->out_c, &pk));
-      mna_irb_mode_override = MNA_IRB_MODE_LAYERS;
+      mna_irb_mode_override = MNA_IRB_MODE_LAYERS_BATCH;
       CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, want, yn, NULL));
       for (int t = 0; t < 3; t++)
-        for (int mode = MNA_IRB_MODE_ROWS; mode <= MNA_IRB_MODE_LAYERS; mode++) {
+        for (int mode = MNA_IRB_MODE_ROWS; mode <= MNA_IRB_MODE_LAYERS_BATCH; mode++) {
           mna_irb_mode_override = mode;
           memset(got, 0xff, yn * sizeof(float));
           CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, got, yn, pools[t]));
           if (memcmp(want, got, yn * sizeof(float)) != 0) {
             __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED);
-            fprintf(stderr, "irb case %zu isa %d: %s path with %d threads differs from layer by layer, 1 thread\n", ci,
-                    (int)isas[ii], mode == MNA_IRB_MODE_ROWS ? "row" : "layer", t + 1);
+            fprintf(stderr,
+                    "irb case %zu isa %d: %s path with %d threads differs from whole-batch layer by layer, 1 thread\n",
+                    ci, (int)isas[ii],
+                    mode == MNA_IRB_MODE_ROWS     ? "row"
+                    : mode == MNA_IRB_MODE_LAYERS ? "layer"
+                                                  : "whole-batch layer",
+                    t + 1);
           }
         }
       mna_irb_mode_override = MNA_IRB_MODE_AUTO;

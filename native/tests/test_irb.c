@@ -60,6 +60,8 @@ int main(void) {
       {1, 5, 4, 6, 0, 6, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU, MNA_ACT_RELU6, 1},
       {3, 4, 4, 2, 12, 2, 1, 1, 1, 1, 1, MNA_ACT_RELU, MNA_ACT_NONE, MNA_ACT_RELU, 1},
       {1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, MNA_ACT_NONE, MNA_ACT_NONE, MNA_ACT_NONE, 0},
+      {4, 5, 7, 8, 40, 8, 1, 1, 1, 1, 1, MNA_ACT_RELU6, MNA_ACT_RELU6, MNA_ACT_NONE, 1}, /* layers, image by image */
+      {5, 6, 6, 16, 0, 24, 2, 0, 0, 1, 1, MNA_ACT_NONE, MNA_ACT_RELU, MNA_ACT_RELU, 0},
   };
   mna_threadpool* pool = NULL;
   CHECK_OK(mna_threadpool_create(3, &pool));

@@ -93,7 +93,7 @@ public static class Interleaved
         return times;
     }
 
-    private static bool CpuTime;
+    internal static bool CpuTime;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec

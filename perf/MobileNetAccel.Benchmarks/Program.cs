@@ -10,6 +10,7 @@ namespace MobileNetAccel.Benchmarks;
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*ModelBenchmarks*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*LayerBenchmarks*' '*PeakProbe*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved [seconds per row]   (ours vs ORT call by call, see Interleaved)
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-batch [seconds] [models] [threads] [batch]   (images/s at batch 8, see InterleavedBatch)
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-int8 [seconds per row]   (quantized models, see InterleavedInt8)
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*QuantizedModelBenchmarks*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-qdq [seconds per row]   (QDQ .onnx files, see InterleavedQdq)
@@ -22,6 +23,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "--interleaved")
             return Interleaved.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "--interleaved-batch")
+            return InterleavedBatch.Run(args[1..]);
         if (args.Length > 0 && args[0] == "--interleaved-int8")
             return InterleavedInt8.Run(args[1..]);
         if (args.Length > 0 && args[0] == "--interleaved-qdq")

@@ -145,8 +145,9 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
                                       int32_t out_w, const float* input, const float* packed, float* output,
                                       mna_threadpool* pool);
 
-/* Fused-block path selection (f32-irb-rowring.c): auto, or forced for benchmarks. */
-enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2 };
+/* Fused-block path selection (f32-irb-rowring.c): auto, or forced for benchmarks and tests (LAYERS_BATCH:
+ * layer by layer over the whole batch, never image by image). */
+enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2, MNA_IRB_MODE_LAYERS_BATCH = 3 };
 extern int mna_irb_mode_override;
 /* GEMM driver: prefetch the next column block's weights during this one (1, the default), for benchmarks. */
 extern int mna_gemm_prefetch_next;
