@@ -516,9 +516,9 @@ MNA_API mna_status mna_resize_bilinear_f32(const float* x, size_t batch, size_t 
  * int64_t[n] when wide, else int32_t[n]. */
 MNA_API mna_status mna_argmax_q8(const uint8_t* x, size_t n, size_t c, int sgn, int wide, void* out,
                                  mna_threadpool* pool);
-/* out[i] = the index of the first maximum (min: minimum) of the c floats x[i * c ..] for i < n, in the order of .NET's
- * float.CompareTo (-0 equals +0; NaNs are equal and below every number, so an argmax takes a NaN only when the whole
- * run is NaN, an argmin the first NaN); out is int64_t[n] when wide, else int32_t[n]. */
+/* out[i] = the index of the first maximum (min: minimum) of the c floats x[i * c ..] for i < n, TFLite's rule: an
+ * element replaces the best so far only when strictly greater (less), so -0 equals +0, a NaN never replaces the best
+ * and a NaN first element is the answer; out is int64_t[n] when wide, else int32_t[n]. */
 MNA_API mna_status mna_argmax_f32(const float* x, size_t n, size_t c, int min, int wide, void* out,
                                   mna_threadpool* pool);
 

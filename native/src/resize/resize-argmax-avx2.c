@@ -119,8 +119,7 @@ static inline __m256i keys8(const float* p, __m256i minmask) {
   r = _mm256_sub_epi32(r, _mm256_cmpeq_epi32(r, _mm256_set1_epi32(-1))); /* -0 (-1) to +0 (0) */
   r = _mm256_xor_si256(r, minmask);                                      /* ~r for the argmin */
   const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  const __m256i nankey = _mm256_xor_si256(_mm256_set1_epi32(INT32_MIN), minmask); /* INT32_MIN, or INT32_MAX */
-  return _mm256_blendv_epi8(r, nankey, nan);
+  return _mm256_blendv_epi8(r, _mm256_set1_epi32(INT32_MIN), nan); /* NaN below every number */
 }
 
 void mna_argmax_f32__avx2(size_t n, size_t c, const float* x, int min, int wide, void* out) {
@@ -161,6 +160,7 @@ void mna_argmax_f32__avx2(size_t n, size_t c, const float* x, int min, int wide,
           break;
         }
       }
+    if (px[0] != px[0]) arg = 0; /* a NaN first element stays the answer */
     if (wide)
       ((int64_t*)out)[i] = (int64_t)arg;
     else

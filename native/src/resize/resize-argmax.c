@@ -61,7 +61,7 @@ void mna_argmax_f32__scalar(size_t n, size_t c, const float* x, int min, int wid
   for (size_t i = 0; i < n; i++, x += c) {
     size_t best = 0;
     int32_t bv = mna_argf32_key(x[0], min);
-    for (size_t k = 1; k < c; k++) {
+    for (size_t k = x[0] == x[0] ? 1 : c; k < c; k++) { /* a NaN first element stays the answer */
       const int32_t v = mna_argf32_key(x[k], min);
       if (v > bv) { /* strictly greater: the first one wins */
         bv = v;

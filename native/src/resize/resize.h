@@ -30,8 +30,9 @@ void mna_resize_row_q8__scalar(size_t, size_t, const float*, const float*, const
 void mna_resize_row_f32__scalar(size_t, size_t, const float*, const float*, const int32_t*, const int32_t*,
                                 const float*, float*);
 void mna_argmax_q8__scalar(size_t, size_t, const uint8_t*, int, int, void*);
-/* out[i] = the first index of the largest (min: smallest) of x[i * c .. i * c + c) in the order of .NET's
- * float.CompareTo: -0 equals +0 and every NaN equals every other and lies below every number (mna_argf32_key). */
+/* out[i] = the first index of the largest (min: smallest) of x[i * c .. i * c + c), TFLite's rule: an element
+ * replaces the best so far only when it compares strictly greater (less), so -0 equals +0, a NaN never replaces the
+ * best and a NaN first element is never replaced (index 0). Over mna_argf32_key's ranks, NaN the lowest. */
 typedef void (*mna_argmax_f32_kernel)(size_t n, size_t c, const float* x, int min, int wide, void* out);
 void mna_argmax_f32__scalar(size_t, size_t, const float*, int, int, void*);
 #if defined(__x86_64__) || defined(_M_X64)
@@ -44,10 +45,11 @@ void mna_argmax_f32__avx2(size_t, size_t, const float*, int, int, void*);
 #endif
 
 /* A float's rank as an int32 (the argmax of the ranks is the float argmax): the sign-magnitude bits made two's
- * complement, -0 (rank -1) made +0 (rank 0), every NaN INT32_MIN; for the argmin the order reversed (~rank, NaN
- * INT32_MAX). Integer operations only: no denormal flushing can change a rank. */
+ * complement, -0 (rank -1) made +0 (rank 0); for the argmin the order reversed (~rank); every NaN INT32_MIN, below
+ * every number either way (no number's rank or ~rank is INT32_MIN), so it never wins over one; the kernels return 0
+ * when the first element is a NaN. Integer operations only: no denormal flushing can change a rank. */
 static inline int32_t mna_argf32_key(float v, int min) {
-  if (v != v) return min ? INT32_MAX : INT32_MIN;
+  if (v != v) return INT32_MIN;
   union {
     float f;
     int32_t i;

@@ -4,9 +4,9 @@ using NUnit.Framework;
 namespace MobileNetAccel.Tests.Kernels;
 
 /// <summary>
-/// The native float32 ARG_MAX/ARG_MIN (mna_argmax_f32) against the managed loop it replaced on the native backend
-/// (<see cref="float.CompareTo(float)"/>, strictly greater/less replaces, so the first maximum/minimum wins, -0 equals +0,
-/// NaN lies below every number): equal indices under every float kernel table the CPU has, over channel counts 1..70
+/// The native float32 ARG_MAX/ARG_MIN (mna_argmax_f32) against TFLite's loop (strictly greater/less replaces, as floats
+/// compare: the first maximum/minimum wins, -0 equals +0, a NaN never replaces the best and a NaN first element is the
+/// answer): equal indices under every float kernel table the CPU has, over channel counts 1..70
 /// (below, at and past the 8-lane step), 96, 100 and 1001, pixel counts 1..200, int32 and int64 outputs, inputs with
 /// ties, with signed zeros, infinities, denormals, extremes and NaNs.
 /// </summary>
@@ -25,12 +25,13 @@ public class FloatArgMaxKernelTests
         float.MaxValue, float.MinValue, 1f, -1f, BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00001)),
     };
 
-    /// <summary>The managed definition: the loop of ArgMaxStep.Run over the innermost axis.</summary>
+    /// <summary>The definition, TFLite's loop: an element replaces the best so far only when strictly greater
+    /// (less) as floats compare, so a NaN never replaces the best and a NaN first element is never replaced.</summary>
     private static int Definition(ReadOnlySpan<float> x, bool min)
     {
-        int best = 0, sign = min ? -1 : 1;
+        int best = 0;
         for (int k = 1; k < x.Length; k++)
-            if (sign * x[k].CompareTo(x[best]) > 0)
+            if (min ? x[k] < x[best] : x[k] > x[best])
                 best = k;
         return best;
     }

@@ -74,16 +74,27 @@ public sealed class ArgMinOperatorTests
         }
     }
 
-    /// <summary>NaN: each backend keeps its ArgMax rule. The reference (and the GPU kernels) compare strictly, so a NaN
-    /// never replaces the best and a NaN first is never replaced; the native backend orders as float.CompareTo, NaN
-    /// below every number, so its argmin takes the first NaN.</summary>
+    /// <summary>NaN: every backend follows TFLite's rule — an element replaces the best so far only when it compares
+    /// strictly less, so a NaN never replaces the best and a NaN first element is the answer; -0 equals +0. The innermost
+    /// axis (the native kernel: scalar below 8 channels, AVX2 from 8: rows of 3, 9 and 12) and axis 0 (the managed
+    /// loop).</summary>
     [Test]
-    public void NaN_follows_each_backends_argmax_rule()
+    public void NaN_follows_TFLites_rule_on_every_backend()
     {
         float[] x = { 2, float.NaN, -7, float.NaN, 9, 1, 5, -0f, 0f, -0f, 3, 4 };
         var file = File(new[] { 4, 3 }, 1, B.Float32, B.Int64, 0);
-        Assert.That(Run(Reference, file, Floats(x)), Is.EqualTo(new long[] { 2, 0, 1, 0 }));
-        Assert.That(Run(Cpu, file, Floats(x)), Is.EqualTo(new long[] { 1, 0, 1, 0 }));
+        foreach (var b in new[] { Reference, Cpu })
+            Assert.That(Run(b, file, Floats(x)), Is.EqualTo(new long[] { 2, 0, 1, 0 }), b.Name);
+        float[] wide = { 2, float.NaN, -7, 8, float.NaN, -9, 1, 1, -9, 3, 4, 5, float.NaN, -1, -2, 0, -0f, -5, -5, 6, 7, 8, 9, 9 };
+        var rows = File(new[] { 2, 12 }, 1, B.Float32, B.Int64, 0);
+        foreach (var b in new[] { Reference, Cpu })
+            Assert.That(Run(b, rows, Floats(wide)), Is.EqualTo(new long[] { 5, 0 }), b.Name);
+        var nine = File(new[] { 1, 9 }, 1, B.Float32, B.Int64, 0);
+        foreach (var b in new[] { Reference, Cpu })
+            Assert.That(Run(b, nine, Floats(wide[..9])), Is.EqualTo(new long[] { 5 }), b.Name);
+        var columns = File(new[] { 3, 2 }, 0, B.Float32, B.Int64, 0); // columns [2, NaN, -7] and [NaN, 1, 0]
+        foreach (var b in new[] { Reference, Cpu })
+            Assert.That(Run(b, columns, Floats(new[] { 2, float.NaN, float.NaN, 1, -7, 0 })), Is.EqualTo(new long[] { 2, 0 }), b.Name);
     }
 
     private static string TempModel(string name, byte[] bytes)

@@ -4,10 +4,11 @@ using MobileNetAccel.Interop;
 
 namespace MobileNetAccel.Backends.Native.Ops;
 
-/// <summary>ARG_MAX/ARG_MIN of a float32 tensor: the first maximum (minimum) along the axis wins, in
-/// <see cref="float.CompareTo(float)"/>'s order (-0 = +0, NaN below every number: an argmax takes a NaN only when
-/// all are NaN, an argmin takes the first NaN); int32 or int64 indices. The innermost axis in native code
-/// (mna_argmax_f32, the same order), another in C# with <see cref="Run{T}"/>, which the quantized step shares.</summary>
+/// <summary>ARG_MAX/ARG_MIN of a float32 tensor: the first maximum (minimum) along the axis wins, TFLite's rule (an
+/// element replaces the best so far only when strictly greater (less): -0 = +0, a NaN never replaces the best, a NaN
+/// first element is the answer — the reference backend's and the GPU kernels' rule too); int32 or int64 indices. The
+/// innermost axis in native code (mna_argmax_f32, the same rule), another in C# with <see cref="Run{T}"/>, which the
+/// quantized step shares.</summary>
 internal sealed class ArgMaxStep : NativeStep
 {
     private readonly ArgMaxNode _n;
@@ -36,6 +37,8 @@ internal sealed class ArgMaxStep : NativeStep
             Run(_n, arena, arena.Span<float>(_n.Input));
     }
 
+    private static bool IsNaN<T>(T v) => typeof(T) == typeof(float) && float.IsNaN(System.Runtime.CompilerServices.Unsafe.As<T, float>(ref v));
+
     /// <summary>Writes the indices of <paramref name="x"/> (the node's input, any comparable element type) to the
     /// node's output in the arena.</summary>
     internal static void Run<T>(ArgMaxNode n, IArena arena, ReadOnlySpan<T> x) where T : unmanaged, IComparable<T>
@@ -60,7 +63,9 @@ internal sealed class ArgMaxStep : NativeStep
                 for (int k = 1; k < len; k++)
                 {
                     T v = x[(int)(start + k * inner)];
-                    if (sign * v.CompareTo(best) > 0) // strictly: the first maximum (minimum) wins
+                    if (IsNaN(best))
+                        break; // a NaN first element stays the answer
+                    if (!IsNaN(v) && sign * v.CompareTo(best) > 0) // strictly: the first maximum (minimum) wins
                     {
                         best = v;
                         arg = k;
