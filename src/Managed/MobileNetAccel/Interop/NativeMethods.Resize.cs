@@ -76,7 +76,8 @@ internal static unsafe class NativeResizeKernels
     }
 
     /// <summary>The first maximum (<paramref name="min"/>: minimum) of each run of <paramref name="c"/> floats of
-    /// <paramref name="x"/> in <see cref="float.CompareTo(float)"/>'s order (-0 = +0, NaN below every number): into
+    /// <paramref name="x"/>, TFLite's rule (strictly greater/less replaces: -0 = +0, a NaN never replaces the best, a
+    /// NaN first element is the answer): into
     /// int64 <paramref name="output"/> bytes when <paramref name="wide"/>, else int32.</summary>
     public static void ArgMax(ReadOnlySpan<float> x, int c, bool min, bool wide, Span<byte> output, NativeThreadPool? pool = null)
     {
