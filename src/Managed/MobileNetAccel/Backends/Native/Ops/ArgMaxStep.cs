@@ -60,11 +60,9 @@ internal sealed class ArgMaxStep : NativeStep
                 long start = o * len * inner + i;
                 T best = x[(int)start];
                 int arg = 0;
-                for (int k = 1; k < len; k++)
+                for (int k = IsNaN(best) ? len : 1; k < len; k++) // a NaN first element stays the answer
                 {
                     T v = x[(int)(start + k * inner)];
-                    if (IsNaN(best))
-                        break; // a NaN first element stays the answer
                     if (!IsNaN(v) && sign * v.CompareTo(best) > 0) // strictly: the first maximum (minimum) wins
                     {
                         best = v;
