@@ -17,7 +17,7 @@ public static class HostCpuDevice
     /// <summary>The integer kernel table the native library chose at init.</summary>
     public static string IntegerKernels => NativeQ8Kernels.Name(NativeQ8Kernels.Current);
 
-    /// <summary>Measures one core's FMA peak in GFLOP/s (16 independent FMA chains on the widest vector; takes about a
+    /// <summary>Measures one core's FMA peak in GFLOP/s (independent FMA chains on the widest vector, see FmaProbe; takes about a
     /// second). What "% of peak" in `mobilenet bench --profile` and the benchmarks refers to.</summary>
     public static double MeasureFmaPeakGflopsPerCore() => FmaProbe.MeasureGflops();
 
