@@ -67,6 +67,9 @@ public class SessionTests
     }
 
     [TestCase(new[] { 2, 3, 5, 7 }, new[] { 0, 2, 3, 1 })] // NCHW -> NHWC, 3 channels (an ONNX image input)
+    [TestCase(new[] { 2, 3, 8, 12 }, new[] { 0, 2, 3, 1 })] // 96 pixels: three streamed 32-pixel runs per image
+    [TestCase(new[] { 2, 3, 9, 13 }, new[] { 0, 2, 3, 1 })] // 117 pixels: streamed runs and a 21-pixel tail
+    [TestCase(new[] { 1, 3, 224, 224 }, new[] { 0, 2, 3, 1 })] // MobileNet's input
     [TestCase(new[] { 1, 5, 4, 6 }, new[] { 0, 2, 3, 1 })] // NCHW -> NHWC, other channel counts
     [TestCase(new[] { 1, 1, 3, 3 }, new[] { 0, 2, 3, 1 })]
     [TestCase(new[] { 2, 3, 4, 5 }, new[] { 0, 3, 1, 2 })] // any other permutation: the general path

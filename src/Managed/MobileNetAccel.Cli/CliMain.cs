@@ -56,6 +56,9 @@ internal static class CliMain
                 return 2;
             default:
                 Console.Error.WriteLine($"mobilenet: internal error ({e.GetType().Name}): {e.Message}");
+                // MNA_TRACE=1: the whole exception with its stack, for a bug report
+                if (Environment.GetEnvironmentVariable("MNA_TRACE") == "1")
+                    Console.Error.WriteLine(e.ToString());
                 return 3;
         }
     }
