@@ -1,6 +1,6 @@
 /* Quick native benchmark (not a ctest): FMA peak probe, MobileNet V1/V2 1.0/224 layer
  * shapes and whole networks (random weights) through the packed API, fused vs unfused,
- * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads]
+ * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads|4 bands A/B at 2 threads]
  * The BenchmarkDotNet project in perf/ is the reported benchmark; this is the profiler's
  * companion (per-layer times against the peak). */
 #define _POSIX_C_SOURCE 200809L
@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bench_util.h"
+#include "common/ukernels.h"
 #include "test_util.h"
 
 /* MNA_BENCH_CPUTIME=1: thread CPU time instead of wall time (only meaningful at 1 thread; a
@@ -191,6 +192,8 @@ static void run_layer(layer* l, const float* in, float* out, const float* res, m
   }
 }
 
+static double net_once(mna_threadpool* pool, double* lt, int reps, int r, int per_layer);
+
 /* Whole network: ping-pong between buffers; returns ms per run (min, median), per-layer ms (median). */
 static void run_net(const char* name, mna_threadpool* pool, int reps, int per_layer) {
   double* t = (double*)malloc(sizeof(double) * reps);
@@ -198,24 +201,8 @@ static void run_net(const char* name, mna_threadpool* pool, int reps, int per_la
   double macs = 0;
   for (int i = 0; i < nl; i++) macs += L[i].macs;
   for (int r = -3; r < reps; r++) {
-    const double t0 = now_s();
-    float *in = bufA, *out = bufB, *blockin = bufA;
-    for (int i = 0; i < nl; i++) {
-      const double l0 = per_layer ? now_s() : 0;
-      if (L[i].kind == 5) {
-        run_layer(&L[i], in, out, blockin, pool);
-      } else {
-        if (L[i].kind == 2 && i + 1 < nl && L[i].act == MNA_ACT_RELU6 && L[i + 1].kind == 4) blockin = in;
-        if (L[i].kind == 4 && !(i > 0 && L[i - 1].kind == 2 && L[i - 1].act == MNA_ACT_RELU6)) blockin = in;
-        run_layer(&L[i], in, out, NULL, pool);
-      }
-      if (per_layer && r >= 0) lt[(size_t)i * reps + r] = now_s() - l0;
-      /* rotate among three buffers so a residual input stays intact */
-      float* spare = (in != bufC && out != bufC) ? bufC : (in != bufB && out != bufB) ? bufB : bufA;
-      if (spare == blockin) spare = in;
-      in = out, out = spare;
-    }
-    if (r >= 0) t[r] = now_s() - t0;
+    const double dt = net_once(pool, lt, reps, r, per_layer);
+    if (r >= 0) t[r] = dt;
   }
   qsort(t, (size_t)reps, sizeof(double), cmp_double);
   printf("%-28s threads %d: min %.3f ms  median %.3f ms  (%.1f GFLOP/s at median, %.0f MMAC)\n", name,
@@ -235,6 +222,55 @@ static void free_net(void) {
     mna_packed_destroy(L[i].pk);
     free(L[i].w), free(L[i].b);
   }
+}
+
+/* One run of the network in L[]; per-layer times into lt[i * reps + r] when per_layer and r >= 0. */
+static double net_once(mna_threadpool* pool, double* lt, int reps, int r, int per_layer) {
+  const double t0 = now_s();
+  float *in = bufA, *out = bufB, *blockin = bufA;
+  for (int i = 0; i < nl; i++) {
+    const double l0 = per_layer ? now_s() : 0;
+    if (L[i].kind == 5) {
+      run_layer(&L[i], in, out, blockin, pool);
+    } else {
+      if (L[i].kind == 2 && i + 1 < nl && L[i].act == MNA_ACT_RELU6 && L[i + 1].kind == 4) blockin = in;
+      if (L[i].kind == 4 && !(i > 0 && L[i - 1].kind == 2 && L[i - 1].act == MNA_ACT_RELU6)) blockin = in;
+      run_layer(&L[i], in, out, NULL, pool);
+    }
+    if (per_layer && r >= 0) lt[(size_t)i * reps + r] = now_s() - l0;
+    /* rotate among three buffers so a residual input stays intact */
+    float* spare = (in != bufC && out != bufC) ? bufC : (in != bufB && out != bufB) ? bufB : bufA;
+    if (spare == blockin) spare = in;
+    in = out, out = spare;
+  }
+  return now_s() - t0;
+}
+
+/* The automatic fused-block path with the per-thread bands (A) against without (B), network run by
+ * network run in alternation, so both see the same machine. */
+static void ab_bands(const char* name, mna_threadpool* pool, int reps) {
+  double* t[2] = {(double*)malloc(sizeof(double) * reps), (double*)malloc(sizeof(double) * reps)};
+  double* lt[2] = {(double*)calloc((size_t)nl * reps, sizeof(double)),
+                   (double*)calloc((size_t)nl * reps, sizeof(double))};
+  for (int r = -3; r < reps; r++)
+    for (int m = 0; m < 2; m++) {
+      mna_irb_bands = m == 0;
+      const double dt = net_once(pool, lt[m], reps, r, 1);
+      if (r >= 0) t[m][r] = dt;
+    }
+  mna_irb_bands = 1;
+  qsort(t[0], (size_t)reps, sizeof(double), cmp_double);
+  qsort(t[1], (size_t)reps, sizeof(double), cmp_double);
+  printf("%-28s threads %d: bands min %.3f median %.3f ms | no bands min %.3f median %.3f ms | bands/no %.3f\n", name,
+         mna_threadpool_threads(pool), t[0][0] * 1e3, t[0][reps / 2] * 1e3, t[1][0] * 1e3, t[1][reps / 2] * 1e3,
+         t[0][reps / 2] / t[1][reps / 2]);
+  for (int i = 0; i < nl; i++) {
+    qsort(lt[0] + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_double);
+    qsort(lt[1] + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_double);
+    const double a = lt[0][(size_t)i * reps + reps / 2], b = lt[1][(size_t)i * reps + reps / 2];
+    printf("   %-36s median bands %8.4f ms, no bands %8.4f ms  %.2f\n", L[i].name, a * 1e3, b * 1e3, b > 0 ? a / b : 0);
+  }
+  free(t[0]), free(t[1]), free(lt[0]), free(lt[1]);
 }
 
 /* Microkernels in isolation: best of many calls, warm caches, 1 thread. */
@@ -342,6 +378,17 @@ int main(int argc, char** argv) {
   bufA = rand_buf(big), bufB = rand_buf(big), bufC = rand_buf(big);
   mna_threadpool* pools[2] = {NULL, NULL};
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
+  if (per_layer == 4) { /* bands A/B, fused networks at 2 threads */
+    build_v2(1);
+    ab_bands("MobileNetV2 fused", pools[1], reps);
+    free_net();
+    build_v1(1);
+    ab_bands("MobileNetV1 dw+pw fused", pools[1], reps);
+    free_net();
+    mna_threadpool_destroy(pools[1]);
+    free(bufA), free(bufB), free(bufC);
+    return test_summary("bench_fast");
+  }
   for (int fused = 1; fused >= 0; fused--) {
     build_v2(fused);
     for (int p = 0; p < 2; p++)

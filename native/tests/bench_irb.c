@@ -3,7 +3,8 @@
  * The two paths are timed in alternation, call by call, in one process, so that both see the
  * same machine noise; min and median over the calls. Used to choose the path selection rule
  * in f32-irb-rowring.c; a 16 MiB buffer is read before every call so that the block's weights
- * and input come from L3, as in a network. Usage: bench_irb [reps] [prefetch|block=KiB] — "prefetch"
+ * and input come from L3, as in a network. Usage: bench_irb [reps] [prefetch|bands|block=KiB] — "bands" the
+ * per-thread bands against layer by layer, "prefetch"
  * times the automatic path with the GEMM's next-block weight prefetch on against off, "block="
  * the default GEMM column-block size (A) against another (B) (links the library's objects: it sets the
  * internal mna_irb_mode_override). */
@@ -47,6 +48,8 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
       for (int m = 0; m < 2; m++) {
         if (g_ab == 0)
           mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_ROWS : MNA_IRB_MODE_LAYERS;
+        else if (g_ab == 3)
+          mna_irb_mode_override = m == 0 ? MNA_IRB_MODE_BANDS : MNA_IRB_MODE_LAYERS;
         else if (g_ab == 1)
           mna_gemm_prefetch_next = m == 0;
         else
@@ -61,7 +64,8 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
     mna_gemm_block_bytes = g_block_a;
     qsort(tm[0], (size_t)reps, sizeof(double), cmp_double);
     qsort(tm[1], (size_t)reps, sizeof(double), cmp_double);
-    printf(g_ab == 2   ? " | %dt A %.4f/%.4f B %.4f/%.4f ms (min/med) A/B %.2f"
+    printf(g_ab == 3   ? " | %dt bands %.4f/%.4f layers %.4f/%.4f ms (min/med) bands/layers %.2f"
+           : g_ab == 2 ? " | %dt A %.4f/%.4f B %.4f/%.4f ms (min/med) A/B %.2f"
            : g_ab == 1 ? " | %dt pf %.4f/%.4f no-pf %.4f/%.4f ms (min/med) pf/no-pf %.2f"
                        : " | %dt rows %.4f/%.4f layers %.4f/%.4f ms (min/med) rows/layers %.2f",
            t + 1, tm[0][0] * 1e3, tm[0][reps / 2] * 1e3, tm[1][0] * 1e3, tm[1][reps / 2] * 1e3,
@@ -76,6 +80,7 @@ static void block(int h, int ic, int hid, int oc, int s, mna_threadpool** pools,
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? atoi(argv[1]) : 100;
   g_ab = argc > 2 && !strcmp(argv[2], "prefetch");
+  if (argc > 2 && !strcmp(argv[2], "bands")) g_ab = 3; /* bands of rows per thread against layer by layer */
   g_block_a = g_block_b = mna_gemm_block_bytes;
   if (argc > 2 && !strncmp(argv[2], "block=", 6)) { /* A = the default, B = this many KiB */
     g_ab = 2;

@@ -107,7 +107,7 @@ static void irb_paths_agree(void) {
       mna_irb_mode_override = MNA_IRB_MODE_LAYERS_BATCH;
       CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, want, yn, NULL));
       for (int t = 0; t < 3; t++)
-        for (int mode = MNA_IRB_MODE_ROWS; mode <= MNA_IRB_MODE_LAYERS_BATCH; mode++) {
+        for (int mode = MNA_IRB_MODE_ROWS; mode <= MNA_IRB_MODE_BANDS; mode++) {
           mna_irb_mode_override = mode;
           memset(got, 0xff, yn * sizeof(float));
           CHECK_OK(mna_f32_irb_packed(pk, p, x, xn, got, yn, pools[t]));
@@ -118,6 +118,7 @@ static void irb_paths_agree(void) {
                     ci, (int)isas[ii],
                     mode == MNA_IRB_MODE_ROWS     ? "row"
                     : mode == MNA_IRB_MODE_LAYERS ? "layer"
+                    : mode == MNA_IRB_MODE_BANDS  ? "per-thread band"
                                                   : "whole-batch layer",
                     t + 1);
           }

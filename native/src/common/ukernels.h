@@ -146,9 +146,18 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
                                       mna_threadpool* pool);
 
 /* Fused-block path selection (f32-irb-rowring.c): auto, or forced for benchmarks and tests (LAYERS_BATCH:
- * layer by layer over the whole batch, never image by image). */
-enum { MNA_IRB_MODE_AUTO = 0, MNA_IRB_MODE_ROWS = 1, MNA_IRB_MODE_LAYERS = 2, MNA_IRB_MODE_LAYERS_BATCH = 3 };
+ * layer by layer over the whole batch, never image by image; BANDS: layer by layer inside one band of output
+ * rows per thread). */
+enum {
+  MNA_IRB_MODE_AUTO = 0,
+  MNA_IRB_MODE_ROWS = 1,
+  MNA_IRB_MODE_LAYERS = 2,
+  MNA_IRB_MODE_LAYERS_BATCH = 3,
+  MNA_IRB_MODE_BANDS = 4
+};
 extern int mna_irb_mode_override;
+/* Automatic path: bands of rows per thread for one image (1, the default) or never (0), for benchmarks. */
+extern int mna_irb_bands;
 /* GEMM driver: prefetch the next column block's weights during this one (1, the default), for benchmarks. */
 extern int mna_gemm_prefetch_next;
 /* GEMM driver: bytes of packed weights per column block (default MNA_GEMM_BLOCK_BYTES), for benchmarks. */

@@ -10,7 +10,9 @@
  *
  * Threads: images x bands of output rows; each band recomputes its 1-2 halo rows. When
  * the weights do not fit in L2 or the bands would be too short (see mna_fast_f32_irb_packed),
- * the block runs layer by layer instead, each layer split over all threads.
+ * the block runs layer by layer instead: for one image on several threads inside one band of
+ * output rows per thread (irb_bands), else each layer split over all threads (or, for batches,
+ * one image per thread).
  * Both paths use the same microkernels with the same per-element order, so the result is
  * bit-identical for any thread count. */
 #include <pthread.h>
@@ -33,6 +35,14 @@
  * expanded tensor is larger than MNA_IRB_LAYERS_L2_BYTES (see mna_fast_f32_irb_packed). */
 #define MNA_IRB_MIN_TILE_FILL_PCT 85
 #define MNA_IRB_LAYERS_L2_BYTES (512u * 1024u)
+/* One image on several threads, off the row path: bands of output rows, one per thread (irb_bands),
+ * when every thread can read the block's weights (each band reads all of them) and the halo rows the
+ * bands expand twice add at most this share of the expand layer's rows. From bench_fast mode 4 (whole
+ * networks, bands on/off run by run, 2 threads, AVX2 EPYC Zen 2, quiet): MobileNetV2's 14x14 blocks
+ * 0.64-0.80x the layer path's time, its 7x7 blocks (29% halo) 0.95-0.99x; MobileNetV1's 14x14x512
+ * blocks 0.83-0.95x (2 MiB of weights: 0.94x), its 7x7x1024 block (4 MiB) 1.10x (left on layers). */
+#define MNA_IRB_BANDS_MAX_WEIGHT_BYTES (2048u * 1024u)
+#define MNA_IRB_BANDS_MAX_HALO_PCT 30
 
 typedef struct {
   const mna_f32_ukernels* uk;
@@ -160,9 +170,93 @@ static void irb_images(void* vctx, size_t begin, size_t end) {
   }
 }
 
-/* Benchmarking aid: MNA_IRB_MODE=rows|layers (read once) forces one path for every block;
+/* Layer by layer inside bands of output rows, one band per thread, each band on its own thread (pool
+ * NULL inside): for one image on several threads where the layer path would fork and join three times
+ * per block over small layers (the 14x14 blocks: 50-100 us a layer at 2 threads). Each band expands
+ * the input rows its depthwise rows read (its 1-2 halo rows are expanded twice, once per band), so
+ * there is one fork/join per block, the split is static, and a band's expanded and depthwise rows stay
+ * in its core's caches. Same microkernels, same per-element order: bit-identical to irb_layers. */
+typedef struct {
+  const irb_ctx* x;
+  int failed;
+} irb_bands_ctx;
+
+/* The input rows [*iy0, *iy1) that output rows [oy0, oy1) read (clipped to the image). */
+static void band_input_rows(const mna_irb_params* p, size_t oy0, size_t oy1, size_t* iy0, size_t* iy1) {
+  const ptrdiff_t top = (ptrdiff_t)(oy0 * (size_t)p->stride) - p->pad_top;
+  const ptrdiff_t bottom = (ptrdiff_t)((oy1 - 1) * (size_t)p->stride) - p->pad_top + 3;
+  *iy0 = top < 0 ? 0 : (size_t)top;
+  *iy1 = bottom > (ptrdiff_t)p->in_h ? (size_t)p->in_h : (size_t)bottom;
+}
+
+static int irb_band(const irb_ctx* x, size_t n, size_t oy0, size_t oy1) {
+  const mna_irb_params* p = x->p;
+  const size_t in_h = (size_t)p->in_h, in_w = (size_t)p->in_w, in_c = (size_t)p->in_c, hid = x->hidden;
+  size_t iy0, iy1;
+  band_input_rows(p, oy0, oy1, &iy0, &iy1);
+  const size_t rows_in = iy1 - iy0, rows_out = oy1 - oy0;
+  const float* img = x->input + n * in_h * in_w * in_c;
+  const float* dw_in = img + iy0 * in_w * in_c;
+  if (p->hidden_c) {
+    float* t = (float*)mna_scratch(MNA_SCRATCH_EXPANDED, rows_in * in_w * hid * sizeof(float));
+    if (!t) return 0;
+    mna_f32_gemm_run(x->uk, rows_in * in_w, hid, in_c, dw_in, in_c, x->ep, t, hid, NULL, 0, x->elo, x->ehi, NULL);
+    dw_in = t;
+  }
+  float* d = (float*)mna_scratch(MNA_SCRATCH_DW, rows_out * x->out_w * hid * sizeof(float));
+  if (!d) return 0;
+  /* output row oy0 + j reads band rows j * stride - pad_top' + ky, with pad_top' the rows the band's top
+   * lacks (the image's padding for the first band, 0 inside) */
+  const ptrdiff_t top = (ptrdiff_t)(oy0 * (size_t)p->stride) - p->pad_top;
+  const mna_conv2d_params dwp = {.batch = 1,
+                                 .in_h = (int32_t)rows_in,
+                                 .in_w = p->in_w,
+                                 .in_c = (int32_t)hid,
+                                 .out_c = (int32_t)hid,
+                                 .kernel_h = 3,
+                                 .kernel_w = 3,
+                                 .stride_h = p->stride,
+                                 .stride_w = p->stride,
+                                 .pad_top = (int32_t)((ptrdiff_t)iy0 - top),
+                                 .pad_left = p->pad_left,
+                                 .pad_bottom = p->pad_bottom,
+                                 .pad_right = p->pad_right,
+                                 .activation = p->dw_activation};
+  if (mna_fast_f32_dwconv2d(x->uk, &dwp, (int32_t)rows_out, (int32_t)x->out_w, dw_in, x->dw_w, x->dw_b, d, NULL) !=
+      MNA_OK)
+    return 0;
+  float* out = x->output + (n * x->out_h + oy0) * x->out_w * (size_t)p->out_c;
+  const float* res = p->residual ? img + oy0 * in_w * in_c : NULL;
+  mna_f32_gemm_run(x->uk, rows_out * x->out_w, (size_t)p->out_c, hid, d, hid, x->pp, out, (size_t)p->out_c, res, in_c,
+                   x->plo, x->phi, NULL);
+  return 1;
+}
+
+static void irb_bands(void* vctx, size_t begin, size_t end) {
+  irb_bands_ctx* bc = (irb_bands_ctx*)vctx;
+  const irb_ctx* x = bc->x;
+  for (size_t u = begin; u < end; u++) {
+    const size_t n = u / x->bands, oy0 = (u % x->bands) * x->band_rows;
+    const size_t oy1 = oy0 + x->band_rows < x->out_h ? oy0 + x->band_rows : x->out_h;
+    if (!irb_band(x, n, oy0, oy1)) __atomic_store_n(&bc->failed, 1, __ATOMIC_RELAXED);
+  }
+}
+
+/* Input rows the bands expand in all (halo rows counted once per band that reads them). */
+static size_t bands_input_rows(const mna_irb_params* p, size_t out_h, size_t band_rows) {
+  size_t total = 0;
+  for (size_t oy0 = 0; oy0 < out_h; oy0 += band_rows) {
+    size_t iy0, iy1;
+    band_input_rows(p, oy0, oy0 + band_rows < out_h ? oy0 + band_rows : out_h, &iy0, &iy1);
+    total += iy1 - iy0;
+  }
+  return total;
+}
+
+/* Benchmarking aid: MNA_IRB_MODE=rows|layers|bands (read once) forces one path for every block;
  * in-process benchmarks (tests/bench_irb.c) set mna_irb_mode_override directly. */
 int mna_irb_mode_override = MNA_IRB_MODE_AUTO;
+int mna_irb_bands = 1;
 static pthread_once_t g_force_once = PTHREAD_ONCE_INIT;
 static int g_env_mode = MNA_IRB_MODE_AUTO;
 static void read_force_mode(void) {
@@ -210,7 +304,24 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   if (p->hidden_c && x.out_w * 100 < MNA_IRB_MIN_TILE_FILL_PCT * tile_rows && expanded_bytes <= MNA_IRB_LAYERS_L2_BYTES)
     fuse = 0;
   if (force == MNA_IRB_MODE_ROWS) fuse = 1;
-  if (force == MNA_IRB_MODE_LAYERS || force == MNA_IRB_MODE_LAYERS_BATCH) fuse = 0;
+  if (force == MNA_IRB_MODE_LAYERS || force == MNA_IRB_MODE_LAYERS_BATCH || force == MNA_IRB_MODE_BANDS) fuse = 0;
+  if (!fuse && force != MNA_IRB_MODE_LAYERS && force != MNA_IRB_MODE_LAYERS_BATCH) {
+    /* one image on several threads: bands (see irb_bands) where the halo rows cost little */
+    const size_t band_rows = (x.out_h + threads - 1) / threads;
+    int bands = mna_irb_bands && p->batch == 1 && threads > 1 && x.out_h >= MNA_IRB_MIN_BAND_ROWS / 2 * threads &&
+                weight_bytes <= MNA_IRB_BANDS_MAX_WEIGHT_BYTES &&
+                (!p->hidden_c ||
+                 bands_input_rows(p, x.out_h, band_rows) * 100 <= (size_t)p->in_h * (100 + MNA_IRB_BANDS_MAX_HALO_PCT));
+    if (force == MNA_IRB_MODE_BANDS) bands = 1;
+    if (bands) {
+      x.band_rows = band_rows;
+      x.bands = (x.out_h + band_rows - 1) / band_rows;
+      irb_bands_ctx bc = {&x, 0};
+      mna_parallelize_1d(pool, irb_bands, &bc, (size_t)p->batch * x.bands);
+      if (bc.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a band's tensors");
+      return MNA_OK;
+    }
+  }
   if (!fuse) {
     /* whole images per thread when the batch divides evenly enough (see irb_images) */
     if (p->batch > 1 && threads > 1 && force != MNA_IRB_MODE_LAYERS_BATCH &&
