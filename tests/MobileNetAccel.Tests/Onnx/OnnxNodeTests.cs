@@ -285,6 +285,18 @@ public class OnnxNodeTests
                     }
                 continue;
             }
+            if (e.DataType == OnnxDataType.Int64)
+            {
+                // ArgMax/ArgMin indices: exact
+                if (o.DataType != DataType.Int64)
+                    return $"{backend}: output '{o.Name}' is {o.DataType}; expected Int64";
+                var wantIdx = MemoryMarshal.Cast<byte, long>(e.Data);
+                var gotIdx = MemoryMarshal.Cast<byte, long>(actual[o]);
+                for (int k = 0; k < wantIdx.Length; k++)
+                    if (gotIdx[k] != wantIdx[k])
+                        return $"{backend}: output '{o.Name}' element {k}: got {gotIdx[k]}, expected {wantIdx[k]}";
+                continue;
+            }
             if (e.DataType != OnnxDataType.Float)
                 return $"output {i} expected as {e.DataType}";
             if (o.DataType != DataType.Float32)

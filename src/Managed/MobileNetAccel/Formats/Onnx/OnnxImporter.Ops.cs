@@ -54,6 +54,8 @@ internal static partial class OnnxImporter
                 case "Squeeze": ConvertSqueeze(); break;
                 case "Unsqueeze": ConvertUnsqueeze(); break;
                 case "Concat": ConvertConcat(); break;
+                case "ArgMax": ConvertArgMax(min: false); break;
+                case "ArgMin": ConvertArgMax(min: true); break;
                 default:
                     throw Err($"operator {node.OpType} is not supported (supported: {string.Join(", ", SupportedOperators)})");
             }

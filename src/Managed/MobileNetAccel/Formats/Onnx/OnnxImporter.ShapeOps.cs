@@ -236,6 +236,44 @@ internal static partial class OnnxImporter
             SetRuntime(output, nhwc);
         }
 
+        /// <summary>ArgMax / ArgMin (opsets 1–21): int64 indices along <c>axis</c> (default 0), the first index on ties
+        /// (<c>select_last_index</c> = 1 is refused), <c>keepdims</c> (default 1) as a reshape that puts the size-1 axis
+        /// back. A 4-D NHWC-held input reduced over its channel axis is read as it is held (the result's order is ONNX's);
+        /// other axes see the ONNX layout. NaN follows the one rule every backend keeps (TFLite's: a NaN never replaces
+        /// the best so far; a NaN first element is the answer).</summary>
+        private void ConvertArgMax(bool min)
+        {
+            RequireInputs(1, 1);
+            var x = In(0, "data");
+            if (x.Const is not null)
+                throw Err("the input is a constant; ArgMax/ArgMin of a constant is not supported");
+            if (x.Rank == 0)
+                throw Err("input must have rank 1 or more");
+            int axis = NormalizeAxis(AttrInt("axis", 0), x.Rank);
+            long keepdims = AttrInt("keepdims", 1);
+            if (keepdims is not (0 or 1))
+                throw Err($"keepdims {keepdims} is not 0 or 1");
+            long last = AttrInt("select_last_index", 0);
+            if (last != 0)
+                throw Err($"select_last_index {last} is not supported (the first index is taken on ties)");
+            if (x.Shape[axis] < 1)
+                throw Err($"axis {axis} of {Value.FormatShape(x.Shape)} is empty");
+            bool held = x.Nhwc && axis == 1; // NHWC minus C = ONNX's N,H,W order
+            var xv = held ? x.Value! : Onnx(x);
+            var reduced = keepdims == 1 ? NewValue(AuxName(min ? "argmin" : "argmax")) : OutValue();
+            AddNode(new ArgMaxNode(keepdims == 1 ? reduced.Name : _nodeName, xv, reduced, held ? NchwAxisInNhwc[axis] : axis, DataType.Int64, min));
+            if (keepdims == 0)
+            {
+                SetRuntime(reduced, nhwc: false);
+                return;
+            }
+            var kept = (int[])x.Shape.Clone();
+            kept[axis] = 1;
+            var output = OutValue();
+            AddNode(new ReshapeNode(_nodeName, reduced, output, kept));
+            SetRuntime(output, nhwc: false);
+        }
+
         private static OnnxConstant ConcatConstants(List<OnnxConstant> parts, int axis)
         {
             var shape = (int[])parts[0].Shape.Clone();

@@ -33,7 +33,7 @@ internal static partial class OnnxImporter
     {
         "Conv", "BatchNormalization", "Relu", "Clip", "Add", "Mul", "GlobalAveragePool", "AveragePool", "Flatten", "Reshape",
         "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Transpose", "Pad", "Squeeze", "Unsqueeze", "Concat",
-        "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+        "ArgMax", "ArgMin", "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     };
 
     /// <summary>Whether input <paramref name="index"/> of <paramref name="opType"/> must be known at import time
@@ -214,8 +214,8 @@ internal static partial class OnnxImporter
                         if (vo.Dims[i] is long d && d != v.Shape[i] && !(i == 0 && vo.DimParams[i] is not null))
                             throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' is declared as [{string.Join(",", vo.Dims.Select(x => x?.ToString() ?? "?"))}] but computes to {Value.FormatShape(v.Shape)}");
                 }
-                if (vo.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined or OnnxDataType.UInt8 or OnnxDataType.Int8))
-                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32, uint8 and int8 outputs are supported");
+                if (vo.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined or OnnxDataType.UInt8 or OnnxDataType.Int8 or OnnxDataType.Int64))
+                    throw new ModelFormatException(Source, "", $"graph output '{vo.Name}' has element type {vo.ElementType}; only float32, uint8, int8 and int64 (ArgMax/ArgMin) outputs are supported");
                 _graph.Outputs.Add(v);
             }
             try
