@@ -101,6 +101,7 @@ public class JpegDecoderTests
     [TestCase("cjpeg", "-quality 85 -sample 4x1", null)]
     [TestCase("cjpeg", "-quality 85 -optimize -smooth 30", null)]
     [TestCase("cjpeg", "-quality 10 -baseline", null)]
+    [TestCase("cjpeg", "-quality 5", null)] // SOF1 (extended sequential): 16-bit quantization tables
     [TestCase("cjpeg", "-quality 85 -rgb", "colour space 0")]
     [TestCase("cjpeg", "-quality 85 -arithmetic", "frame type SOF9")]
     [TestCase("cjpeg", "-quality 85 -arithmetic -progressive", "frame type SOF10")]

@@ -8,13 +8,15 @@ namespace MobileNetAccel.Imaging;
 /// with <see cref="NativeLibrary.TryLoad(string, out nint)"/> and called through function pointers (native-AOT safe).
 /// It decodes with the accurate integer IDCT and fancy upsampling straight to RGB — what SkiaSharp's bundled
 /// libjpeg-turbo (2.1.5.1, without SIMD) does — so the pixels are byte for byte SkiaSharp's.
-/// <para>It is only used for the kinds of JPEG the tests compare byte for byte with SkiaSharp's decode (JpegDecoderTests):
-/// baseline, extended or progressive Huffman-coded frames, with or without restart markers, in YCbCr with 4:4:4,
-/// 4:2:2, 4:2:0, 4:4:0 or 4:1:1 sampling, or grayscale (which both expand to R = G = B). Anything else (CMYK/YCCK,
-/// RGB-coded, arithmetic coding, lossless, unusual sampling factors), and any file TurboJPEG reports an error or a
-/// warning for (truncated or corrupt data), is declined and goes to SkiaSharp, so today's errors and messages stay. Before its first use a self-check decodes small JPEGs that
-/// SkiaSharp encoded (4:4:4, 4:2:2, 4:2:0, odd sizes) both ways and disables the path for the process if any byte
-/// differs (another libjpeg-turbo version on the system, say). <c>MNA_JPEG_DECODER=skia</c> forces SkiaSharp.</para>
+/// <para>It is only used for the kinds of JPEG the tests compare byte for byte with SkiaSharp's decode
+/// (JpegDecoderTests): baseline, extended (16-bit quantization tables) or progressive Huffman-coded 8-bit frames,
+/// with or without restart markers, in YCbCr with 4:4:4, 4:2:2, 4:2:0, 4:4:0 or 4:1:1 sampling, or grayscale (both
+/// decoders expand it to R = G = B). Anything else (CMYK/YCCK, RGB-coded, arithmetic coding, lossless, unusual
+/// sampling factors), and any file TurboJPEG reports an error or a warning for (truncated or corrupt data), is
+/// declined and goes to SkiaSharp, so today's errors and messages stay. Before its first use a self-check decodes
+/// small JPEGs that SkiaSharp encoded (4:4:4, 4:2:2, 4:2:0, a size that is not a multiple of the MCU) both ways and
+/// disables the path for the process if any byte differs (another libjpeg-turbo version on the system, say).
+/// <c>MNA_JPEG_DECODER=skia</c> forces SkiaSharp.</para>
 /// </summary>
 internal static unsafe class TurboJpeg
 {
@@ -215,7 +217,7 @@ internal static unsafe class TurboJpeg
             }
             return null;
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidOperationException)
+        catch (Exception e) // whatever goes wrong only turns the fast path off (a Lazy would rethrow it on every decode)
         {
             return $"self-check: {e.Message}";
         }
