@@ -12,7 +12,8 @@ public sealed class ImageFormatException : Exception
 /// <summary>
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved R,G,B. Decoded with SkiaSharp (JPEG, PNG, BMP, and
 /// whatever else Skia decodes) without colour management or EXIF rotation — the pixels as stored, like PIL's
-/// <c>Image.open(...).convert("RGB")</c>. Alpha is dropped (not composited).
+/// <c>Image.open(...).convert("RGB")</c>. Alpha is dropped (not composited). Where the system's TurboJPEG is
+/// installed, common JPEGs are decoded by it instead, to the same bytes (<see cref="TurboJpeg"/>).
 /// </summary>
 public sealed class RgbImage
 {
@@ -51,9 +52,28 @@ public sealed class RgbImage
     }
 
     /// <summary>The image encoded as an 8-bit RGB PNG (SkiaSharp).</summary>
-    public unsafe byte[] EncodePng()
+    public byte[] EncodePng()
     {
-        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var bitmap = ToBitmap();
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new InvalidOperationException($"SkiaSharp could not encode a {Width}x{Height} PNG");
+        return data.ToArray();
+    }
+
+    /// <summary>The image encoded as a baseline JPEG by SkiaSharp, with the given quality (1-100) and chroma
+    /// subsampling (tests and the TurboJPEG self-check).</summary>
+    internal byte[] EncodeJpeg(int quality, SKJpegEncoderDownsample downsample)
+    {
+        using var bitmap = ToBitmap();
+        using var pixmap = bitmap.PeekPixels();
+        using var data = pixmap.Encode(new SKJpegEncoderOptions(quality, downsample, SKJpegEncoderAlphaOption.Ignore))
+            ?? throw new InvalidOperationException($"SkiaSharp could not encode a {Width}x{Height} JPEG");
+        return data.ToArray();
+    }
+
+    private unsafe SKBitmap ToBitmap()
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var rgba = new Span<byte>((void*)bitmap.GetPixels(), checked(bitmap.RowBytes * Height));
         for (int y = 0; y < Height; y++)
         {
@@ -67,9 +87,7 @@ public sealed class RgbImage
                 rgba[row + x * 4 + 3] = 255;
             }
         }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new InvalidOperationException($"SkiaSharp could not encode a {Width}x{Height} PNG");
-        return data.ToArray();
+        return bitmap;
     }
 
     /// <summary>Writes the image as a PNG file (<see cref="EncodePng"/>), replacing one that is there.</summary>
@@ -79,8 +97,27 @@ public sealed class RgbImage
         File.WriteAllBytes(path, EncodePng());
     }
 
-    /// <summary>Decodes an encoded image (JPEG/PNG/BMP...); <paramref name="name"/> is used in error messages.</summary>
-    public static unsafe RgbImage Decode(byte[] data, string name = "image")
+    /// <summary>Decodes an encoded image (JPEG/PNG/BMP...); <paramref name="name"/> is used in error messages.
+    /// JPEGs go through the system's TurboJPEG (libturbojpeg.so.0) where it is installed and gives SkiaSharp's pixels
+    /// byte for byte (see <see cref="TurboJpeg"/>; <c>MNA_JPEG_DECODER=skia</c> forces SkiaSharp); everything else,
+    /// and every JPEG TurboJPEG declines or reports a problem with, is decoded by SkiaSharp.</summary>
+    public static RgbImage Decode(byte[] data, string name = "image") => Decode(data, name, out _);
+
+    /// <summary><see cref="Decode(byte[], string)"/>, saying which decoder made the pixels.</summary>
+    internal static RgbImage Decode(byte[] data, string name, out ImageDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (TurboJpeg.IsJpeg(data) && TurboJpeg.IsEnabled && TurboJpeg.TryDecode(data, out _) is RgbImage fast)
+        {
+            decoder = ImageDecoder.TurboJpeg;
+            return fast;
+        }
+        decoder = ImageDecoder.Skia;
+        return DecodeSkia(data, name);
+    }
+
+    /// <summary>Decodes with SkiaSharp only.</summary>
+    internal static unsafe RgbImage DecodeSkia(byte[] data, string name)
     {
         ArgumentNullException.ThrowIfNull(data);
         using var skData = SKData.CreateCopy(data);
@@ -109,4 +146,11 @@ public sealed class RgbImage
         }
         return new RgbImage(w, h, rgb);
     }
+}
+
+/// <summary>Which library decoded an image (<see cref="RgbImage.Decode(byte[], string, out ImageDecoder)"/>).</summary>
+internal enum ImageDecoder
+{
+    Skia,
+    TurboJpeg,
 }
