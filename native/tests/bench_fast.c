@@ -1,6 +1,6 @@
 /* Quick native benchmark (not a ctest): FMA peak probe, MobileNet V1/V2 1.0/224 layer
  * shapes and whole networks (random weights) through the packed API, fused vs unfused,
- * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads|4 bands A/B at 2 threads]
+ * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads|4 A/B of a switch at 2 threads [bands|affine]]
  * The BenchmarkDotNet project in perf/ is the reported benchmark; this is the profiler's
  * companion (per-layer times against the peak). */
 #define _POSIX_C_SOURCE 200809L
@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bench_util.h"
+#include "common/threadpool.h"
 #include "common/ukernels.h"
 #include "test_util.h"
 
@@ -248,27 +249,29 @@ static double net_once(mna_threadpool* pool, double* lt, int reps, int r, int pe
 
 /* The automatic fused-block path with the per-thread bands (A) against without (B), network run by
  * network run in alternation, so both see the same machine. */
+static int* g_ab_switch = &mna_irb_bands; /* mode 4: the switch turned on (A) and off (B) */
+
 static void ab_bands(const char* name, mna_threadpool* pool, int reps) {
   double* t[2] = {(double*)malloc(sizeof(double) * reps), (double*)malloc(sizeof(double) * reps)};
   double* lt[2] = {(double*)calloc((size_t)nl * reps, sizeof(double)),
                    (double*)calloc((size_t)nl * reps, sizeof(double))};
   for (int r = -3; r < reps; r++)
     for (int m = 0; m < 2; m++) {
-      mna_irb_bands = m == 0;
+      *g_ab_switch = m == 0;
       const double dt = net_once(pool, lt[m], reps, r, 1);
       if (r >= 0) t[m][r] = dt;
     }
-  mna_irb_bands = 1;
+  *g_ab_switch = 1;
   qsort(t[0], (size_t)reps, sizeof(double), cmp_double);
   qsort(t[1], (size_t)reps, sizeof(double), cmp_double);
-  printf("%-28s threads %d: bands min %.3f median %.3f ms | no bands min %.3f median %.3f ms | bands/no %.3f\n", name,
+  printf("%-28s threads %d: on min %.3f median %.3f ms | off min %.3f median %.3f ms | on/off %.3f\n", name,
          mna_threadpool_threads(pool), t[0][0] * 1e3, t[0][reps / 2] * 1e3, t[1][0] * 1e3, t[1][reps / 2] * 1e3,
          t[0][reps / 2] / t[1][reps / 2]);
   for (int i = 0; i < nl; i++) {
     qsort(lt[0] + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_double);
     qsort(lt[1] + (size_t)i * reps, (size_t)reps, sizeof(double), cmp_double);
     const double a = lt[0][(size_t)i * reps + reps / 2], b = lt[1][(size_t)i * reps + reps / 2];
-    printf("   %-36s median bands %8.4f ms, no bands %8.4f ms  %.2f\n", L[i].name, a * 1e3, b * 1e3, b > 0 ? a / b : 0);
+    printf("   %-36s median on %8.4f ms, off %8.4f ms  %.2f\n", L[i].name, a * 1e3, b * 1e3, b > 0 ? a / b : 0);
   }
   free(t[0]), free(t[1]), free(lt[0]), free(lt[1]);
 }
@@ -378,7 +381,8 @@ int main(int argc, char** argv) {
   bufA = rand_buf(big), bufB = rand_buf(big), bufC = rand_buf(big);
   mna_threadpool* pools[2] = {NULL, NULL};
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
-  if (per_layer == 4) { /* bands A/B, fused networks at 2 threads */
+  if (per_layer == 4) { /* A/B of a switch (argv[4]: bands, the default, or affine), fused networks at 2 threads */
+    if (argc > 4 && !strcmp(argv[4], "affine")) g_ab_switch = &mna_pool_affine;
     build_v2(1);
     ab_bands("MobileNetV2 fused", pools[1], reps);
     free_net();

@@ -20,6 +20,13 @@ static void mark(void* vctx, size_t begin, size_t end) {
   for (size_t i = begin; i < end && i < c->range; i++) __atomic_add_fetch(&c->hits[i], 1, __ATOMIC_RELAXED);
 }
 
+/* mna_parallelize_affine hands out one unit per call (when it runs on a pool) */
+static void mark_one(void* vctx, size_t begin, size_t end) {
+  cover_ctx* c = (cover_ctx*)vctx;
+  if (c->pool && end != begin + 1) __atomic_store_n(&c->bad, 1, __ATOMIC_RELAXED);
+  mark(vctx, begin, end);
+}
+
 static int covered_once(const cover_ctx* c) {
   if (c->bad) return 0;
   for (size_t i = 0; i < c->range; i++)
@@ -47,6 +54,11 @@ static void* concurrent(void* arg) {
     mna_parallelize_1d(pool, mark, &c, 1000);
     ok &= covered_once(&c);
     free(c.hits);
+    /* affine regions from several callers at once (a busy pool runs the caller's region inline) */
+    cover_ctx a = {(unsigned char*)calloc(1000, 1), 1 + (size_t)rep % 9, 0, NULL};
+    mna_parallelize_affine(pool, mark, &a, a.range);
+    ok &= covered_once(&a);
+    free(a.hits);
   }
   return ok ? (void*)1 : NULL;
 }
@@ -144,6 +156,13 @@ int main(void) {
         mna_parallelize_1d(pool, mark, &c, ranges[r]);
         CHECK(covered_once(&c));
         free(c.hits);
+        /* affine: every unit exactly once, one per call on a pool of several threads (beyond its
+         * unit limit, 65537 here, it is the plain parallel-for) */
+        cover_ctx a = {(unsigned char*)calloc(ranges[r] + 1, 1), ranges[r], 0,
+                       threads > 1 && ranges[r] > 1 && ranges[r] <= 1024 ? pool : NULL};
+        mna_parallelize_affine(pool, mark_one, &a, ranges[r]);
+        CHECK(covered_once(&a));
+        free(a.hits);
       }
     }
     cover_ctx c = {(unsigned char*)calloc(50, 1), 50, 0, pool};

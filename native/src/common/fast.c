@@ -260,6 +260,7 @@ typedef struct {
   float* output;
   float lo, hi;
   int failed;
+  size_t band_rows; /* conv_bands: rows per unit */
 } conv_ctx;
 
 static void conv_rows(void* vctx, size_t begin, size_t end) {
@@ -300,6 +301,15 @@ static void conv_rows(void* vctx, size_t begin, size_t end) {
   }
 }
 
+static void conv_bands(void* vctx, size_t begin, size_t end) {
+  conv_ctx* cc = (conv_ctx*)vctx;
+  const size_t rows = (size_t)cc->p->batch * cc->out_h;
+  for (size_t b = begin; b < end; b++) {
+    const size_t r0 = b * cc->band_rows, r1 = r0 + cc->band_rows < rows ? r0 + cc->band_rows : rows;
+    conv_rows(cc, r0, r1);
+  }
+}
+
 mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv2d_params* p, int32_t out_h,
                                       int32_t out_w, const float* input, const float* packed, float* output,
                                       mna_threadpool* pool) {
@@ -312,10 +322,18 @@ mna_status mna_fast_f32_conv2d_packed(const mna_f32_ukernels* uk, const mna_conv
                      output, (size_t)p->out_c, NULL, 0, lo, hi, pool);
     return MNA_OK;
   }
-  conv_ctx cc = {uk, p, (size_t)out_h, (size_t)out_w, K, 0, input, packed, output, lo, hi, 0};
+  conv_ctx cc = {uk, p, (size_t)out_h, (size_t)out_w, K, 0, input, packed, output, lo, hi, 0, 0};
   /* columns -pad_left .. (out_w - 1) * stride_w + kernel_w - 1 - pad_left */
   cc.bcols = ((size_t)out_w - 1) * (size_t)p->stride_w + (size_t)p->kernel_w;
-  mna_parallelize_1d(pool, conv_rows, &cc, (size_t)p->batch * (size_t)out_h);
+  const size_t threads = (size_t)mna_threadpool_threads(pool), rows = (size_t)p->batch * (size_t)out_h;
+  if (threads > 1 && rows >= 4 * threads) {
+    /* one band of rows per thread, each on the thread that runs the same band of the next fused
+     * block (mna_parallelize_affine): the block reads its rows from its own core's cache */
+    cc.band_rows = (rows + threads - 1) / threads;
+    mna_parallelize_affine(pool, conv_bands, &cc, (rows + cc.band_rows - 1) / cc.band_rows);
+  } else {
+    mna_parallelize_1d(pool, conv_rows, &cc, rows);
+  }
   if (cc.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_conv2d: cannot allocate a row buffer");
   return MNA_OK;
 }

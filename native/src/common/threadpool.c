@@ -62,11 +62,14 @@ struct mna_threadpool {
   _Atomic(void*) ctx;
   atomic_size_t range;
   atomic_size_t chunk;
-  atomic_size_t done; /* indices finished */
+  atomic_size_t done;   /* indices finished */
+  atomic_int next_slot; /* workers number themselves 1.. as they start (the caller is 0) */
 };
 
 /* The pool whose region this thread is running (worker: always its pool). */
 static _Thread_local mna_threadpool* tls_pool;
+/* This thread's place in its pool: 0 for a caller, 1..threads-1 for the workers (fixed for the pool's life). */
+static _Thread_local int tls_slot;
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -132,6 +135,7 @@ static void run_chunks(mna_threadpool* pool, uint32_t gen) {
 static void* worker_main(void* arg) {
   mna_threadpool* pool = (mna_threadpool*)arg;
   tls_pool = pool;
+  tls_slot = atomic_fetch_add_explicit(&pool->next_slot, 1, memory_order_relaxed) + 1;
   /* Regions start only after mna_threadpool_create returns, at generation 1. */
   uint32_t seen = 0;
   int64_t spin = pool->spin_ns; /* this worker's polling time: adapts to whether polling pays */
@@ -219,6 +223,49 @@ void mna_parallelize_1d(mna_threadpool* pool, mna_parallel_fn fn, void* ctx, siz
   pthread_mutex_unlock(&pool->region_lock);
 }
 
+/* ------------------------------------------------------------ affine regions */
+
+#define MNA_AFFINE_MAX_UNITS 1024
+
+typedef struct {
+  mna_parallel_fn fn;
+  void* ctx;
+  size_t units, threads;
+  atomic_uchar taken[MNA_AFFINE_MAX_UNITS];
+} affine_ctx;
+
+/* Each index claimed from the pool runs one unit: the first free one of this thread's own units
+ * (u % threads == slot), else the first free one: every unit exactly once (as many claims as units). */
+static void affine_run(void* vctx, size_t begin, size_t end) {
+  affine_ctx* a = (affine_ctx*)vctx;
+  for (size_t n = begin; n < end; n++) {
+    size_t u = a->units;
+    for (size_t c = (size_t)tls_slot % a->threads; c < a->units && u == a->units; c += a->threads)
+      if (!atomic_exchange_explicit(&a->taken[c], 1, memory_order_relaxed)) u = c;
+    for (size_t c = 0; c < a->units && u == a->units; c++)
+      if (!atomic_exchange_explicit(&a->taken[c], 1, memory_order_relaxed)) u = c;
+    if (u < a->units) a->fn(a->ctx, u, u + 1);
+  }
+}
+
+int mna_pool_affine = 1;
+
+void mna_parallelize_affine(mna_threadpool* pool, mna_parallel_fn fn, void* ctx, size_t units) {
+  if (units == 0) return;
+  if (!mna_pool_affine || !pool || pool->nworkers == 0 || units == 1 || tls_pool == pool ||
+      units > MNA_AFFINE_MAX_UNITS) {
+    mna_parallelize_1d(pool, fn, ctx, units);
+    return;
+  }
+  affine_ctx a;
+  a.fn = fn;
+  a.ctx = ctx;
+  a.units = units;
+  a.threads = (size_t)pool->threads;
+  for (size_t u = 0; u < units; u++) atomic_init(&a.taken[u], 0);
+  mna_parallelize_1d(pool, affine_run, &a, units);
+}
+
 static void stop_and_free(mna_threadpool* pool) {
   pthread_mutex_lock(&pool->region_lock); /* wait for a region in flight */
   pthread_mutex_lock(&pool->mutex);
@@ -264,6 +311,7 @@ MNA_API mna_status mna_threadpool_create(int32_t threads, mna_threadpool** out) 
   atomic_init(&pool->range, 0);
   atomic_init(&pool->chunk, 1);
   atomic_init(&pool->done, 0);
+  atomic_init(&pool->next_slot, 0);
   pool->spin_ns = (int64_t)MNA_DEFAULT_SPIN_US * 1000;
   const char* spin = getenv("MNA_POOL_SPIN_US");
   if (spin && *spin) {

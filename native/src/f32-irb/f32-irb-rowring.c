@@ -317,7 +317,7 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
       x.band_rows = band_rows;
       x.bands = (x.out_h + band_rows - 1) / band_rows;
       irb_bands_ctx bc = {&x, 0};
-      mna_parallelize_1d(pool, irb_bands, &bc, (size_t)p->batch * x.bands);
+      mna_parallelize_affine(pool, irb_bands, &bc, (size_t)p->batch * x.bands);
       if (bc.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a band's tensors");
       return MNA_OK;
     }
@@ -339,7 +339,7 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   const float* zero = (const float*)mna_scratch(MNA_SCRATCH_ZERO, (size_t)p->in_w * x.hidden * sizeof(float));
   if (!zero) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a zero row");
   x.zero = zero;
-  mna_parallelize_1d(pool, irb_units, &x, (size_t)p->batch * x.bands);
+  mna_parallelize_affine(pool, irb_units, &x, (size_t)p->batch * x.bands);
   if (x.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the row ring");
   return MNA_OK;
 }
