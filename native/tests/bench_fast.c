@@ -1,6 +1,6 @@
 /* Quick native benchmark (not a ctest): FMA peak probe, MobileNet V1/V2 1.0/224 layer
  * shapes and whole networks (random weights) through the packed API, fused vs unfused,
- * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads|4 A/B of a switch at 2 threads [bands|affine]]
+ * at 1 and 2 threads. Usage: bench_fast [isa(auto|scalar|avx2|avx512|neon)] [reps] [0|1 per layer|2 kernels only|3 per layer at 1 and 2 threads|4 A/B of a switch at 2 threads [bands|affine|multirow] [threads 1|2]]
  * The BenchmarkDotNet project in perf/ is the reported benchmark; this is the profiler's
  * companion (per-layer times against the peak). */
 #define _POSIX_C_SOURCE 200809L
@@ -383,11 +383,13 @@ int main(int argc, char** argv) {
   CHECK_OK(mna_threadpool_create(2, &pools[1]));
   if (per_layer == 4) { /* A/B of a switch (argv[4]: bands, the default, or affine), fused networks at 2 threads */
     if (argc > 4 && !strcmp(argv[4], "affine")) g_ab_switch = &mna_pool_affine;
+    if (argc > 4 && !strcmp(argv[4], "multirow")) g_ab_switch = &mna_irb_multirow;
+    mna_threadpool* ab_pool = argc > 5 && atoi(argv[5]) == 1 ? NULL : pools[1]; /* argv[5]: 1 thread */
     build_v2(1);
-    ab_bands("MobileNetV2 fused", pools[1], reps);
+    ab_bands("MobileNetV2 fused", ab_pool, reps);
     free_net();
     build_v1(1);
-    ab_bands("MobileNetV1 dw+pw fused", pools[1], reps);
+    ab_bands("MobileNetV1 dw+pw fused", ab_pool, reps);
     free_net();
     mna_threadpool_destroy(pools[1]);
     free(bufA), free(bufB), free(bufC);

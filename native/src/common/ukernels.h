@@ -158,6 +158,8 @@ enum {
 extern int mna_irb_mode_override;
 /* Automatic path: bands of rows per thread for one image (1, the default) or never (0), for benchmarks. */
 extern int mna_irb_bands;
+/* Row path: several output rows per step where that fills the GEMM tiles better (1, the default) or one (0). */
+extern int mna_irb_multirow;
 /* GEMM driver: prefetch the next column block's weights during this one (1, the default), for benchmarks. */
 extern int mna_gemm_prefetch_next;
 /* GEMM driver: bytes of packed weights per column block (default MNA_GEMM_BLOCK_BYTES), for benchmarks. */

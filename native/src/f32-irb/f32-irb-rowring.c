@@ -41,13 +41,17 @@
  * networks, bands on/off run by run, 2 threads, AVX2 EPYC Zen 2, quiet): MobileNetV2's 14x14 blocks
  * 0.64-0.80x the layer path's time, its 7x7 blocks (29% halo) 0.95-0.99x; MobileNetV1's 14x14x512
  * blocks 0.83-0.95x (2 MiB of weights: 0.94x), its 7x7x1024 block (4 MiB) 1.10x (left on layers). */
+/* The row path computes up to this many output rows per step (row_step), while its ring and depthwise
+ * rows stay within MNA_IRB_RING_MAX_BYTES per thread. */
+#define MNA_IRB_MAX_STEP_ROWS 3
+#define MNA_IRB_RING_MAX_BYTES (256u * 1024u)
 #define MNA_IRB_BANDS_MAX_WEIGHT_BYTES (2048u * 1024u)
 #define MNA_IRB_BANDS_MAX_HALO_PCT 30
 
 typedef struct {
   const mna_f32_ukernels* uk;
   const mna_irb_params* p;
-  size_t out_h, out_w, hidden, bands, band_rows;
+  size_t out_h, out_w, hidden, bands, band_rows, step_rows;
   const float *input, *ep, *dw_w, *dw_b, *pp, *zero;
   float* output;
   float elo, ehi, dlo, dhi, plo, phi;
@@ -59,47 +63,73 @@ static void irb_units(void* vctx, size_t begin, size_t end) {
   const mna_irb_params* p = x->p;
   const mna_f32_ukernels* uk = x->uk;
   const size_t in_h = (size_t)p->in_h, in_w = (size_t)p->in_w, in_c = (size_t)p->in_c;
-  const size_t hid = x->hidden, out_c = (size_t)p->out_c, s = (size_t)p->stride;
-  const size_t ring_row = in_w * hid;
-  float* scratch =
-      (float*)mna_scratch(MNA_SCRATCH_RING, ((p->hidden_c ? 3 * ring_row : 0) + x->out_w * hid) * sizeof(float));
+  const size_t hid = x->hidden, out_c = (size_t)p->out_c, s = (size_t)p->stride, step = x->step_rows;
+  const size_t ring_row = in_w * hid, dw_row = x->out_w * hid;
+  /* the input rows of `step` output rows: ring slot = input row % slots (a row computed for the previous
+   * step is reused; a row is overwritten only once no later output row reads it) */
+  const size_t slots = p->hidden_c ? (step - 1) * s + 3 : 0;
+  float* scratch = (float*)mna_scratch(MNA_SCRATCH_RING, (slots * ring_row + step * dw_row) * sizeof(float));
   if (!scratch) {
     __atomic_store_n(&x->failed, 1, __ATOMIC_RELAXED);
     return;
   }
   float* ring = scratch;
-  float* dwrow = scratch + (p->hidden_c ? 3 * ring_row : 0);
+  float* dwrows = scratch + slots * ring_row;
   for (size_t u = begin; u < end; u++) {
     const size_t n = u / x->bands, band = u % x->bands;
     const size_t oy0 = band * x->band_rows;
     const size_t oy1 = oy0 + x->band_rows < x->out_h ? oy0 + x->band_rows : x->out_h;
-    ptrdiff_t tag[3] = {-1, -1, -1};
+    ptrdiff_t tag[MNA_IRB_MAX_STEP_ROWS * 2 + 1];
+    for (size_t i = 0; i < slots; i++) tag[i] = -1;
     const float* img = x->input + n * in_h * in_w * in_c;
-    for (size_t oy = oy0; oy < oy1; oy++) {
-      const float* rows[3];
-      for (size_t ky = 0; ky < 3; ky++) {
-        const ptrdiff_t iy = (ptrdiff_t)(oy * s) - p->pad_top + (ptrdiff_t)ky;
-        if (iy < 0 || iy >= (ptrdiff_t)in_h) {
-          rows[ky] = x->zero;
-        } else if (!p->hidden_c) {
-          rows[ky] = img + (size_t)iy * in_w * in_c;
-        } else {
-          const size_t slot = (size_t)iy % 3;
-          float* dst = ring + slot * ring_row;
-          if (tag[slot] != iy) {
-            mna_f32_gemm_run(uk, in_w, hid, in_c, img + (size_t)iy * in_w * in_c, in_c, x->ep, dst, hid, NULL, 0,
-                             x->elo, x->ehi, NULL);
-            tag[slot] = iy;
+    for (size_t oy = oy0; oy < oy1; oy += step) {
+      const size_t rows_here = oy1 - oy < step ? oy1 - oy : step;
+      for (size_t j = 0; j < rows_here; j++) {
+        const float* rows[3];
+        for (size_t ky = 0; ky < 3; ky++) {
+          const ptrdiff_t iy = (ptrdiff_t)((oy + j) * s) - p->pad_top + (ptrdiff_t)ky;
+          if (iy < 0 || iy >= (ptrdiff_t)in_h) {
+            rows[ky] = x->zero;
+          } else if (!p->hidden_c) {
+            rows[ky] = img + (size_t)iy * in_w * in_c;
+          } else {
+            const size_t slot = (size_t)iy % slots;
+            float* dst = ring + slot * ring_row;
+            if (tag[slot] != iy) {
+              mna_f32_gemm_run(uk, in_w, hid, in_c, img + (size_t)iy * in_w * in_c, in_c, x->ep, dst, hid, NULL, 0,
+                               x->elo, x->ehi, NULL);
+              tag[slot] = iy;
+            }
+            rows[ky] = dst;
           }
-          rows[ky] = dst;
         }
+        uk->dw3x3(rows, in_w, hid, s, (size_t)p->pad_left, x->out_w, x->dw_w, x->dw_b, dwrows + j * dw_row, x->dlo,
+                  x->dhi);
       }
-      uk->dw3x3(rows, in_w, hid, s, (size_t)p->pad_left, x->out_w, x->dw_w, x->dw_b, dwrow, x->dlo, x->dhi);
+      /* the step's output rows are contiguous (NHWC), as are their residual rows: one project GEMM */
       float* out = x->output + ((n * x->out_h + oy) * x->out_w) * out_c;
       const float* res = p->residual ? img + oy * in_w * in_c : NULL;
-      mna_f32_gemm_run(uk, x->out_w, out_c, hid, dwrow, hid, x->pp, out, out_c, res, in_c, x->plo, x->phi, NULL);
+      mna_f32_gemm_run(uk, rows_here * x->out_w, out_c, hid, dwrows, hid, x->pp, out, out_c, res, in_c, x->plo, x->phi,
+                       NULL);
     }
   }
+}
+
+/* Output rows per step of the row path: the project GEMM's M is step x out_w, and a step whose M is a
+ * multiple of the tile height wastes no tile rows (6-row AVX2 tile: 56 = 9 x 6 + 2 wastes 7% of the
+ * project's FMAs, 3 x 56 = 28 x 6 none; 28 and 112 alike). The fewest rows that waste the least, within
+ * the ring's size bound. */
+static size_t row_step(const mna_f32_ukernels* uk, const mna_irb_params* p, size_t out_w, size_t hidden) {
+  if (!mna_irb_multirow) return 1;
+  size_t best = 1, best_tiles = 0;
+  for (size_t step = 1; step <= MNA_IRB_MAX_STEP_ROWS; step++) {
+    const size_t slots = p->hidden_c ? (step - 1) * (size_t)p->stride + 3 : 0;
+    const size_t bytes = (slots * (size_t)p->in_w + step * out_w) * hidden * sizeof(float);
+    if (step > 1 && bytes > MNA_IRB_RING_MAX_BYTES) break;
+    const size_t m = step * out_w, tiles = (m + uk->mr - 1) / uk->mr; /* tile rows per output row: tiles * mr / m */
+    if (step == 1 || tiles * uk->mr * best < best_tiles * uk->mr * step) best = step, best_tiles = tiles;
+  }
+  return best;
 }
 
 /* Layer by layer, each layer threaded over the whole pool (short images). */
@@ -257,6 +287,7 @@ static size_t bands_input_rows(const mna_irb_params* p, size_t out_h, size_t ban
  * in-process benchmarks (tests/bench_irb.c) set mna_irb_mode_override directly. */
 int mna_irb_mode_override = MNA_IRB_MODE_AUTO;
 int mna_irb_bands = 1;
+int mna_irb_multirow = 1;
 static pthread_once_t g_force_once = PTHREAD_ONCE_INIT;
 static int g_env_mode = MNA_IRB_MODE_AUTO;
 static void read_force_mode(void) {
@@ -339,6 +370,7 @@ mna_status mna_fast_f32_irb_packed(const mna_f32_ukernels* uk, const mna_irb_par
   const float* zero = (const float*)mna_scratch(MNA_SCRATCH_ZERO, (size_t)p->in_w * x.hidden * sizeof(float));
   if (!zero) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate a zero row");
   x.zero = zero;
+  x.step_rows = row_step(uk, p, x.out_w, x.hidden);
   mna_parallelize_affine(pool, irb_units, &x, (size_t)p->batch * x.bands);
   if (x.failed) return mna_set_error(MNA_ERR_OUT_OF_MEMORY, "mna_f32_irb: cannot allocate the row ring");
   return MNA_OK;
