@@ -62,14 +62,6 @@ public sealed class ReferenceOpsTests
             Assert.That(Math.Abs((double)got[i] - want[i]), Is.LessThanOrEqualTo(tol), $"{what}: element {i}: expected {want[i]:R}, got {got[i]:R}");
     }
 
-    private static string TempModel(string name, byte[] bytes)
-    {
-        string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "reference-ops");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name + ".onnx");
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
 
     // ------------------------------------------------------------------ ResizeBilinear
 
@@ -117,7 +109,7 @@ public sealed class ReferenceOpsTests
             float[] nchw = new float[x.Length];
             for (int i = 0; i < n; i++) for (int yy = 0; yy < h; yy++) for (int xx = 0; xx < w; xx++) for (int k = 0; k < c; k++)
                 nchw[((i * c + k) * h + yy) * w + xx] = x[((i * h + yy) * w + xx) * c + k];
-            float[] ort = OrtOracle.Run(TempModel($"resize_{h}x{w}_{oh}x{ow}_{mode}", b.Build()), "x", [n, c, h, w], nchw);
+            float[] ort = OrtOracle.Run(OrtOracle.SaveModel("reference-ops", $"resize_{h}x{w}_{oh}x{ow}_{mode}", b.Build()), "x", [n, c, h, w], nchw);
             float[] ortNhwc = new float[ort.Length];
             for (int i = 0; i < n; i++) for (int yy = 0; yy < oh; yy++) for (int xx = 0; xx < ow; xx++) for (int k = 0; k < c; k++)
                 ortNhwc[((i * oh + yy) * ow + xx) * c + k] = ort[((i * c + k) * oh + yy) * ow + xx];
@@ -147,7 +139,7 @@ public sealed class ReferenceOpsTests
         Assert.That(got[3], Is.EqualTo(0f));
         Close(RunFloat(Cpu, build, x), got, FloatTol, "logistic vs cpu");
         var b = new OnnxBuilder(13).Input("x", 1, 4, 4, 8).Output("y", 1, 4, 4, 8).Node("Sigmoid", ["x"], ["y"], "sig");
-        Close(OrtOracle.Run(TempModel("sigmoid", b.Build()), "x", [1, 4, 4, 8], x), got, FloatTol, "logistic vs ORT");
+        Close(OrtOracle.Run(OrtOracle.SaveModel("reference-ops", "sigmoid", b.Build()), "x", [1, 4, 4, 8], x), got, FloatTol, "logistic vs ORT");
     }
 
     // ------------------------------------------------------------------ ArgMax
@@ -287,7 +279,7 @@ public sealed class ReferenceOpsTests
         var b = new OnnxBuilder(13).Input("x", 512).Output("y", 512)
             .Initializer("s", [], [0.02f]).Initializer(OnnxBuilder.UInt8Tensor("z", [], [100]))
             .Node("QuantizeLinear", ["x", "s", "z"], ["q"], "q").Node("DequantizeLinear", ["q", "s", "z"], ["y"], "dq");
-        Assert.That(got, Is.EqualTo(OrtOracle.Run(TempModel("qdq", b.Build()), "x", [512], x)));
+        Assert.That(got, Is.EqualTo(OrtOracle.Run(OrtOracle.SaveModel("reference-ops", "qdq", b.Build()), "x", [512], x)));
     }
 
     [Test]

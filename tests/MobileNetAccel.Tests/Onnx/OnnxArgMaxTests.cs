@@ -14,14 +14,6 @@ public class OnnxArgMaxTests
 {
     private static readonly string[] Backends = { "managed", "cpu" };
 
-    private static string Save(string name, byte[] model)
-    {
-        string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "onnx-argmax");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name + ".onnx");
-        File.WriteAllBytes(path, model);
-        return path;
-    }
 
     private static long[] Ours(string path, float[] x, string backend)
     {
@@ -49,7 +41,7 @@ public class OnnxArgMaxTests
                 .Node("Conv", new[] { "x", "w", "b" }, new[] { "c" }, "conv", ("pads", new long[] { 1, 1, 1, 1 }), ("kernel_shape", new long[] { 3, 3 }))
                 .Node(op, new[] { "c" }, new[] { "y" }, "reduce", ("axis", (long)axis), ("keepdims", keepdims))
                 .Build();
-            string path = Save($"{op}-conv-{axis}-{keepdims}", model);
+            string path = OrtOracle.SaveModel("onnx-argmax", $"{op}-conv-{axis}-{keepdims}", model);
             // the channel axis is reduced as the conv's NHWC output is held: only the input's layout transpose
             int transposes = OnnxImporter.Load(path).Nodes.OfType<TransposeNode>().Count();
             Assert.That(transposes, Is.EqualTo(a == 1 ? 1 : 2), $"axis {axis}");
@@ -74,7 +66,7 @@ public class OnnxArgMaxTests
                  })
         {
             var model = new OnnxBuilder(13).Input("x", dims).TypedOutput("y", 7, outDims).Node(op, new[] { "x" }, new[] { "y" }, "reduce", attrs).Build();
-            string path = Save($"{op}-plain-{name}", model);
+            string path = OrtOracle.SaveModel("onnx-argmax", $"{op}-plain-{name}", model);
             long[] want = OrtOracle.RunInt64(path, "x", dims, x);
             foreach (var backend in Backends)
                 Assert.That(Ours(path, x, backend), Is.EqualTo(want), $"{op} {name} on {backend}");

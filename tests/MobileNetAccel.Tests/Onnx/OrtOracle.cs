@@ -1,3 +1,4 @@
+using NUnit.Framework;
 using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace MobileNetAccel.Tests.Onnx;
@@ -43,6 +44,17 @@ internal static class OrtOracle
             using var results = session.Run(runOptions, new[] { inputName }, new[] { value }, new[] { session.OutputMetadata.Keys.First() });
             return results[0].GetTensorDataAsSpan<long>().ToArray();
         }
+    }
+
+    /// <summary>Writes a built model to the test's work directory (<paramref name="folder"/>/<paramref name="name"/>.onnx)
+    /// for ORT (and our importer) to load; returns the path.</summary>
+    public static string SaveModel(string folder, string name, byte[] bytes)
+    {
+        string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, folder);
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, name + ".onnx");
+        File.WriteAllBytes(path, bytes);
+        return path;
     }
 
     private static Ort.InferenceSession Session(string modelPath, bool optimized)

@@ -97,14 +97,6 @@ public sealed class ArgMinOperatorTests
             Assert.That(Run(b, columns, Floats(new[] { 2, float.NaN, float.NaN, 1, -7, 0 })), Is.EqualTo(new long[] { 2, 0 }), b.Name);
     }
 
-    private static string TempModel(string name, byte[] bytes)
-    {
-        string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "argmin");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name + ".onnx");
-        System.IO.File.WriteAllBytes(path, bytes);
-        return path;
-    }
 
     [Test]
     public void Every_axis_matches_OnnxRuntime_ArgMin()
@@ -116,7 +108,7 @@ public sealed class ArgMinOperatorTests
             var outDims = shape.Where((_, i) => i != axis).Select(d => (long)d).ToArray();
             var onnx = new OnnxBuilder(13).Input("x", shape.Select(d => (long)d).ToArray()).TypedOutput("y", 7, outDims)
                 .Node("ArgMin", ["x"], ["y"], "am", ("axis", (long)axis), ("keepdims", 0L), ("select_last_index", 0L));
-            long[] want = OrtOracle.RunInt64(TempModel($"argmin{axis}", onnx.Build()), "x", shape.Select(d => (long)d).ToArray(), x);
+            long[] want = OrtOracle.RunInt64(OrtOracle.SaveModel("argmin", $"argmin{axis}", onnx.Build()), "x", shape.Select(d => (long)d).ToArray(), x);
             foreach (var b in Backends)
                 foreach (int outType in new[] { B.Int64, B.Int32 })
                     Assert.That(Run(b, File(shape, axis, B.Float32, outType, outType), Floats(x)), Is.EqualTo(want), $"{b.Name} axis {axis}");
