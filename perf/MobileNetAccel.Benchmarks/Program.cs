@@ -14,6 +14,7 @@ namespace MobileNetAccel.Benchmarks;
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-int8 [seconds per row]   (quantized models, see InterleavedInt8)
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --filter '*QuantizedModelBenchmarks*'
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --interleaved-qdq [seconds per row]   (QDQ .onnx files, see InterleavedQdq)
+///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --ort-profile MODEL [threads] [runs]   (ORT's per-node times, see OrtProfile)
 ///   dotnet run -c Release --project perf/MobileNetAccel.Benchmarks -- --reliability throughput|soak ...   (issue #19, see Reliability)
 /// Environment: MNA_SHARED = the folder holding models/onnx (default: a 'shared' folder beside an ancestor).
 /// </summary>
@@ -29,6 +30,8 @@ public static class Program
             return InterleavedInt8.Run(args[1..]);
         if (args.Length > 0 && args[0] == "--interleaved-qdq")
             return InterleavedQdq.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "--ort-profile")
+            return OrtProfile.Run(args[1..]);
         if (args.Length > 0 && args[0] == "--reliability")
             return Reliability.Run(args[1..]);
         var config = DefaultConfig.Instance
