@@ -21,9 +21,7 @@ internal sealed class ConcatOp(ConcatNode c) : IlgpuOp
     {
         var stream = e.Stream;
         var o = c.Output.Shape;
-        long inner = 1;
-        for (int d = c.Axis + 1; d < o.Length; d++)
-            inner *= o[d];
+        var (_, inner) = c.Blocks();
         int outRow = (int)(o[c.Axis] * inner);
         var y = e.Act(c.Output);
         var launch = e.Kernels.ConcatSlice.Value;
@@ -100,11 +98,8 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : IlgpuOp
         var stream = e.Stream;
         var x = e.Act(am.Input);
         ArrayView<float> y = e.Act(am.Output);
-        var shape = am.Input.Shape;
-        int axis = shape[am.Axis];
-        int inner = 1;
-        for (int d = am.Axis + 1; d < shape.Length; d++)
-            inner *= shape[d];
+        var (_, axis, blockInner) = am.Blocks();
+        int inner = (int)blockInner;
         int n = (int)am.Output.ElementCount;
         int t = e.Threads(n);
         int min = am.Min ? 1 : 0;

@@ -20,9 +20,7 @@ internal sealed class ConcatOp(ConcatNode c) : VulkanOp
     public override void Lower(Lowering.Builder b)
     {
         var o = c.Output.Shape;
-        long inner = 1;
-        for (int d = c.Axis + 1; d < o.Length; d++)
-            inner *= o[d];
+        var (_, inner) = c.Blocks();
         long outRow = o[c.Axis] * inner, column = 0;
         if (c.Output.ElementCount == 0)
             return;
@@ -84,12 +82,9 @@ internal sealed class ArgMaxOp(ArgMaxNode am) : VulkanOp
 
     public override void Lower(Lowering.Builder b)
     {
-        var s = am.Input.Shape;
-        long inner = 1;
-        for (int d = am.Axis + 1; d < s.Length; d++)
-            inner *= s[d];
+        var (_, length, inner) = am.Blocks();
         long total = am.Output.ElementCount;
-        b.Add("argmax", am.Name, new[] { am.Output.DataType == DataType.Int64 ? 1 : 0, am.Min ? 1 : 0 }, new[] { (int)total, s[am.Axis], (int)inner },
+        b.Add("argmax", am.Name, new[] { am.Output.DataType == DataType.Int64 ? 1 : 0, am.Min ? 1 : 0 }, new[] { (int)total, length, (int)inner },
             new[] { b.Read(am.Input), b.Write(am.Output) }, Lowering.Builder.Linear(total, am.Name));
     }
 }

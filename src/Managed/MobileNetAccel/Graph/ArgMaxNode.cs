@@ -42,4 +42,18 @@ public sealed class ArgMaxNode : Node
         Output.DataType = OutputType;
         Output.Quantization = null;
     }
+
+    /// <summary>The input viewed as [Outer, Length, Inner] around the reduced axis (Outer: the product of the dims
+    /// before it, Length: the axis, Inner: after it); output element o · Inner + i is the index over Length at (o, i).
+    /// What every backend's ArgMax walks.</summary>
+    internal (long Outer, int Length, long Inner) Blocks()
+    {
+        var s = Input.Shape;
+        long outer = 1, inner = 1;
+        for (int d = 0; d < Axis; d++)
+            outer *= s[d];
+        for (int d = Axis + 1; d < s.Length; d++)
+            inner *= s[d];
+        return (outer, s[Axis], inner);
+    }
 }

@@ -33,4 +33,18 @@ public sealed class ConcatNode : Node
         Output.Shape = o;
         Output.DataType = Inputs[0]!.DataType;
     }
+
+    /// <summary>The output viewed as [Outer, Output.Shape[Axis] · Inner] (Outer: the product of the dims before the
+    /// axis; Inner: after it); input i fills a block of Inputs[i].Shape[Axis] · Inner elements in every outer row, after
+    /// the blocks of the inputs before it. What every backend's Concat walks.</summary>
+    internal (long Outer, long Inner) Blocks()
+    {
+        var o = Output.Shape;
+        long outer = 1, inner = 1;
+        for (int d = 0; d < Axis; d++)
+            outer *= o[d];
+        for (int d = Axis + 1; d < o.Length; d++)
+            inner *= o[d];
+        return (outer, inner);
+    }
 }

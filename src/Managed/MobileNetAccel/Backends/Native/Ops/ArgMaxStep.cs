@@ -43,13 +43,7 @@ internal sealed class ArgMaxStep : NativeStep
     /// node's output in the arena.</summary>
     internal static void Run<T>(ArgMaxNode n, IArena arena, ReadOnlySpan<T> x) where T : unmanaged, IComparable<T>
     {
-        int[] s = n.Input.Shape;
-        int len = s[n.Axis];
-        long inner = 1, outer = 1;
-        for (int d = n.Axis + 1; d < s.Length; d++)
-            inner *= s[d];
-        for (int d = 0; d < n.Axis; d++)
-            outer *= s[d];
+        var (outer, len, inner) = n.Blocks();
         bool wide = n.Output.DataType == DataType.Int64;
         int sign = n.Min ? -1 : 1; // the argmin: the first element that compares below the best so far
         Span<long> y64 = wide ? arena.Span<long>(n.Output) : default;

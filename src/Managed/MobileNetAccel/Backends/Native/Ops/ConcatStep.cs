@@ -21,17 +21,8 @@ internal sealed class ConcatStep : NativeStep
     /// <summary>The number of outer blocks and each input's block length (elements) for concatenation along the axis.</summary>
     internal static (long Outer, long[] Inner) Blocks(ConcatNode n)
     {
-        long outer = 1;
-        for (int d = 0; d < n.Axis; d++)
-            outer *= n.Output.Shape[d];
-        var inner = n.Inputs.Select(v =>
-        {
-            long e = 1;
-            for (int d = n.Axis; d < v!.Rank; d++)
-                e *= v.Shape[d];
-            return e;
-        }).ToArray();
-        return (outer, inner);
+        var (outer, inner) = n.Blocks();
+        return (outer, n.Inputs.Select(v => v!.Shape[n.Axis] * inner).ToArray());
     }
 
     public override void Run(IArena arena)
