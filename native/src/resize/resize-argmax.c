@@ -2,6 +2,7 @@
  * the row driver (output rows split over the thread pool) and the choice between the scalar and the AVX2 row kernels (resize.h gives the arithmetic). */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/common.h"
 #include "common/threadpool.h"
@@ -175,34 +176,39 @@ static mna_status run_job(const char* fn, resize_job* j, size_t batch, mna_threa
   return MNA_OK;
 }
 
+/* The checks and the geometry both resize entry points share. */
+static mna_status resize_prepare(const char* fn, resize_job* j, const void* x, size_t batch, size_t ih, size_t iw,
+                                 size_t c, size_t oh, size_t ow, const int32_t* ylo, const int32_t* yhi,
+                                 const float* yfrac, const int32_t* xlo, const int32_t* xhi, const float* xfrac,
+                                 void* y) {
+  mna_status st = check_shape(fn, x, y, batch, ih, iw, c, oh, ow);
+  if (st == MNA_OK) st = check_axes(fn, ih, iw, oh, ow, ylo, yhi, yfrac, xlo, xhi, xfrac);
+  if (st != MNA_OK) return st;
+  memset(j, 0, sizeof *j);
+  j->x = x;
+  j->ih = ih, j->iw = iw, j->c = c, j->oh = oh, j->ow = ow;
+  j->ylo = ylo, j->yhi = yhi, j->yfrac = yfrac;
+  j->xlo = xlo, j->xhi = xhi, j->xfrac = xfrac;
+  j->y = y;
+  return MNA_OK;
+}
+
 MNA_API mna_status mna_resize_bilinear_q8(const uint8_t* x, size_t batch, size_t ih, size_t iw, size_t c, size_t oh,
                                           size_t ow, const int32_t* ylo, const int32_t* yhi, const float* yfrac,
                                           const int32_t* xlo, const int32_t* xhi, const float* xfrac, int sgn,
                                           int requant, float ratio, int32_t zi, int32_t zo, uint8_t* y,
                                           mna_threadpool* pool) {
   static const char fn[] = "mna_resize_bilinear_q8";
-  mna_status st = check_shape(fn, x, y, batch, ih, iw, c, oh, ow);
-  if (st == MNA_OK) st = check_axes(fn, ih, iw, oh, ow, ylo, yhi, yfrac, xlo, xhi, xfrac);
+  resize_job j;
+  mna_status st = resize_prepare(fn, &j, x, batch, ih, iw, c, oh, ow, ylo, yhi, yfrac, xlo, xhi, xfrac, y);
   if (st != MNA_OK) return st;
   if (requant && !(ratio > 0 && ratio * 512.0f < 16777216.0f))
     return mna_set_error(MNA_ERR_INVALID_ARGUMENT, "%s: scale ratio %g outside (0, 2^15)", fn, (double)ratio);
-  resize_job j = {.x = x,
-                  .ih = ih,
-                  .iw = iw,
-                  .c = c,
-                  .oh = oh,
-                  .ow = ow,
-                  .ylo = ylo,
-                  .yhi = yhi,
-                  .xlo = xlo,
-                  .xhi = xhi,
-                  .yfrac = yfrac,
-                  .xfrac = xfrac,
-                  .f32 = 0,
-                  .sgn = sgn != 0,
-                  .y = y,
-                  .q = {sgn != 0, requant != 0, (float)zi, ratio, zo, sgn ? -128 : 0, sgn ? 127 : 255},
-                  .row_q8 = use_avx2(1) ? MNA_RESIZE_ROW_Q8_AVX2 : mna_resize_row_q8__scalar};
+  j.f32 = 0;
+  j.sgn = sgn != 0;
+  const mna_resize_q8_params q = {sgn != 0, requant != 0, (float)zi, ratio, zo, sgn ? -128 : 0, sgn ? 127 : 255};
+  j.q = q;
+  j.row_q8 = use_avx2(1) ? MNA_RESIZE_ROW_Q8_AVX2 : mna_resize_row_q8__scalar;
   return run_job(fn, &j, batch, pool);
 }
 
@@ -211,24 +217,11 @@ MNA_API mna_status mna_resize_bilinear_f32(const float* x, size_t batch, size_t 
                                            const int32_t* xlo, const int32_t* xhi, const float* xfrac, float* y,
                                            mna_threadpool* pool) {
   static const char fn[] = "mna_resize_bilinear_f32";
-  mna_status st = check_shape(fn, x, y, batch, ih, iw, c, oh, ow);
-  if (st == MNA_OK) st = check_axes(fn, ih, iw, oh, ow, ylo, yhi, yfrac, xlo, xhi, xfrac);
+  resize_job j;
+  mna_status st = resize_prepare(fn, &j, x, batch, ih, iw, c, oh, ow, ylo, yhi, yfrac, xlo, xhi, xfrac, y);
   if (st != MNA_OK) return st;
-  resize_job j = {.x = x,
-                  .ih = ih,
-                  .iw = iw,
-                  .c = c,
-                  .oh = oh,
-                  .ow = ow,
-                  .ylo = ylo,
-                  .yhi = yhi,
-                  .xlo = xlo,
-                  .xhi = xhi,
-                  .yfrac = yfrac,
-                  .xfrac = xfrac,
-                  .f32 = 1,
-                  .y = y,
-                  .row_f32 = use_avx2(0) ? MNA_RESIZE_ROW_F32_AVX2 : mna_resize_row_f32__scalar};
+  j.f32 = 1;
+  j.row_f32 = use_avx2(0) ? MNA_RESIZE_ROW_F32_AVX2 : mna_resize_row_f32__scalar;
   return run_job(fn, &j, batch, pool);
 }
 
